@@ -1,0 +1,1 @@
+//! warroom: an incident-response on-call dashboard for the terminal.
