@@ -1,1 +1,5 @@
 //! warroom: an incident-response on-call dashboard for the terminal.
+
+pub mod duration;
+pub mod prom;
+pub mod sanitize;

@@ -1,0 +1,125 @@
+//! Typed results of Prometheus's HTTP query API, shared by the client, the pollers, the model and
+//! the alert engine.
+
+use std::collections::BTreeMap;
+
+/// A series' label set, ordered so that equal sets compare and hash the same.
+pub type Labels = BTreeMap<String, String>;
+
+/// One sample: Unix time in seconds and a value. `NaN` and `±Inf` are kept as such.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub t: f64,
+    pub v: f64,
+}
+
+/// One series of an instant (vector) result: its labels and its single point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub labels: Labels,
+    pub point: Point,
+}
+
+/// One series of a range (matrix) result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub labels: Labels,
+    pub points: Vec<Point>,
+}
+
+/// The data of a successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryData {
+    Vector(Vec<Sample>),
+    Matrix(Vec<Series>),
+    Scalar(Point),
+}
+
+impl QueryData {
+    /// The latest value of each series, as the alert engine and stat panels see it.
+    pub fn latest(&self) -> Vec<Sample> {
+        match self {
+            QueryData::Vector(v) => v.clone(),
+            QueryData::Matrix(m) => m
+                .iter()
+                .filter_map(|s| {
+                    s.points.last().map(|p| Sample {
+                        labels: s.labels.clone(),
+                        point: *p,
+                    })
+                })
+                .collect(),
+            QueryData::Scalar(p) => vec![Sample {
+                labels: Labels::new(),
+                point: *p,
+            }],
+        }
+    }
+
+    /// True when the answer holds no series at all.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            QueryData::Vector(v) => v.is_empty(),
+            QueryData::Matrix(m) => m.iter().all(|s| s.points.is_empty()),
+            QueryData::Scalar(_) => false,
+        }
+    }
+}
+
+/// A successful answer with the server's caveats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryResponse {
+    pub data: QueryData,
+    /// Prometheus `warnings` (and `infos`), already stripped of control characters.
+    pub warnings: Vec<String>,
+    /// VictoriaMetrics `isPartial`, or a Thanos partial-response warning.
+    pub partial: bool,
+}
+
+/// Why a query failed. Messages are safe to show: no secrets, no control characters.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PromError {
+    /// The server answered with Prometheus's error envelope (`errorType`, `error`).
+    #[error("{error_type} ({status}): {message}")]
+    Api {
+        status: u16,
+        error_type: String,
+        message: String,
+    },
+    /// A non-JSON or unexpected HTTP answer, e.g. a proxy's 502 page.
+    #[error("HTTP {status}: {excerpt}")]
+    Http { status: u16, excerpt: String },
+    /// The client-side deadline passed.
+    #[error("timed out after {0} ms")]
+    Timeout(u64),
+    /// Could not connect or the connection broke.
+    #[error("unreachable: {0}")]
+    Network(String),
+    /// The answer was not valid Prometheus JSON.
+    #[error("bad answer: {0}")]
+    Decode(String),
+}
+
+impl PromError {
+    /// Whether a retry with backoff may help (5xx, 429, network, timeout) or not (400, 422, decode).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            PromError::Api { status, .. } | PromError::Http { status, .. } => {
+                *status == 429 || *status >= 500
+            }
+            PromError::Timeout(_) | PromError::Network(_) => true,
+            PromError::Decode(_) => false,
+        }
+    }
+
+    /// Short class name for status lines: `bad_data`, `timeout`, `http 502`, `unreachable`…
+    pub fn class(&self) -> String {
+        match self {
+            PromError::Api { error_type, .. } => error_type.clone(),
+            PromError::Http { status, .. } => format!("http {status}"),
+            PromError::Timeout(_) => "timeout".into(),
+            PromError::Network(_) => "unreachable".into(),
+            PromError::Decode(_) => "bad answer".into(),
+        }
+    }
+}
