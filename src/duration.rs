@@ -52,7 +52,7 @@ pub fn parse(input: &str) -> Result<Duration, String> {
 }
 
 fn secs_to_duration(secs: f64, input: &str) -> Result<Duration, String> {
-    if !secs.is_finite() || secs < 0.0 || secs > 10.0 * 365.0 * 86_400.0 {
+    if !secs.is_finite() || !(0.0..=10.0 * 365.0 * 86_400.0).contains(&secs) {
         return Err(format!("{input:?}: duration out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
