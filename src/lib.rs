@@ -3,3 +3,4 @@
 pub mod duration;
 pub mod prom;
 pub mod sanitize;
+pub mod template;
