@@ -200,10 +200,7 @@ fn excerpt(body: &[u8]) -> String {
     if folded.is_empty() {
         "empty body".into()
     } else {
-        clean(&folded[..folded.len().min(200)].to_string())
-            .chars()
-            .take(160)
-            .collect()
+        clean(&folded.chars().take(160).collect::<String>())
     }
 }
 
