@@ -1,9 +1,19 @@
 //! warroom: an incident-response on-call dashboard for the terminal.
 
+pub mod app;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod diag;
 pub mod duration;
+pub mod keymap;
+pub mod model;
+pub mod msg;
 pub mod prom;
 pub mod sanitize;
+pub mod snapshot;
 pub mod template;
+pub mod theme;
+pub mod ui;
 pub mod units;
+pub mod update;

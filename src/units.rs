@@ -9,6 +9,8 @@ pub enum Unit {
     Percent,
     Short,
     Ops,
+    #[serde(rename = "s")]
+    Seconds,
 }
 
 impl Unit {

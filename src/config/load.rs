@@ -19,6 +19,15 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
+    /// Where alert history, the audit log, locks and the log file live: `state_dir` from the
+    /// config, else `$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`.
+    pub fn state_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.config.state_dir {
+            return self.base_dir().join(dir);
+        }
+        default_state_dir(|k| std::env::var(k).ok())
+    }
+
     /// Folder that relative paths in the config are resolved against.
     pub fn base_dir(&self) -> PathBuf {
         self.path
@@ -26,6 +35,17 @@ impl ConfigFile {
             .and_then(Path::parent)
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// The XDG state directory for warroom.
+pub fn default_state_dir(env: impl Fn(&str) -> Option<String>) -> PathBuf {
+    if let Some(d) = env("XDG_STATE_HOME").filter(|s| !s.is_empty()) {
+        return PathBuf::from(d).join("warroom");
+    }
+    match env("HOME").filter(|s| !s.is_empty()) {
+        Some(h) => PathBuf::from(h).join(".local/state/warroom"),
+        None => std::env::temp_dir().join("warroom-state"),
     }
 }
 
@@ -75,15 +95,23 @@ pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<ConfigFile, Ve
             PathBuf::from("<built-in default config>"),
         ),
     };
+    let mut file = load_str(&text, &shown, overrides)?;
+    file.path = path.map(Path::to_path_buf);
+    Ok(file)
+}
+
+/// Parses and validates config `text`; `shown` names it in messages.
+pub fn load_str(
+    text: &str,
+    shown: &Path,
+    overrides: &Overrides,
+) -> Result<ConfigFile, Vec<Diagnostic>> {
     let mut config: Config =
-        toml::from_str(&text).map_err(|e| vec![diag::from_toml(&shown, &text, &e)])?;
+        toml::from_str(text).map_err(|e| vec![diag::from_toml(shown, text, &e)])?;
     apply(&mut config, overrides);
-    let problems = validate(&config, &shown, &text);
+    let problems = validate(&config, shown, text);
     if problems.is_empty() {
-        Ok(ConfigFile {
-            config,
-            path: path.map(Path::to_path_buf),
-        })
+        Ok(ConfigFile { config, path: None })
     } else {
         Err(problems)
     }

@@ -6,5 +6,8 @@
 mod load;
 mod model;
 
-pub use load::{load, resolve_path, validate, ConfigFile, Overrides, DEFAULT_CONFIG};
+pub use load::{
+    default_state_dir, load, load_str, resolve_path, validate, ConfigFile, Overrides,
+    DEFAULT_CONFIG,
+};
 pub use model::*;
