@@ -69,9 +69,10 @@ impl Model {
                     .unwrap_or(0);
                 let range = spec.kind.needs_range();
                 let interval = spec.refresh.unwrap_or(config.refresh);
-                let key = (source, spec.query.clone(), range, interval);
+                let expr = spec.query.trim().to_string();
+                let key = (source, expr.clone(), range, interval);
                 let query = *index.entry(key).or_insert_with(|| {
-                    queries.push(QueryState::new(spec.query.clone(), source, interval, range));
+                    queries.push(QueryState::new(expr, source, interval, range));
                     queries.len() - 1
                 });
                 Panel {
