@@ -1,5 +1,7 @@
 //! warroom: an incident-response on-call dashboard for the terminal.
 
+#![warn(clippy::unwrap_used)]
+
 pub mod app;
 pub mod cli;
 pub mod config;
