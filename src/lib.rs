@@ -1,5 +1,6 @@
 //! warroom: an incident-response on-call dashboard for the terminal.
 
+pub mod alert;
 pub mod app;
 pub mod cli;
 pub mod config;
