@@ -1,5 +1,8 @@
 //! Behaviour of the alert engine, table-driven, with a pinned clock.
 
+// Helpers outside `#[test]` functions are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -90,8 +93,13 @@ fn listing(book: &AlertBook) -> String {
         .join("; ")
 }
 
-/// Runs scenarios: a rule, then `(seconds, observation, expected listing)` steps.
-fn run(cases: &[(&str, &str, &[(i64, Obs, &str)])]) {
+/// `(seconds, observation, expected listing after it)`.
+type Step = (i64, Obs, &'static str);
+/// `(name, rule fields, steps)`.
+type Case = (&'static str, &'static str, &'static [Step]);
+
+/// Runs scenarios: a rule, then its steps.
+fn run(cases: &[Case]) {
     for (name, extra, steps) in cases {
         let mut book = AlertBook::new(vec![rule(extra)]);
         for (secs, obs, want) in steps.iter() {
