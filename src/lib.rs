@@ -10,7 +10,6 @@ pub mod duration;
 pub mod keymap;
 pub mod model;
 pub mod msg;
-pub mod paths;
 pub mod prom;
 pub mod sanitize;
 pub mod snapshot;

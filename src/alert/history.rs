@@ -12,6 +12,9 @@ use chrono::{DateTime, Utc};
 
 use super::event::Event;
 
+/// The history file's name inside the state directory.
+pub const HISTORY_FILE: &str = "history.jsonl";
+
 /// An open history file, appended to as events happen.
 #[derive(Debug)]
 pub struct HistoryLog {

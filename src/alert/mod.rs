@@ -20,7 +20,7 @@ pub mod view;
 
 pub use book::{AlertBook, Observation, DEFAULT_RESOLVED_RETENTION};
 pub use event::{Event, UnackReason};
-pub use history::HistoryLog;
+pub use history::{HistoryLog, HISTORY_FILE};
 pub use rule::{Direction, Policy, RuleSpec, Severity};
 pub use state::AlertState;
 pub use view::{Ack, AlertKey, AlertView, Scope};
