@@ -2,6 +2,7 @@
 //! the clock and signals; drains a batch of messages; applies them with `update`; carries out the
 //! effects; and draws once, only when something changed, at most every [`FRAME_INTERVAL`].
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,10 +12,11 @@ use ratatui::DefaultTerminal;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, watch, Semaphore};
 
+use crate::alert::{HistoryLog, HISTORY_FILE};
 use crate::config::ConfigFile;
 use crate::model::Model;
 use crate::msg::{Effect, Msg};
-use crate::prom::poller::Pollers;
+use crate::prom::poller::{Pollers, QuerySpec, Window};
 use crate::prom::Client;
 use crate::theme::Theme;
 use crate::update::update;
@@ -25,37 +27,48 @@ pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// Most messages applied before a frame is drawn.
 const BATCH: usize = 256;
 
+/// How far back the alert history shown at start-up reaches.
+const HISTORY_SHOWN: chrono::Duration = chrono::Duration::hours(24);
+
 /// Everything the loop needs, built before the terminal is taken over.
 pub struct App {
     pub model: Model,
     pub theme: Theme,
     pub clients: Vec<Client>,
     pub caps: Vec<Arc<Semaphore>>,
+    /// Where history, the audit log and locks live.
+    pub state_dir: PathBuf,
+    /// Fetch only new steps of range queries.
+    pub incremental: bool,
 }
 
 impl App {
     /// Builds clients for every source. Errors (unreadable token file…) come before the screen.
     pub fn new(config: &ConfigFile, theme: Theme) -> anyhow::Result<Self> {
-        let clients = config
-            .config
-            .sources
-            .iter()
-            .map(Client::new)
-            .collect::<Result<Vec<_>, _>>()?;
-        let caps = config
-            .config
-            .sources
-            .iter()
-            .map(|s| Arc::new(Semaphore::new(s.max_concurrency.max(1))))
-            .collect();
+        let sources = &config.config.sources;
+        let clients = sources.iter().map(Client::new).collect::<Result<Vec<_>, _>>()?;
+        let caps =
+            sources.iter().map(|s| Arc::new(Semaphore::new(s.max_concurrency.max(1)))).collect();
         let mut model = Model::new(&config.config, chrono::Utc::now());
         model.utc_offset = chrono::Offset::fix(chrono::Local::now().offset());
+        model.user = crate::identity::user();
         Ok(Self {
             model,
             theme,
             clients,
             caps,
+            state_dir: config.state_dir(),
+            incremental: config.config.incremental,
         })
+    }
+
+    /// What the pollers fetch.
+    pub fn query_specs(&self) -> Vec<QuerySpec> {
+        let mut specs = self.model.query_specs();
+        for s in &mut specs {
+            s.incremental = self.incremental;
+        }
+        specs
     }
 
     /// Takes over the terminal, runs until quit, and restores the terminal — also on error.
@@ -70,13 +83,14 @@ impl App {
         let (tx, mut rx) = mpsc::channel::<Msg>(1024);
         let (window_tx, window_rx) = watch::channel(self.model.window);
         let mut pollers = Pollers::start(
-            self.model.query_specs(),
+            self.query_specs(),
             &self.clients,
             &self.caps,
             window_rx,
             tx.clone(),
             |r| Msg::Poll(Box::new(r)),
         );
+        let mut io = EffectRunner::open(&self.state_dir, window_tx);
         let mut events = EventStream::new();
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
@@ -85,10 +99,10 @@ impl App {
         clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
         let size = terminal.size()?;
-        let mut pending = vec![Msg::Resize {
-            width: size.width,
-            height: size.height,
-        }];
+        let mut pending = vec![
+            Msg::Resize { width: size.width, height: size.height },
+            Msg::History(io.past_events()),
+        ];
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME_INTERVAL;
         loop {
@@ -100,25 +114,13 @@ impl App {
                             return Ok(());
                         }
                         Effect::Redraw => dirty = true,
-                        Effect::SetWindow(w) => {
-                            let _ = window_tx.send(w);
-                        }
-                        Effect::Bell => {
-                            use std::io::Write;
-                            let mut out = std::io::stdout();
-                            let _ = out.write_all(b"\x07").and_then(|_| out.flush());
-                        }
+                        other => io.run(other),
                     }
                 }
             }
-            let since_draw = last_draw.elapsed();
-            if dirty && since_draw >= FRAME_INTERVAL {
-                let model = &self.model;
-                let theme = &self.theme;
-                if terminal
-                    .draw(|f| crate::ui::render(model, theme, f))
-                    .is_err()
-                {
+            if dirty && last_draw.elapsed() >= FRAME_INTERVAL {
+                let (model, theme) = (&self.model, &self.theme);
+                if terminal.draw(|f| crate::ui::render(model, theme, f)).is_err() {
                     // The terminal is gone (SSH dropped, tmux killed): leave at once.
                     pollers.stop();
                     return Ok(());
@@ -126,11 +128,7 @@ impl App {
                 dirty = false;
                 last_draw = Instant::now();
             }
-            let draw_in = if dirty {
-                FRAME_INTERVAL.saturating_sub(last_draw.elapsed())
-            } else {
-                Duration::from_secs(3600)
-            };
+            let draw_in = FRAME_INTERVAL.saturating_sub(last_draw.elapsed());
             tokio::select! {
                 ev = events.next() => match ev {
                     Some(Ok(ev)) => pending.extend(event_msg(ev)),
@@ -156,12 +154,56 @@ impl App {
     }
 }
 
+/// Carries out effects that touch the world: files, pollers, the bell.
+struct EffectRunner {
+    history_path: PathBuf,
+    history: Option<HistoryLog>,
+    window: watch::Sender<Window>,
+}
+
+impl EffectRunner {
+    fn open(state_dir: &std::path::Path, window: watch::Sender<Window>) -> Self {
+        let history_path = state_dir.join(HISTORY_FILE);
+        let history = HistoryLog::open(&history_path)
+            .map_err(|e| tracing::warn!("alert history off: {}: {e}", history_path.display()))
+            .ok();
+        Self { history_path, history, window }
+    }
+
+    fn past_events(&self) -> Vec<crate::alert::Event> {
+        let since = chrono::Utc::now() - HISTORY_SHOWN;
+        let (events, bad) = HistoryLog::read_since(&self.history_path, since);
+        for b in bad {
+            tracing::warn!("{}: {b}", self.history_path.display());
+        }
+        events
+    }
+
+    fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::SetWindow(w) => {
+                let _ = self.window.send(w);
+            }
+            Effect::Record(events) => {
+                if let Some(h) = self.history.as_mut() {
+                    if let Err(e) = h.append_all(&events) {
+                        tracing::error!("cannot append to alert history: {e}");
+                    }
+                }
+            }
+            Effect::Bell => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+            }
+            Effect::Quit | Effect::Redraw => {}
+        }
+    }
+}
+
 fn event_msg(ev: Event) -> Option<Msg> {
     match ev {
-        Event::Key(key) => Some(Msg::Key {
-            key,
-            at: Instant::now(),
-        }),
+        Event::Key(key) => Some(Msg::Key { key, at: Instant::now() }),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
         _ => None,
     }

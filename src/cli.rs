@@ -88,18 +88,10 @@ pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
     let (w, h) = s
         .split_once(['x', 'X'])
         .ok_or_else(|| format!("{s:?}: write the size as WIDTHxHEIGHT, e.g. 120x40"))?;
-    let w: u16 = w
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?}: width is not a number"))?;
-    let h: u16 = h
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?}: height is not a number"))?;
+    let w: u16 = w.trim().parse().map_err(|_| format!("{s:?}: width is not a number"))?;
+    let h: u16 = h.trim().parse().map_err(|_| format!("{s:?}: height is not a number"))?;
     if w == 0 || h == 0 || w > 1000 || h > 1000 {
-        return Err(format!(
-            "{s:?}: width and height must be between 1 and 1000"
-        ));
+        return Err(format!("{s:?}: width and height must be between 1 and 1000"));
     }
     Ok((w, h))
 }

@@ -17,12 +17,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(file: impl Into<PathBuf>, line: Option<usize>, message: impl Into<String>) -> Self {
-        Self {
-            file: file.into(),
-            line,
-            message: message.into(),
-            fix: None,
-        }
+        Self { file: file.into(), line, message: message.into(), fix: None }
     }
 
     pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
@@ -48,11 +43,7 @@ impl fmt::Display for Diagnostic {
 /// 1-based line number of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// Line of the `index`-th (0-based) `[[name]]` array-of-tables header in a TOML text.
@@ -110,10 +101,7 @@ mod tests {
 
     #[test]
     fn suggests_near_words() {
-        assert_eq!(
-            suggest("critcal", ["critical", "warning"]),
-            Some("critical")
-        );
+        assert_eq!(suggest("critcal", ["critical", "warning"]), Some("critical"));
         assert_eq!(suggest("zzz", ["critical"]), None);
     }
 }

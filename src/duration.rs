@@ -17,11 +17,9 @@ pub fn parse(input: &str) -> Result<Duration, String> {
     let mut total_ms: f64 = 0.0;
     let mut rest = s;
     while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| {
-                format!("{input:?}: number without a unit at the end (use ms, s, m, h or d)")
-            })?;
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| {
+            format!("{input:?}: number without a unit at the end (use ms, s, m, h or d)")
+        })?;
         if num_len == 0 {
             return Err(format!("{input:?}: expected a number before {rest:?}"));
         }
@@ -29,9 +27,7 @@ pub fn parse(input: &str) -> Result<Duration, String> {
             .parse()
             .map_err(|_| format!("{input:?}: {:?} is not a number", &rest[..num_len]))?;
         let after = &rest[num_len..];
-        let unit_len = after
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(after.len());
+        let unit_len = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
         let factor_ms = match &after[..unit_len] {
             "ms" => 1.0,
             "s" => 1_000.0,
@@ -40,9 +36,7 @@ pub fn parse(input: &str) -> Result<Duration, String> {
             "d" => 86_400_000.0,
             "w" => 604_800_000.0,
             other => {
-                return Err(format!(
-                    "{input:?}: unknown unit {other:?} (use ms, s, m, h, d or w)"
-                ))
+                return Err(format!("{input:?}: unknown unit {other:?} (use ms, s, m, h, d or w)"))
             }
         };
         total_ms += value * factor_ms;
@@ -65,11 +59,7 @@ pub fn format(d: Duration) -> String {
         return "0s".into();
     }
     if ms % 1000 != 0 && ms < 60_000 {
-        return if ms < 1000 {
-            format!("{ms}ms")
-        } else {
-            format!("{:.1}s", d.as_secs_f64())
-        };
+        return if ms < 1000 { format!("{ms}ms") } else { format!("{:.1}s", d.as_secs_f64()) };
     }
     let mut secs = d.as_secs();
     let mut out = String::new();
@@ -91,8 +81,7 @@ pub fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
 /// Serde adapter for `Option<Duration>`.
 pub fn de_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let raw = Option::<DurationRepr>::deserialize(d)?;
-    raw.map(|r| r.into_duration().map_err(serde::de::Error::custom))
-        .transpose()
+    raw.map(|r| r.into_duration().map_err(serde::de::Error::custom)).transpose()
 }
 
 #[derive(Deserialize)]

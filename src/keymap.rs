@@ -34,18 +34,8 @@ pub struct Binding {
 
 /// The built-in bindings, in the order help lists them.
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[KeyCode::Char('q')],
-        label: "q",
-        action: Action::Quit,
-        help: "quit",
-    },
-    Binding {
-        keys: &[KeyCode::Char('?')],
-        label: "?",
-        action: Action::Help,
-        help: "all keys",
-    },
+    Binding { keys: &[KeyCode::Char('q')], label: "q", action: Action::Quit, help: "quit" },
+    Binding { keys: &[KeyCode::Char('?')], label: "?", action: Action::Help, help: "all keys" },
     Binding {
         keys: &[KeyCode::Char('/')],
         label: "/",
@@ -82,18 +72,8 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::NextFocus,
         help: "panels ↔ alerts",
     },
-    Binding {
-        keys: &[KeyCode::Enter],
-        label: "Enter",
-        action: Action::Zoom,
-        help: "zoom panel",
-    },
-    Binding {
-        keys: &[KeyCode::Esc],
-        label: "Esc",
-        action: Action::Back,
-        help: "back",
-    },
+    Binding { keys: &[KeyCode::Enter], label: "Enter", action: Action::Zoom, help: "zoom panel" },
+    Binding { keys: &[KeyCode::Esc], label: "Esc", action: Action::Back, help: "back" },
     Binding {
         keys: &[KeyCode::Char('+'), KeyCode::Char('=')],
         label: "+",
@@ -143,10 +123,7 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return matches!(key.code, KeyCode::Char('c')).then_some(Action::Quit);
     }
-    BINDINGS
-        .iter()
-        .find(|b| b.keys.contains(&key.code))
-        .map(|b| b.action)
+    BINDINGS.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
 }
 
 /// Characters the built-in bindings use: runbook keys must not take them.
@@ -169,10 +146,7 @@ mod tests {
     #[test]
     fn vim_and_arrow_keys_agree() {
         let k = |c| KeyEvent::new(c, KeyModifiers::NONE);
-        assert_eq!(
-            action_for(&k(KeyCode::Char('j'))),
-            action_for(&k(KeyCode::Down))
-        );
+        assert_eq!(action_for(&k(KeyCode::Char('j'))), action_for(&k(KeyCode::Down)));
         assert_eq!(action_for(&k(KeyCode::Char('q'))), Some(Action::Quit));
         assert_eq!(
             action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),

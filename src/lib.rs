@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod diag;
 pub mod duration;
+pub mod identity;
 pub mod keymap;
 pub mod model;
 pub mod msg;

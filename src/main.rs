@@ -19,35 +19,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "warroom",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(*shell, &mut Cli::command(), "warroom", &mut std::io::stdout());
             return ExitCode::SUCCESS;
         }
         Some(Command::Man) => {
             let man = clap_mangen::Man::new(Cli::command());
             let mut out = Vec::new();
-            return match man
-                .render(&mut out)
-                .and_then(|_| std::io::stdout().write_all(&out))
-            {
+            return match man.render(&mut out).and_then(|_| std::io::stdout().write_all(&out)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&format!("cannot write man page: {e}")),
             };
         }
         _ => {}
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+        };
     runtime.block_on(run(cli))
 }
 
@@ -62,10 +51,7 @@ async fn run(cli: Cli) -> ExitCode {
         None
     };
     let overrides = Overrides {
-        prometheus_url: demo
-            .as_ref()
-            .map(DemoServer::url)
-            .or(cli.common.prometheus_url.clone()),
+        prometheus_url: demo.as_ref().map(DemoServer::url).or(cli.common.prometheus_url.clone()),
         read_only: cli.read_only,
         theme: cli.theme.clone(),
         refresh: cli.refresh,
@@ -119,11 +105,8 @@ fn load_config(cli: &Cli, overrides: &Overrides) -> Result<ConfigFile, Vec<Diagn
 fn init_logging(config: &ConfigFile) -> Option<()> {
     let dir = config.state_dir();
     std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("warroom.log"))
-        .ok()?;
+    let file =
+        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("warroom.log")).ok()?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -143,10 +126,6 @@ fn report(problems: &[Diagnostic]) -> ExitCode {
 }
 
 fn fail(msg: &str) -> ExitCode {
-    let _ = writeln!(
-        std::io::stderr(),
-        "warroom: {}",
-        warroom::sanitize::clean(msg)
-    );
+    let _ = writeln!(std::io::stderr(), "warroom: {}", warroom::sanitize::clean(msg));
     ExitCode::FAILURE
 }

@@ -5,6 +5,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
+use crate::alert::Event;
 use crate::prom::poller::{PollResult, Window};
 
 /// Everything that can change the model.
@@ -18,6 +19,8 @@ pub enum Msg {
     Resize { width: u16, height: u16 },
     /// A poller's result.
     Poll(Box<PollResult>),
+    /// Recent alert history read from disk at start-up.
+    History(Vec<Event>),
     /// Leave now (signal, terminal gone).
     Quit,
 }
@@ -33,4 +36,6 @@ pub enum Effect {
     SetWindow(Window),
     /// Ring the terminal bell.
     Bell,
+    /// Append alert events to the history file.
+    Record(Vec<Event>),
 }

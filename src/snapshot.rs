@@ -50,12 +50,7 @@ pub async fn snapshot(mut app: App, width: u16, height: u16) -> anyhow::Result<S
         update(&mut app.model, Msg::Poll(Box::new(r)));
     }
     if !reached && !app.model.queries.is_empty() {
-        let source = app
-            .model
-            .sources
-            .first()
-            .map(|s| s.url.clone())
-            .unwrap_or_default();
+        let source = app.model.sources.first().map(|s| s.url.clone()).unwrap_or_default();
         anyhow::bail!(
             "no source answered ({source}): {}",
             first_error.unwrap_or_else(|| "unknown error".into())

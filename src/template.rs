@@ -45,9 +45,7 @@ pub fn pieces(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
             out.push(Piece::Text(&rest[..start]));
         }
         let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or(TemplateError::Unclosed { at: offset + start })?;
+        let end = after.find("}}").ok_or(TemplateError::Unclosed { at: offset + start })?;
         out.push(Piece::Var(after[..end].trim()));
         let consumed = start + 2 + end + 2;
         offset += consumed;
@@ -81,11 +79,7 @@ where
             Piece::Text(t) => out.push_str(t),
             Piece::Var(name) => match lookup(name) {
                 Some(v) => out.push_str(&v),
-                None => {
-                    return Err(TemplateError::Unknown {
-                        name: name.to_string(),
-                    })
-                }
+                None => return Err(TemplateError::Unknown { name: name.to_string() }),
             },
         }
     }
@@ -136,23 +130,15 @@ mod tests {
     fn unknown_and_unclosed_are_errors() {
         assert_eq!(
             render("{{ nope }}", |_| None),
-            Err(TemplateError::Unknown {
-                name: "nope".into()
-            })
+            Err(TemplateError::Unknown { name: "nope".into() })
         );
-        assert_eq!(
-            render("a {{ b", |_| None),
-            Err(TemplateError::Unclosed { at: 2 })
-        );
+        assert_eq!(render("a {{ b", |_| None), Err(TemplateError::Unclosed { at: 2 }));
     }
 
     #[test]
     fn lenient_leaves_missing_empty() {
         let labels: crate::prom::Labels = [("state".to_string(), "idle".to_string())].into();
-        assert_eq!(
-            render_lenient("{{state}}/{{db}}", label_lookup(&labels)),
-            "idle/"
-        );
+        assert_eq!(render_lenient("{{state}}/{{db}}", label_lookup(&labels)), "idle/");
     }
 
     #[test]

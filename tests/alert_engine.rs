@@ -28,18 +28,11 @@ fn labels(instance: &str) -> Labels {
 }
 
 fn sample(instance: &str, v: f64) -> Sample {
-    Sample {
-        labels: labels(instance),
-        point: Point { t: 0.0, v },
-    }
+    Sample { labels: labels(instance), point: Point { t: 0.0, v } }
 }
 
 fn series_key(instance: &str) -> AlertKey {
-    AlertKey {
-        rule: "cpu".into(),
-        scope: Scope::Series,
-        labels: labels(instance),
-    }
+    AlertKey { rule: "cpu".into(), scope: Scope::Series, labels: labels(instance) }
 }
 
 /// One evaluation (or tick) in a scenario.
@@ -83,11 +76,7 @@ fn listing(book: &AlertBook) -> String {
             let state = serde_json::to_value(a.state).unwrap();
             let sev = serde_json::to_value(a.severity).unwrap();
             let acked = if a.ack.is_some() { " acked" } else { "" };
-            format!(
-                "{who} {}/{}{acked}",
-                state.as_str().unwrap(),
-                sev.as_str().unwrap()
-            )
+            format!("{who} {}/{}{acked}", state.as_str().unwrap(), sev.as_str().unwrap())
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -203,38 +192,18 @@ fn thresholds_for_and_keep_firing_for() {
             "a series vanishing resolves it while the others remain",
             "warning = 80",
             &[
-                (
-                    0,
-                    Two(90.0, 90.0),
-                    "db-1 firing/warning; db-2 firing/warning",
-                ),
-                (
-                    10,
-                    Only2(90.0),
-                    "db-2 firing/warning; db-1 resolved/warning",
-                ),
-                (
-                    20,
-                    Two(90.0, 50.0),
-                    "db-1 firing/warning; db-2 resolved/warning",
-                ),
+                (0, Two(90.0, 90.0), "db-1 firing/warning; db-2 firing/warning"),
+                (10, Only2(90.0), "db-2 firing/warning; db-1 resolved/warning"),
+                (20, Two(90.0, 50.0), "db-1 firing/warning; db-2 resolved/warning"),
             ],
         ),
         (
             "a vanished series goes through keep_firing_for too",
             "warning = 80\nkeep_firing_for = \"30s\"",
             &[
-                (
-                    0,
-                    Two(90.0, 90.0),
-                    "db-1 firing/warning; db-2 firing/warning",
-                ),
+                (0, Two(90.0, 90.0), "db-1 firing/warning; db-2 firing/warning"),
                 (10, Only2(90.0), "db-1 firing/warning; db-2 firing/warning"),
-                (
-                    40,
-                    Only2(90.0),
-                    "db-2 firing/warning; db-1 resolved/warning",
-                ),
+                (40, Only2(90.0), "db-2 firing/warning; db-1 resolved/warning"),
             ],
         ),
         (
@@ -268,10 +237,7 @@ fn no_data_and_errors_are_never_ok() {
         (
             "no data, alert, never any data: fires as no data",
             "warning = 80",
-            &[
-                (0, Empty, "query no_data/warning"),
-                (10, V(50.0), "query resolved/warning"),
-            ],
+            &[(0, Empty, "query no_data/warning"), (10, V(50.0), "query resolved/warning")],
         ),
         (
             "no data, data returns during the pending period: back to inactive",
@@ -340,41 +306,24 @@ fn no_data_and_errors_are_never_ok() {
             &[
                 (0, Two(5.0, 50.0), "db-1 firing/warning"),
                 (10, Two(f64::NAN, 50.0), "db-1 no_data/warning"),
-                (
-                    20,
-                    Two(f64::NAN, f64::NAN),
-                    "db-1 no_data/warning; db-2 no_data/warning",
-                ),
-                (
-                    30,
-                    Two(50.0, 50.0),
-                    "db-1 resolved/warning; db-2 resolved/warning",
-                ),
+                (20, Two(f64::NAN, f64::NAN), "db-1 no_data/warning; db-2 no_data/warning"),
+                (30, Two(50.0, 50.0), "db-1 resolved/warning; db-2 resolved/warning"),
             ],
         ),
         (
             "NaN with no_data = keep leaves the series alone",
             "warning = 80\nno_data = \"keep\"",
-            &[
-                (0, V(90.0), "db-1 firing/warning"),
-                (10, V(f64::NAN), "db-1 firing/warning"),
-            ],
+            &[(0, V(90.0), "db-1 firing/warning"), (10, V(f64::NAN), "db-1 firing/warning")],
         ),
         (
             "NaN with no_data = ok clears the series",
             "warning = 80\nno_data = \"ok\"",
-            &[
-                (0, V(90.0), "db-1 firing/warning"),
-                (10, V(f64::NAN), "db-1 resolved/warning"),
-            ],
+            &[(0, V(90.0), "db-1 firing/warning"), (10, V(f64::NAN), "db-1 resolved/warning")],
         ),
         (
             "back from no data at a warning value: severity follows the value",
             "warning = 80\ncritical = 90",
-            &[
-                (0, V(f64::NAN), "db-1 no_data/critical"),
-                (10, V(85.0), "db-1 firing/warning"),
-            ],
+            &[(0, V(f64::NAN), "db-1 no_data/critical"), (10, V(85.0), "db-1 firing/warning")],
         ),
     ]);
 }
@@ -426,10 +375,7 @@ fn events_describe_transitions() {
     assert_eq!(book.firing_count(), 1);
 
     let events = feed(&mut book, Err, t(40));
-    let [Event::Transition {
-        scope, to, summary, ..
-    }] = events.as_slice()
-    else {
+    let [Event::Transition { scope, to, summary, .. }] = events.as_slice() else {
         panic!("{events:?}")
     };
     assert_eq!((*scope, *to), (Scope::Query, AlertState::Error));
@@ -444,23 +390,11 @@ fn acknowledgements() {
     let key = series_key("db-1");
 
     // Unknown alerts and past expiries are refused.
-    assert!(book
-        .ack(&series_key("db-9"), None, None, "ana".into(), t(1))
-        .is_none());
-    assert!(book
-        .ack(&key, None, Some(t(1)), "ana".into(), t(1))
-        .is_none());
+    assert!(book.ack(&series_key("db-9"), None, None, "ana".into(), t(1)).is_none());
+    assert!(book.ack(&key, None, Some(t(1)), "ana".into(), t(1)).is_none());
 
     // Default: until resolved. The alert stays listed, after un-acked ones.
-    let ev = book
-        .ack(
-            &key,
-            Some("on it\u{1b}[2J".into()),
-            None,
-            "ana".into(),
-            t(5),
-        )
-        .unwrap();
+    let ev = book.ack(&key, Some("on it\u{1b}[2J".into()), None, "ana".into(), t(5)).unwrap();
     assert_eq!(
         ev,
         Event::Ack {
@@ -482,15 +416,12 @@ fn acknowledgements() {
     // Resolving clears it; firing again is un-acked.
     feed(&mut book, V(50.0), t(10_020));
     assert_eq!(listing(&book), "db-1 resolved/warning");
-    assert!(book
-        .ack(&key, None, None, "ana".into(), t(10_021))
-        .is_none());
+    assert!(book.ack(&key, None, None, "ana".into(), t(10_021)).is_none());
     feed(&mut book, V(85.0), t(10_030));
     assert_eq!(listing(&book), "db-1 firing/warning");
 
     // Expiry re-alerts.
-    book.ack(&key, None, Some(t(10_090)), "bo".into(), t(10_030))
-        .unwrap();
+    book.ack(&key, None, Some(t(10_090)), "bo".into(), t(10_030)).unwrap();
     assert!(book.tick(t(10_089)).is_empty());
     assert_eq!(
         book.tick(t(10_090)),
@@ -524,13 +455,7 @@ fn acknowledgements() {
     assert!(feed(&mut book, V(99.0), t(10_130)).is_empty());
     assert_eq!(listing(&book), "db-1 firing/critical acked");
     let ev = book.unack(&key, "dee".into(), t(10_140)).unwrap();
-    assert!(matches!(
-        ev,
-        Event::Unack {
-            reason: UnackReason::Withdrawn,
-            ..
-        }
-    ));
+    assert!(matches!(ev, Event::Unack { reason: UnackReason::Withdrawn, .. }));
     assert!(book.unack(&key, "dee".into(), t(10_141)).is_none());
 }
 
@@ -538,17 +463,10 @@ fn acknowledgements() {
 fn an_expiry_is_noticed_by_observe_too() {
     let mut book = AlertBook::new(vec![rule("warning = 80")]);
     feed(&mut book, V(85.0), t(0));
-    book.ack(&series_key("db-1"), None, Some(t(30)), "ana".into(), t(0))
-        .unwrap();
+    book.ack(&series_key("db-1"), None, Some(t(30)), "ana".into(), t(0)).unwrap();
     let events = feed(&mut book, V(85.0), t(30));
     assert!(
-        matches!(
-            &events[..],
-            [Event::Unack {
-                reason: UnackReason::Expired,
-                ..
-            }]
-        ),
+        matches!(&events[..], [Event::Unack { reason: UnackReason::Expired, .. }]),
         "{events:?}"
     );
 }
@@ -557,8 +475,7 @@ fn an_expiry_is_noticed_by_observe_too() {
 fn pending_alerts_can_be_acked_and_escalating_on_firing_re_alerts() {
     let mut book = AlertBook::new(vec![rule("warning = 80\ncritical = 90\nfor = \"30s\"")]);
     feed(&mut book, V(85.0), t(0));
-    book.ack(&series_key("db-1"), None, None, "ana".into(), t(1))
-        .unwrap();
+    book.ack(&series_key("db-1"), None, None, "ana".into(), t(1)).unwrap();
     feed(&mut book, V(95.0), t(10));
     assert_eq!(listing(&book), "db-1 pending/critical");
     assert!(book.alerts()[0].ack.is_none());
@@ -588,11 +505,7 @@ fn display_order() {
     obs(&mut book, 3, &[sample("b", 90.0)], t(6));
     obs(&mut book, 3, &[sample("b", 10.0)], t(7)); // resolved later than gone/a
     book.ack(
-        &AlertKey {
-            rule: "crit".into(),
-            scope: Scope::Series,
-            labels: labels("a"),
-        },
+        &AlertKey { rule: "crit".into(), scope: Scope::Series, labels: labels("a") },
         None,
         None,
         "ana".into(),
@@ -629,15 +542,10 @@ fn display_order() {
 fn robustness() {
     let mut book = AlertBook::new(vec![rule("warning = 80")]);
     // An unknown rule index is ignored.
-    assert!(book
-        .observe(7, Observation::Samples(&[sample("a", 99.0)]), t(0))
-        .is_empty());
+    assert!(book.observe(7, Observation::Samples(&[sample("a", 99.0)]), t(0)).is_empty());
     // A series repeated in one answer counts once (the first).
-    let events = book.observe(
-        0,
-        Observation::Samples(&[sample("a", 99.0), sample("a", 1.0)]),
-        t(0),
-    );
+    let events =
+        book.observe(0, Observation::Samples(&[sample("a", 99.0), sample("a", 1.0)]), t(0));
     assert_eq!(events.len(), 1);
     assert_eq!(listing(&book), "a firing/warning");
     // Infinity is a value.
@@ -682,10 +590,7 @@ fn history_round_trip_with_torn_last_line() {
     assert_eq!(back.len(), events.len());
     for (a, b) in back.iter().zip(&events) {
         // NaN != NaN, so compare the JSON forms.
-        assert_eq!(
-            serde_json::to_string(a).unwrap(),
-            serde_json::to_string(b).unwrap()
-        );
+        assert_eq!(serde_json::to_string(a).unwrap(), serde_json::to_string(b).unwrap());
     }
 
     // `since` filters.

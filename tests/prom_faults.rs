@@ -13,27 +13,16 @@ use warroom::prom::poller::{Pollers, QuerySpec, Window};
 use warroom::prom::{Client, PromError, QueryData};
 
 fn spec(url: &str) -> SourceSpec {
-    toml::from_str(&format!(
-        "name = \"fake\"\nurl = \"{url}\"\ntimeout = \"1s\""
-    ))
-    .unwrap()
+    toml::from_str(&format!("name = \"fake\"\nurl = \"{url}\"\ntimeout = \"1s\"")).unwrap()
 }
 
 const OK_VECTOR: &str = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"instance":"db"},"value":[1,"3"]}]}}"#;
 
 #[tokio::test]
 async fn garbage_json_is_a_decode_error() {
-    let f = Fake::start(Reply::Send(
-        200,
-        "application/json",
-        "{\"status\":\"succ".into(),
-    ))
-    .await;
+    let f = Fake::start(Reply::Send(200, "application/json", "{\"status\":\"succ".into())).await;
     let c = Client::new(&spec(&f.url())).unwrap();
-    assert!(matches!(
-        c.query("up", None).await,
-        Err(PromError::Decode(_))
-    ));
+    assert!(matches!(c.query("up", None).await, Err(PromError::Decode(_))));
 }
 
 #[tokio::test]
@@ -64,9 +53,7 @@ async fn execution_error_422_is_not_retryable() {
 #[tokio::test]
 async fn a_stalled_server_hits_the_client_deadline() {
     let f = Fake::start(Reply::Stall).await;
-    let c = Client::new(&spec(&f.url()))
-        .unwrap()
-        .with_timeout(Duration::from_millis(300));
+    let c = Client::new(&spec(&f.url())).unwrap().with_timeout(Duration::from_millis(300));
     let started = Instant::now();
     let r = c.query("up", None).await;
     assert!(matches!(r, Err(PromError::Timeout(300))), "{r:?}");
@@ -80,10 +67,7 @@ async fn warnings_and_partial_answers_are_kept() {
     let c = Client::new(&spec(&f.url())).unwrap();
     let r = c.query("up", None).await.unwrap().response;
     assert!(r.partial);
-    assert_eq!(
-        r.warnings,
-        vec!["store gateway eu-1 unreachable".to_string()]
-    );
+    assert_eq!(r.warnings, vec!["store gateway eu-1 unreachable".to_string()]);
     assert_eq!(r.data, QueryData::Vector(vec![]));
 }
 
@@ -99,29 +83,16 @@ async fn auth_and_tenant_headers_are_sent_and_secrets_stay_out_of_errors() {
     let req = f.requests.lock().unwrap()[0].to_ascii_lowercase();
     assert!(req.contains("authorization: bearer s3cr3t-token"), "{req}");
     assert!(req.contains("x-scope-orgid: tenant-a"));
-    assert!(
-        req.contains("timeout="),
-        "server-side timeout parameter is sent"
-    );
-    assert!(
-        !format!("{c:?}").contains("s3cr3t"),
-        "Debug output leaks the token"
-    );
+    assert!(req.contains("timeout="), "server-side timeout parameter is sent");
+    assert!(!format!("{c:?}").contains("s3cr3t"), "Debug output leaks the token");
 
     let mut basic = spec(&f.url());
     std::env::set_var("WARROOM_TEST_PW", "hunter2");
     basic.basic_auth =
         Some(toml::from_str("username = \"ops\"\npassword_env = \"WARROOM_TEST_PW\"").unwrap());
-    Client::new(&basic)
-        .unwrap()
-        .query("up", None)
-        .await
-        .unwrap();
+    Client::new(&basic).unwrap().query("up", None).await.unwrap();
     let req = f.requests.lock().unwrap()[1].to_ascii_lowercase();
-    assert!(
-        req.contains("authorization: basic b3bzomh1bnrlcji="),
-        "{req}"
-    );
+    assert!(req.contains("authorization: basic b3bzomh1bnrlcji="), "{req}");
 
     let mut missing = spec("http://127.0.0.1:9");
     missing.bearer_token_env = Some("WARROOM_TEST_UNSET_VAR".into());
@@ -129,11 +100,8 @@ async fn auth_and_tenant_headers_are_sent_and_secrets_stay_out_of_errors() {
     assert!(err.contains("WARROOM_TEST_UNSET_VAR"), "{err}");
 
     let dead = Client::new(&s).unwrap();
-    let dead = Client::new(&SourceSpec {
-        url: "http://127.0.0.1:9".into(),
-        ..s.clone()
-    })
-    .unwrap_or(dead);
+    let dead =
+        Client::new(&SourceSpec { url: "http://127.0.0.1:9".into(), ..s.clone() }).unwrap_or(dead);
     let e = dead.query("up", None).await.unwrap_err().to_string();
     assert!(!e.contains("s3cr3t"), "{e}");
 }
@@ -157,6 +125,7 @@ async fn pollers_back_off_on_errors_and_never_overlap() {
         expr: "up".into(),
         range: false,
         interval: Duration::from_millis(100),
+        incremental: true,
     };
     let _pollers = Pollers::start(vec![q], &clients, &caps, wrx, tx, |r| r);
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -164,10 +133,7 @@ async fn pollers_back_off_on_errors_and_never_overlap() {
     let n = f.count();
     assert!((2..=8).contains(&n), "{n} requests in 1.5 s");
     let first = rx.recv().await.unwrap();
-    assert!(matches!(
-        first.outcome,
-        Err(PromError::Http { status: 503, .. })
-    ));
+    assert!(matches!(first.outcome, Err(PromError::Http { status: 503, .. })));
 }
 
 #[tokio::test]
@@ -190,12 +156,9 @@ async fn a_bad_query_is_not_hammered() {
         expr: "up(".into(),
         range: false,
         interval: Duration::from_millis(200),
+        incremental: true,
     };
     let _pollers = Pollers::start(vec![q], &clients, &caps, wrx, tx, |r| r);
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert!(
-        f.count() <= 2,
-        "{} requests for a query that can never succeed",
-        f.count()
-    );
+    assert!(f.count() <= 2, "{} requests for a query that can never succeed", f.count());
 }

@@ -13,20 +13,13 @@ use warroom::update::update;
 
 fn frame(model: &Model, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| warroom::ui::render(model, &Theme::default(), f))
-        .unwrap();
+    t.draw(|f| warroom::ui::render(model, &Theme::default(), f)).unwrap();
     buffer_text(t.backend().buffer())
 }
 
 fn press(model: &mut Model, code: KeyCode) {
     let key = KeyEvent::new(code, KeyModifiers::NONE);
-    update(
-        model,
-        Msg::Key {
-            key,
-            at: std::time::Instant::now(),
-        },
-    );
+    update(model, Msg::Key { key, at: std::time::Instant::now() });
 }
 
 #[test]

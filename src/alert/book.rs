@@ -50,11 +50,7 @@ impl AlertBook {
     /// A book for `rules`; rule `i` is fed with [`AlertBook::observe`]`(i, …)`.
     pub fn new(rules: Vec<RuleSpec>) -> Self {
         let entries = rules.iter().map(|_| BTreeMap::new()).collect();
-        AlertBook {
-            rules,
-            entries,
-            retention: DEFAULT_RESOLVED_RETENTION,
-        }
+        AlertBook { rules, entries, retention: DEFAULT_RESOLVED_RETENTION }
     }
 
     /// Sets how long resolved alerts stay listed.
@@ -88,27 +84,11 @@ impl AlertBook {
         match obs {
             Observation::Samples([]) => {
                 let text = summary::no_data(spec);
-                degraded(
-                    spec,
-                    entries,
-                    spec.no_data,
-                    Input::NoData,
-                    text,
-                    now,
-                    &mut events,
-                );
+                degraded(spec, entries, spec.no_data, Input::NoData, text, now, &mut events);
             }
             Observation::Error(message) => {
                 let text = summary::query_error(spec, message);
-                degraded(
-                    spec,
-                    entries,
-                    spec.on_error,
-                    Input::Error,
-                    text,
-                    now,
-                    &mut events,
-                );
+                degraded(spec, entries, spec.on_error, Input::Error, text, now, &mut events);
             }
             Observation::Samples(samples) => {
                 step_slot(
@@ -258,19 +238,12 @@ impl AlertBook {
     }
 
     fn count(&self, pred: impl Fn(&Entry) -> bool) -> usize {
-        self.entries
-            .iter()
-            .flat_map(|m| m.values())
-            .filter(|e| pred(e))
-            .count()
+        self.entries.iter().flat_map(|m| m.values()).filter(|e| pred(e)).count()
     }
 
     fn entry_mut(&mut self, key: &AlertKey) -> Option<(&RuleSpec, &mut Entry)> {
         let i = self.rules.iter().position(|r| r.name == key.rule)?;
-        let entry = self
-            .entries
-            .get_mut(i)?
-            .get_mut(&(key.scope, key.labels.clone()))?;
+        let entry = self.entries.get_mut(i)?.get_mut(&(key.scope, key.labels.clone()))?;
         Some((&self.rules[i], entry))
     }
 }
@@ -317,12 +290,7 @@ fn step_slot(
     let entry = entries.entry(slot).or_insert_with_key(|(_, labels)| {
         let mut merged = labels.clone();
         merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        Entry {
-            tracker: Tracker::new(now),
-            labels: merged,
-            summary: String::new(),
-            ack: None,
-        }
+        Entry { tracker: Tracker::new(now), labels: merged, summary: String::new(), ack: None }
     });
     let changes = entry.tracker.step(input, spec, now);
     let tr = &entry.tracker;

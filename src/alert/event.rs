@@ -189,13 +189,8 @@ mod tests {
         for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.25] {
             let json = serde_json::to_string(&transition(v)).unwrap();
             let back: Event = serde_json::from_str(&json).unwrap();
-            let Event::Transition { value, .. } = back else {
-                panic!("kind changed: {json}")
-            };
-            assert!(
-                value == v || (value.is_nan() && v.is_nan()),
-                "{v} -> {json} -> {value}"
-            );
+            let Event::Transition { value, .. } = back else { panic!("kind changed: {json}") };
+            assert!(value == v || (value.is_nan() && v.is_nan()), "{v} -> {json} -> {value}");
         }
         let null = r#"{"kind":"transition","at":"2023-11-14T22:13:20Z","rule":"cpu","labels":{},"from":"pending","to":"no_data","severity":"warning","value":null,"summary":""}"#;
         let Event::Transition { value, scope, .. } = serde_json::from_str(null).unwrap() else {

@@ -171,8 +171,7 @@ impl RuleSpec {
 
     /// Whether a firing alert with this value keeps firing (hysteresis).
     pub fn still_firing(&self, value: f64) -> bool {
-        self.resolve_threshold()
-            .is_some_and(|r| self.direction.beyond(value, r))
+        self.resolve_threshold().is_some_and(|r| self.direction.beyond(value, r))
     }
 
     /// The most severe severity this rule can raise (used for no-data and error alerts).
@@ -250,11 +249,9 @@ impl RuleSpec {
     }
 
     fn validate_thresholds(&self, problems: &mut Vec<String>) {
-        for (what, value) in [
-            ("warning", self.warning),
-            ("critical", self.critical),
-            ("resolve", self.resolve),
-        ] {
+        for (what, value) in
+            [("warning", self.warning), ("critical", self.critical), ("resolve", self.resolve)]
+        {
             if value.is_some_and(|v| !v.is_finite()) {
                 problems.push(format!("{what} must be a finite number"));
             }
@@ -334,9 +331,7 @@ fn is_identifier(s: &str) -> bool {
 
 fn is_label_name(s: &str) -> bool {
     let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 

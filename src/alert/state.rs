@@ -32,10 +32,7 @@ pub enum AlertState {
 impl AlertState {
     /// Firing, for any reason (threshold, no data, error).
     pub fn is_firing(self) -> bool {
-        matches!(
-            self,
-            AlertState::Firing | AlertState::NoData | AlertState::Error
-        )
+        matches!(self, AlertState::Firing | AlertState::NoData | AlertState::Error)
     }
 
     /// Pending or firing: the alert can be acknowledged.
@@ -170,11 +167,7 @@ impl Tracker {
             Input::Value(v) => {
                 self.value = v;
                 self.value_at = Some(now);
-                let on = if firing {
-                    rule.still_firing(v)
-                } else {
-                    rule.level(v).is_some()
-                };
+                let on = if firing { rule.still_firing(v) } else { rule.level(v).is_some() };
                 (on, rule.level(v), Cause::Threshold)
             }
             Input::NoData => {
@@ -265,19 +258,13 @@ impl Tracker {
         let mut changes = Vec::new();
         let after = self.state();
         if after != before {
-            changes.push(Change::Moved {
-                from: before,
-                to: after,
-            });
+            changes.push(Change::Moved { from: before, to: after });
         }
         if before == AlertState::Firing
             && after == AlertState::Firing
             && self.severity > before_severity
         {
-            changes.push(Change::Escalated {
-                from: before_severity,
-                to: self.severity,
-            });
+            changes.push(Change::Escalated { from: before_severity, to: self.severity });
         }
         changes
     }
@@ -339,20 +326,13 @@ mod tests {
         let mut tr = Tracker::new(t(0));
         tr.step(Input::Value(85.0), &r, t(0));
         tr.step(Input::Value(95.0), &r, t(30));
-        assert_eq!(
-            tr.severity(),
-            Severity::Critical,
-            "pending shows the value's level"
-        );
+        assert_eq!(tr.severity(), Severity::Critical, "pending shows the value's level");
         tr.step(Input::Value(95.0), &r, t(60));
         assert_eq!(tr.state(), AlertState::Firing);
         assert_eq!(tr.severity(), Severity::Warning, "critical only held 30s");
         assert_eq!(
             tr.step(Input::Value(95.0), &r, t(90)),
-            vec![Change::Escalated {
-                from: Severity::Warning,
-                to: Severity::Critical
-            }]
+            vec![Change::Escalated { from: Severity::Warning, to: Severity::Critical }]
         );
         // Never de-escalates within an episode: no flapping between WARN and CRIT.
         assert_eq!(tr.step(Input::Value(85.0), &r, t(120)), vec![]);

@@ -50,11 +50,7 @@ pub fn query_error(rule: &RuleSpec, message: &str) -> String {
     const MAX: usize = 200;
     let clean = sanitize::clean(message);
     let short: String = clean.chars().take(MAX).collect();
-    let ellipsis = if clean.chars().count() > MAX {
-        "…"
-    } else {
-        ""
-    };
+    let ellipsis = if clean.chars().count() > MAX { "…" } else { "" };
     format!("query failed for {}: {short}{ellipsis}", rule.name)
 }
 

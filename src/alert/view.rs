@@ -90,11 +90,8 @@ impl AlertView {
 /// longest-standing first (for resolved alerts: the most recently cleared first), then by rule
 /// and labels so the order is stable.
 pub fn display_order(a: &AlertView, b: &AlertView) -> Ordering {
-    let by_since = if a.state == AlertState::Resolved {
-        b.since.cmp(&a.since)
-    } else {
-        a.since.cmp(&b.since)
-    };
+    let by_since =
+        if a.state == AlertState::Resolved { b.since.cmp(&a.since) } else { a.since.cmp(&b.since) };
     a.group()
         .cmp(&b.group())
         .then(a.ack.is_some().cmp(&b.ack.is_some()))

@@ -82,18 +82,11 @@ pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<ConfigFile, Ve
         Some(p) => match std::fs::read_to_string(p) {
             Ok(t) => (t, p.to_path_buf()),
             Err(e) => {
-                return Err(vec![Diagnostic::new(
-                    p,
-                    None,
-                    format!("cannot read config: {e}"),
-                )
-                .with_fix("check the path given to --config or $WARROOM_CONFIG")])
+                return Err(vec![Diagnostic::new(p, None, format!("cannot read config: {e}"))
+                    .with_fix("check the path given to --config or $WARROOM_CONFIG")])
             }
         },
-        None => (
-            DEFAULT_CONFIG.to_string(),
-            PathBuf::from("<built-in default config>"),
-        ),
+        None => (DEFAULT_CONFIG.to_string(), PathBuf::from("<built-in default config>")),
     };
     let mut file = load_str(&text, &shown, overrides)?;
     file.path = path.map(Path::to_path_buf);
@@ -179,11 +172,7 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {}
             Ok(u) => problem(
                 line,
-                format!(
-                    "source {:?}: unsupported URL scheme {:?}",
-                    s.name,
-                    u.scheme()
-                ),
+                format!("source {:?}: unsupported URL scheme {:?}", s.name, u.scheme()),
                 "use an http:// or https:// URL",
             ),
             Err(e) => problem(
@@ -195,19 +184,12 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
         if s.bearer_token_env.is_some() && s.bearer_token_file.is_some() {
             problem(
                 line,
-                format!(
-                    "source {:?}: both bearer_token_env and bearer_token_file",
-                    s.name
-                ),
+                format!("source {:?}: both bearer_token_env and bearer_token_file", s.name),
                 "keep one of them",
             );
         }
         if s.max_concurrency == 0 {
-            problem(
-                line,
-                format!("source {:?}: max_concurrency is 0", s.name),
-                "use 1 or more",
-            );
+            problem(line, format!("source {:?}: max_concurrency is 0", s.name), "use 1 or more");
         }
     }
     let mut ids = HashSet::new();
@@ -218,19 +200,11 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
                 let hint = diag::suggest(src, names.iter().copied())
                     .map(|s| format!("did you mean {s:?}?"))
                     .unwrap_or_else(|| "name one of the [[sources]]".into());
-                problem(
-                    line,
-                    format!("panel {:?}: unknown source {src:?}", p.title),
-                    &hint,
-                );
+                problem(line, format!("panel {:?}: unknown source {src:?}", p.title), &hint);
             }
         }
         if p.query.trim().is_empty() {
-            problem(
-                line,
-                format!("panel {:?}: empty query", p.title),
-                "write a PromQL expression",
-            );
+            problem(line, format!("panel {:?}: empty query", p.title), "write a PromQL expression");
         }
         if !ids.insert(p.id()) {
             problem(
@@ -249,27 +223,58 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
             }
         }
         if p.refresh.is_some_and(|r| r < Duration::from_millis(100)) {
-            problem(
-                line,
-                format!("panel {:?}: refresh below 100ms", p.title),
-                "use at least 1s",
-            );
+            problem(line, format!("panel {:?}: refresh below 100ms", p.title), "use at least 1s");
         }
         if p.top == 0 {
-            problem(
-                line,
-                format!("panel {:?}: top is 0", p.title),
-                "show at least one row",
-            );
+            problem(line, format!("panel {:?}: top is 0", p.title), "show at least one row");
         }
     }
+    validate_alerts(config, file, text, &names, &mut out);
     out
 }
 
+fn validate_alerts(
+    config: &Config,
+    file: &Path,
+    text: &str,
+    sources: &HashSet<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let panel_ids: Vec<String> = config.panels.iter().map(|p| p.id()).collect();
+    let mut seen = HashSet::new();
+    for (i, rule) in config.alerts.iter().enumerate() {
+        let line = diag::table_line(text, "alerts", i);
+        let mut problem = |msg: String, fix: String| {
+            out.push(
+                Diagnostic::new(file, line, format!("alert {:?}: {msg}", rule.name)).with_fix(fix),
+            );
+        };
+        if !seen.insert(rule.name.as_str()) {
+            problem("name is used twice".into(), "give each [[alerts]] rule a unique name".into());
+        }
+        for p in rule.validate() {
+            problem(p, "see the [[alerts]] reference in README.md".into());
+        }
+        if let Some(panel) = &rule.panel {
+            if !panel_ids.iter().any(|id| id == panel) {
+                let fix = diag::suggest(panel, panel_ids.iter().map(String::as_str))
+                    .map(|s| format!("did you mean {s:?}?"))
+                    .unwrap_or_else(|| {
+                        format!("use one of the panel ids: {}", panel_ids.join(", "))
+                    });
+                problem(format!("unknown panel {panel:?}"), fix);
+            }
+        }
+        if let Some(src) = &rule.source {
+            if !sources.contains(src.as_str()) {
+                problem(format!("unknown source {src:?}"), "name one of the [[sources]]".into());
+            }
+        }
+    }
+}
+
 fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| l.trim_start().starts_with(key) && l.contains('='))
-        .map(|i| i + 1)
+    text.lines().position(|l| l.trim_start().starts_with(key) && l.contains('=')).map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -301,10 +306,7 @@ mod tests {
     #[test]
     fn resolution_order() {
         let none = |_: &str| None;
-        assert_eq!(
-            resolve_path(Some(Path::new("a.toml")), none),
-            Some("a.toml".into())
-        );
+        assert_eq!(resolve_path(Some(Path::new("a.toml")), none), Some("a.toml".into()));
         let env = |k: &str| (k == "WARROOM_CONFIG").then(|| "b.toml".to_string());
         assert_eq!(resolve_path(None, env), Some("b.toml".into()));
         let dir = tempfile::tempdir().unwrap();
@@ -312,10 +314,7 @@ mod tests {
         std::fs::write(dir.path().join("warroom/config.toml"), "").unwrap();
         let xdg = dir.path().to_string_lossy().to_string();
         let env = move |k: &str| (k == "XDG_CONFIG_HOME").then(|| xdg.clone());
-        assert_eq!(
-            resolve_path(None, env),
-            Some(dir.path().join("warroom/config.toml"))
-        );
+        assert_eq!(resolve_path(None, env), Some(dir.path().join("warroom/config.toml")));
         assert_eq!(resolve_path(None, none), None);
     }
 }

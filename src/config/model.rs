@@ -32,6 +32,19 @@ pub struct Config {
     pub sources: Vec<SourceSpec>,
     #[serde(default)]
     pub panels: Vec<PanelSpec>,
+    /// Threshold alert rules.
+    #[serde(default)]
+    pub alerts: Vec<crate::alert::RuleSpec>,
+    /// Ring the terminal bell when an alert starts firing (at most once per 30 s).
+    #[serde(default)]
+    pub bell: bool,
+    /// Fetch only new steps of range queries after the first full window (default on).
+    #[serde(default = "yes")]
+    pub incremental: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_refresh() -> Duration {
@@ -60,12 +73,7 @@ pub struct Environment {
 
 impl Default for Environment {
     fn default() -> Self {
-        Self {
-            name: default_env_name(),
-            kind: EnvKind::Other,
-            color: None,
-            read_only: false,
-        }
+        Self { name: default_env_name(), kind: EnvKind::Other, color: None, read_only: false }
     }
 }
 

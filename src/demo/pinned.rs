@@ -10,7 +10,7 @@ use crate::config::{self, Overrides};
 use crate::model::Model;
 use crate::msg::Msg;
 use crate::prom::client::Fetched;
-use crate::prom::poller::{plan, PollResult};
+use crate::prom::poller::{plan, Plan, PollResult};
 use crate::prom::{Labels, Point, QueryData, QueryResponse, Sample, Series};
 use crate::update::update;
 
@@ -25,67 +25,68 @@ pub fn demo_model(seconds: u32, width: u16, height: u16) -> Model {
         Err(problems) => panic!("the built-in demo dashboard is invalid: {problems:?}"),
     };
     let now = at(PINNED_START + i64::from(seconds));
-    let mut model = Model::new(&file.config, now);
+    let mut model = Model::new(&file.config, at(PINNED_START));
     update(&mut model, Msg::Resize { width, height });
-    update(&mut model, Msg::Tick(now));
     let mut sim = SimSource::new(PINNED_START as f64);
-    sim.advance_to(now.timestamp() as f64);
-    for q in model.query_specs() {
-        let p = plan(&q, &model.window, None, now);
-        let data = if q.range {
-            let mut series: Vec<Series> = Vec::new();
-            let mut t = p.start;
-            while t <= p.end {
-                for (labels, v) in sim.eval(&q.expr, t).unwrap_or_default() {
-                    push(&mut series, labels, Point { t, v });
-                }
-                t += p.step.as_secs_f64();
+    let specs = model.query_specs();
+    let mut last: Vec<Option<(u64, f64)>> = vec![None; specs.len()];
+    // Replay the pollers once per second, as the real loop would, so alerts go through `for`.
+    for t in PINNED_START..=now.timestamp() {
+        let tick = at(t);
+        update(&mut model, Msg::Tick(tick));
+        sim.advance_to(t as f64);
+        for q in &specs {
+            let p = plan(q, &model.window, last[q.id], tick);
+            if q.range {
+                last[q.id] = Some((model.window.generation, p.end));
             }
-            QueryData::Matrix(series)
-        } else {
-            let t = now.timestamp() as f64;
-            QueryData::Vector(
-                sim.eval(&q.expr, t)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(labels, v)| Sample {
-                        labels,
-                        point: Point { t, v },
-                    })
-                    .collect(),
-            )
-        };
-        let fetched = Fetched {
-            response: QueryResponse {
-                data,
-                warnings: Vec::new(),
-                partial: false,
-            },
-            rtt: Duration::from_millis(4),
-            bytes: 0,
-        };
-        let result = PollResult {
-            query: q.id,
-            generation: model.window.generation,
-            kind: p.kind,
-            at: now,
-            start: p.start,
-            end: p.end,
-            step: p.step,
-            outcome: Ok(fetched),
-        };
-        update(&mut model, Msg::Poll(Box::new(result)));
+            let data = answer(&sim, &q.expr, q.range, &p);
+            let fetched = Fetched {
+                response: QueryResponse { data, warnings: Vec::new(), partial: false },
+                rtt: Duration::from_millis(4),
+                bytes: 0,
+            };
+            let result = PollResult {
+                query: q.id,
+                generation: model.window.generation,
+                kind: p.kind,
+                at: tick,
+                start: p.start,
+                end: p.end,
+                step: p.step,
+                outcome: Ok(fetched),
+            };
+            update(&mut model, Msg::Poll(Box::new(result)));
+        }
     }
     model
+}
+
+fn answer(sim: &SimSource, expr: &str, range: bool, p: &Plan) -> QueryData {
+    if !range {
+        return QueryData::Vector(
+            sim.eval(expr, p.end)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(labels, v)| Sample { labels, point: Point { t: p.end, v } })
+                .collect(),
+        );
+    }
+    let mut series: Vec<Series> = Vec::new();
+    let mut t = p.start;
+    while t <= p.end {
+        for (labels, v) in sim.eval(expr, t).unwrap_or_default() {
+            push(&mut series, labels, Point { t, v });
+        }
+        t += p.step.as_secs_f64();
+    }
+    QueryData::Matrix(series)
 }
 
 fn push(series: &mut Vec<Series>, labels: Labels, p: Point) {
     match series.iter_mut().find(|s| s.labels == labels) {
         Some(s) => s.points.push(p),
-        None => series.push(Series {
-            labels,
-            points: vec![p],
-        }),
+        None => series.push(Series { labels, points: vec![p] }),
     }
 }
 

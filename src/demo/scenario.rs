@@ -179,22 +179,10 @@ mod tests {
         assert!(snaps[5].cpu_primary < 60.0, "calm start");
         assert!(snaps[20].http_5xx > 50.0, "deploy spike");
         assert!(snaps[50].http_5xx < 30.0, "spike over");
-        assert!(
-            snaps[55].cpu_primary > 80.0,
-            "meltdown: {}",
-            snaps[55].cpu_primary
-        );
-        assert!(
-            snaps[90].cpu_primary > 95.0,
-            "meltdown: {}",
-            snaps[90].cpu_primary
-        );
+        assert!(snaps[55].cpu_primary > 80.0, "meltdown: {}", snaps[55].cpu_primary);
+        assert!(snaps[90].cpu_primary > 95.0, "meltdown: {}", snaps[90].cpu_primary);
         assert!(snaps[58].idle_in_tx > 20.0, "idle in transaction piles up");
-        assert!(
-            snaps[290].cpu_primary < 60.0,
-            "recovered: {}",
-            snaps[290].cpu_primary
-        );
+        assert!(snaps[290].cpu_primary < 60.0, "recovered: {}", snaps[290].cpu_primary);
     }
 
     #[test]

@@ -76,23 +76,18 @@ async fn handle(sim: Shared, req: Request<Incoming>) -> Result<Response<Full<Byt
     }
     let now = unix_now();
     let Ok(mut sim) = sim.lock() else {
-        return Ok(reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"status": "error"}),
-        ));
+        return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, json!({"status": "error"})));
     };
     sim.advance_to(now);
     let (status, body) = match (method.clone(), path.as_str()) {
         (_, "/api/v1/query") => instant(&sim, &params, now),
         (_, "/api/v1/query_range") => range(&sim, &params),
-        (_, "/api/v1/alerts") => (
-            StatusCode::OK,
-            json!({"status": "success", "data": {"alerts": []}}),
-        ),
-        (_, "/api/v1/status/buildinfo") => (
-            StatusCode::OK,
-            json!({"status": "success", "data": {"version": "warroom-demo"}}),
-        ),
+        (_, "/api/v1/alerts") => {
+            (StatusCode::OK, json!({"status": "success", "data": {"alerts": []}}))
+        }
+        (_, "/api/v1/status/buildinfo") => {
+            (StatusCode::OK, json!({"status": "success", "data": {"version": "warroom-demo"}}))
+        }
         (_, "/-/healthy" | "/-/ready") => (StatusCode::OK, json!("ok")),
         (Method::POST, "/-/demo/terminate-idle") => {
             let n = sim.scenario_mut().terminate_idle();
@@ -134,31 +129,21 @@ fn reply(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
 }
 
 fn bad_data(msg: String) -> (StatusCode, Value) {
-    (
-        StatusCode::BAD_REQUEST,
-        json!({"status": "error", "errorType": "bad_data", "error": msg}),
-    )
+    (StatusCode::BAD_REQUEST, json!({"status": "error", "errorType": "bad_data", "error": msg}))
 }
 
 fn num(params: &HashMap<String, String>, key: &str) -> Result<f64, String> {
-    let raw = params
-        .get(key)
-        .ok_or_else(|| format!("missing parameter {key:?}"))?;
-    raw.parse::<f64>()
-        .map_err(|_| format!("invalid parameter {key:?}: {raw:?}"))
+    let raw = params.get(key).ok_or_else(|| format!("missing parameter {key:?}"))?;
+    raw.parse::<f64>().map_err(|_| format!("invalid parameter {key:?}: {raw:?}"))
 }
 
 fn lookup(sim: &SimSource, params: &HashMap<String, String>, t: f64) -> Result<Rows, String> {
     let expr = params.get("query").ok_or("missing parameter \"query\"")?;
-    sim.eval(expr, t)
-        .ok_or_else(|| format!("the demo source does not know the query {expr:?}"))
+    sim.eval(expr, t).ok_or_else(|| format!("the demo source does not know the query {expr:?}"))
 }
 
 fn instant(sim: &SimSource, params: &HashMap<String, String>, now: f64) -> (StatusCode, Value) {
-    let t = params
-        .get("time")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(now);
+    let t = params.get("time").and_then(|s| s.parse().ok()).unwrap_or(now);
     match lookup(sim, params, t) {
         Err(e) => bad_data(e),
         Ok(rows) => {
@@ -175,13 +160,8 @@ fn instant(sim: &SimSource, params: &HashMap<String, String>, now: f64) -> (Stat
 }
 
 fn range(sim: &SimSource, params: &HashMap<String, String>) -> (StatusCode, Value) {
-    let parsed = (|| {
-        Ok::<_, String>((
-            num(params, "start")?,
-            num(params, "end")?,
-            num(params, "step")?,
-        ))
-    })();
+    let parsed =
+        (|| Ok::<_, String>((num(params, "start")?, num(params, "end")?, num(params, "step")?)))();
     let (start, end, step) = match parsed {
         Ok(v) => v,
         Err(e) => return bad_data(e),

@@ -31,11 +31,7 @@ impl SimSource {
             history.push_back(scenario.step(t));
             t += 1.0;
         }
-        Self {
-            scenario,
-            history,
-            last: start,
-        }
+        Self { scenario, history, last: start }
     }
 
     /// Steps the simulation up to `now`.
@@ -83,13 +79,7 @@ fn one(v: f64) -> Rows {
 }
 
 fn labelled(pairs: &[(&str, &str)], v: f64) -> (Labels, f64) {
-    (
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        v,
-    )
+    (pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), v)
 }
 
 /// Known expressions, compared with whitespace removed.
@@ -103,56 +93,32 @@ const QUERIES: &[(&str, Eval)] = &[
             ]
         },
     ),
-    (
-        r#"sum by (state) (pg_stat_activity_count{datname="shop"})"#,
-        |s| {
-            vec![
-                labelled(&[("state", "active")], s.active),
-                labelled(&[("state", "idle")], s.idle),
-                labelled(&[("state", "idle in transaction")], s.idle_in_tx),
-            ]
-        },
-    ),
-    (
-        r#"sum(rate(http_requests_total{job="shop-api",code=~"5.."}[1m]))"#,
-        |s| one(s.http_5xx),
-    ),
-    (
-        r#"sum(rate(pg_stat_database_xact_commit{datname="shop"}[1m]))"#,
-        |s| one(s.tps),
-    ),
+    (r#"sum by (state) (pg_stat_activity_count{datname="shop"})"#, |s| {
+        vec![
+            labelled(&[("state", "active")], s.active),
+            labelled(&[("state", "idle")], s.idle),
+            labelled(&[("state", "idle in transaction")], s.idle_in_tx),
+        ]
+    }),
+    (r#"sum(rate(http_requests_total{job="shop-api",code=~"5.."}[1m]))"#, |s| one(s.http_5xx)),
+    (r#"sum(rate(pg_stat_database_xact_commit{datname="shop"}[1m]))"#, |s| one(s.tps)),
     (
         r#"100 * sum(rate(pg_stat_database_xact_rollback{datname="shop"}[1m])) / sum(rate(pg_stat_database_xact_commit{datname="shop"}[1m]) + rate(pg_stat_database_xact_rollback{datname="shop"}[1m]))"#,
         |s| one(s.rollback_pct),
     ),
-    (
-        r#"sum(pg_stat_activity_count{datname="shop",state="idle in transaction"})"#,
-        |s| one(s.idle_in_tx),
-    ),
+    (r#"sum(pg_stat_activity_count{datname="shop",state="idle in transaction"})"#, |s| {
+        one(s.idle_in_tx)
+    }),
     (
         r#"topk(5, sum by (query) (rate(pg_stat_statements_total_time_seconds{datname="shop"}[1m])))"#,
         |s| {
-            STATEMENTS
-                .iter()
-                .zip(s.statements)
-                .map(|(q, v)| labelled(&[("query", q)], v))
-                .collect()
+            STATEMENTS.iter().zip(s.statements).map(|(q, v)| labelled(&[("query", q)], v)).collect()
         },
     ),
-    (
-        r#"max(pg_stat_activity_max_tx_duration{datname="shop"})"#,
-        |s| one(s.longest_query_secs),
-    ),
-    (r#"sum(pg_stat_activity_count{datname="shop"})"#, |s| {
-        one(s.connections())
-    }),
-    (
-        r#"sum(rate(pg_stat_database_deadlocks{datname="shop"}[1m]))"#,
-        |s| one(s.deadlocks),
-    ),
-    (r#"pg_up"#, |_| {
-        vec![labelled(&[("instance", "pg-main-1")], 1.0)]
-    }),
+    (r#"max(pg_stat_activity_max_tx_duration{datname="shop"})"#, |s| one(s.longest_query_secs)),
+    (r#"sum(pg_stat_activity_count{datname="shop"})"#, |s| one(s.connections())),
+    (r#"sum(rate(pg_stat_database_deadlocks{datname="shop"}[1m]))"#, |s| one(s.deadlocks)),
+    (r#"pg_up"#, |_| vec![labelled(&[("instance", "pg-main-1")], 1.0)]),
 ];
 
 fn squash(s: &str) -> String {
@@ -161,10 +127,7 @@ fn squash(s: &str) -> String {
 
 fn evaluator(expr: &str) -> Option<Eval> {
     let want = squash(expr);
-    QUERIES
-        .iter()
-        .find(|(q, _)| squash(q) == want)
-        .map(|(_, f)| *f)
+    QUERIES.iter().find(|(q, _)| squash(q) == want).map(|(_, f)| *f)
 }
 
 /// Whether the simulator answers `expr` (used by tests and `warroom check --demo`).
@@ -183,12 +146,8 @@ mod tests {
         s.advance_to(1060.0);
         let snap = s.at(1060.0).unwrap();
         assert_eq!(snap.t, 1060.0);
-        let rows = s
-            .eval(
-                "sum by (state)(pg_stat_activity_count{datname=\"shop\"})",
-                1060.0,
-            )
-            .unwrap();
+        let rows =
+            s.eval("sum by (state)(pg_stat_activity_count{datname=\"shop\"})", 1060.0).unwrap();
         assert_eq!(rows.len(), 3);
         assert!(s.eval("up", 1060.0).is_none());
     }
@@ -197,11 +156,7 @@ mod tests {
     fn demo_dashboard_queries_are_all_answered() {
         let cfg: crate::config::Config = toml::from_str(super::super::DASHBOARD).unwrap();
         for p in &cfg.panels {
-            assert!(
-                knows(&p.query),
-                "simulator does not answer panel {:?}",
-                p.title
-            );
+            assert!(knows(&p.query), "simulator does not answer panel {:?}", p.title);
         }
     }
 }

@@ -4,15 +4,16 @@ mod query;
 mod source;
 mod ui;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
 pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
 pub use source::{Health, SourceState};
-pub use ui::{Focus, Overlay, Ui};
+pub use ui::{Focus, Overlay, Ui, ACK_EXPIRIES};
 
+use crate::alert::{AlertBook, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};
 use crate::prom::poller::{QuerySpec, Window};
 
@@ -45,7 +46,21 @@ pub struct Model {
     pub panels: Vec<Panel>,
     pub ui: Ui,
     pub quit: bool,
+    /// Alert rules and their per-series states.
+    pub alerts: AlertBook,
+    /// For each rule, the query it evaluates (index into `queries`).
+    pub rule_query: Vec<Option<usize>>,
+    /// Recent alert events, oldest first (from the history file at start, then live).
+    pub recent: VecDeque<Event>,
+    /// Who acknowledges and runs actions (`$SUDO_USER`, else `$USER`).
+    pub user: String,
+    /// Ring the bell on new firing alerts.
+    pub bell: bool,
+    pub last_bell: Option<DateTime<Utc>>,
 }
+
+/// How many recent events the model keeps for display.
+pub const RECENT_EVENTS: usize = 500;
 
 impl Model {
     /// Builds the initial state from a validated config. Identical queries (same source, same
@@ -75,19 +90,34 @@ impl Model {
                     queries.push(QueryState::new(expr, source, interval, range));
                     queries.len() - 1
                 });
-                Panel {
-                    spec: spec.clone(),
-                    query,
+                Panel { spec: spec.clone(), query }
+            })
+            .collect::<Vec<Panel>>();
+        let rule_query = config
+            .alerts
+            .iter()
+            .map(|rule| match (&rule.panel, &rule.query) {
+                (Some(id), _) => panels.iter().find(|p| &p.spec.id() == id).map(|p| p.query),
+                (None, Some(expr)) => {
+                    let source = rule
+                        .source
+                        .as_ref()
+                        .and_then(|n| config.sources.iter().position(|s| &s.name == n))
+                        .unwrap_or(0);
+                    let expr = expr.trim().to_string();
+                    let key = (source, expr.clone(), false, config.refresh);
+                    Some(*index.entry(key).or_insert_with(|| {
+                        queries.push(QueryState::new(expr, source, config.refresh, false));
+                        queries.len() - 1
+                    }))
                 }
+                (None, None) => None,
             })
             .collect();
         Self {
             now,
             utc_offset: chrono::Offset::fix(&Utc),
-            env: EnvInfo {
-                name: config.environment.name.clone(),
-                kind: config.environment.kind,
-            },
+            env: EnvInfo { name: config.environment.name.clone(), kind: config.environment.kind },
             read_only: config.environment.read_only,
             window: Window {
                 range: config.range,
@@ -98,12 +128,14 @@ impl Model {
             sources,
             queries,
             panels,
-            ui: Ui {
-                width: 80,
-                height: 24,
-                ..Ui::default()
-            },
+            ui: Ui { width: 80, height: 24, ..Ui::default() },
             quit: false,
+            alerts: AlertBook::new(config.alerts.clone()),
+            rule_query,
+            recent: VecDeque::new(),
+            user: "unknown".into(),
+            bell: config.bell,
+            last_bell: None,
         }
     }
 
@@ -118,6 +150,7 @@ impl Model {
                 expr: q.expr.clone(),
                 range: q.range,
                 interval: q.interval,
+                incremental: true,
             })
             .collect()
     }
@@ -134,6 +167,35 @@ impl Model {
         (0..self.panels.len())
             .filter(|&i| f.is_empty() || self.panels[i].spec.title.to_lowercase().contains(&f))
             .collect()
+    }
+
+    /// Alerts matching the filter, in display order.
+    pub fn visible_alerts(&self) -> Vec<AlertView> {
+        let f = self.ui.filter.to_lowercase();
+        self.alerts
+            .alerts()
+            .into_iter()
+            .filter(|a| {
+                f.is_empty()
+                    || a.rule.to_lowercase().contains(&f)
+                    || a.labels.values().any(|v| v.to_lowercase().contains(&f))
+            })
+            .collect()
+    }
+
+    /// The alert under the selection.
+    pub fn selected_alert(&self) -> Option<AlertView> {
+        let alerts = self.visible_alerts();
+        let i = self.ui.alert.min(alerts.len().saturating_sub(1));
+        alerts.into_iter().nth(i)
+    }
+
+    /// Remembers events for the history view.
+    pub fn remember(&mut self, events: impl IntoIterator<Item = Event>) {
+        self.recent.extend(events);
+        while self.recent.len() > RECENT_EVENTS {
+            self.recent.pop_front();
+        }
     }
 
     /// The panel under the selection, as an index into `panels`.

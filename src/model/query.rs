@@ -106,12 +106,7 @@ impl QueryState {
                     _ => r.at,
                 };
                 let changed = self.error.as_ref().is_none_or(|p| p.message != message);
-                self.error = Some(QueryError {
-                    class,
-                    message,
-                    since,
-                    retryable,
-                });
+                self.error = Some(QueryError { class, message, since, retryable });
                 changed
             }
             Ok(fetched) => {
@@ -138,10 +133,7 @@ impl QueryState {
         self.series = data
             .latest()
             .into_iter()
-            .map(|s| SeriesBuf {
-                labels: s.labels,
-                points: VecDeque::from([s.point]),
-            })
+            .map(|s| SeriesBuf { labels: s.labels, points: VecDeque::from([s.point]) })
             .collect();
     }
 
@@ -149,10 +141,7 @@ impl QueryState {
         self.series = match data {
             QueryData::Matrix(m) => m
                 .into_iter()
-                .map(|s| SeriesBuf {
-                    labels: s.labels,
-                    points: s.points.into(),
-                })
+                .map(|s| SeriesBuf { labels: s.labels, points: s.points.into() })
                 .collect(),
             other => {
                 self.replace_latest(other);
@@ -176,10 +165,7 @@ impl QueryState {
                     }
                     buf.points.extend(s.points);
                 }
-                None => self.series.push(SeriesBuf {
-                    labels: s.labels,
-                    points: s.points.into(),
-                }),
+                None => self.series.push(SeriesBuf { labels: s.labels, points: s.points.into() }),
             }
         }
     }
@@ -217,10 +203,7 @@ impl QueryState {
         self.series
             .iter()
             .filter_map(|s| {
-                s.last().map(|p| crate::prom::Sample {
-                    labels: s.labels.clone(),
-                    point: p,
-                })
+                s.last().map(|p| crate::prom::Sample { labels: s.labels.clone(), point: p })
             })
             .collect()
     }

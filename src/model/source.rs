@@ -31,14 +31,7 @@ pub struct SourceState {
 
 impl SourceState {
     pub fn new(name: String, url: String) -> Self {
-        Self {
-            name,
-            url,
-            last_rtt: None,
-            last_ok: None,
-            last_error: None,
-            failures: 0,
-        }
+        Self { name, url, last_rtt: None, last_ok: None, last_error: None, failures: 0 }
     }
 
     /// Records a request's outcome (network-level: an API error still means the source is up).

@@ -9,14 +9,23 @@ pub enum Focus {
 }
 
 /// A layer over the dashboard that takes the keys while open.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Overlay {
     #[default]
     None,
     Help,
     /// Typing a filter; the text lives in [`Ui::filter`].
     Filter,
+    /// Acknowledging the selected alert: a note and an expiry (index into `ACK_EXPIRIES`).
+    Ack {
+        key: crate::alert::AlertKey,
+        note: String,
+        expiry: usize,
+    },
 }
+
+/// Expiry choices of an acknowledgement, in minutes; `None`: until the alert resolves.
+pub const ACK_EXPIRIES: [Option<u32>; 4] = [None, Some(15), Some(60), Some(240)];
 
 /// View state, changed only by `update`.
 #[derive(Debug, Clone, Default)]

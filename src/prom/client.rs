@@ -43,10 +43,7 @@ impl Client {
     /// Builds a client from a source spec: reads tokens and the CA file now, so mistakes show at
     /// start-up and not at 3 a.m. Errors never include secret values.
     pub fn new(spec: &SourceSpec) -> Result<Self, ClientError> {
-        let err = |message: String| ClientError {
-            source_name: spec.name.clone(),
-            message,
-        };
+        let err = |message: String| ClientError { source_name: spec.name.clone(), message };
         let mut headers = HeaderMap::new();
         for (k, v) in &spec.headers {
             let name = HeaderName::from_bytes(k.as_bytes())
@@ -63,12 +60,9 @@ impl Client {
             headers.insert(AUTHORIZATION, value);
         }
         if let Some(basic) = &spec.basic_auth {
-            let password = secret(
-                basic.password_env.as_deref(),
-                basic.password_file.as_deref(),
-            )
-            .map_err(err)?
-            .unwrap_or_default();
+            let password = secret(basic.password_env.as_deref(), basic.password_file.as_deref())
+                .map_err(err)?
+                .unwrap_or_default();
             let raw = format!("{}:{}", basic.username, password);
             let mut value = HeaderValue::from_str(&format!("Basic {}", base64(raw.as_bytes())))
                 .map_err(|_| err("basic auth has characters HTTP forbids".into()))?;
@@ -88,9 +82,7 @@ impl Client {
                 .map_err(|_| err(format!("ca_file {} is not a PEM certificate", ca.display())))?;
             builder = builder.add_root_certificate(cert);
         }
-        let http = builder
-            .build()
-            .map_err(|e| err(format!("cannot build HTTP client: {e}")))?;
+        let http = builder.build().map_err(|e| err(format!("cannot build HTTP client: {e}")))?;
         Ok(Self {
             http,
             base: spec.url.trim_end_matches('/').to_string(),
@@ -116,10 +108,7 @@ impl Client {
 
     /// The same client (same pool) with a shorter deadline, e.g. to stay below a poll interval.
     pub fn with_timeout(&self, deadline: Duration) -> Client {
-        Client {
-            timeout: deadline.min(self.timeout),
-            ..self.clone()
-        }
+        Client { timeout: deadline.min(self.timeout), ..self.clone() }
     }
 
     /// Instant query at `time` (Unix seconds), or the server's now.
@@ -153,12 +142,8 @@ impl Client {
         let server_timeout = self.timeout.mul_f64(0.9).max(Duration::from_millis(100));
         form.push(("timeout", format!("{}ms", server_timeout.as_millis())));
         let started = Instant::now();
-        let request = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .timeout(self.timeout)
-            .form(&form)
-            .send();
+        let request =
+            self.http.post(format!("{}{path}", self.base)).timeout(self.timeout).form(&form).send();
         let deadline = self.timeout;
         let exchange = async {
             let resp = request.await.map_err(|e| net_error(e, deadline))?;
@@ -171,11 +156,7 @@ impl Client {
             .map_err(|_| PromError::Timeout(deadline.as_millis() as u64))??;
         let rtt = started.elapsed();
         let response = decode(status, &body)?;
-        Ok(Fetched {
-            response,
-            rtt,
-            bytes: body.len(),
-        })
+        Ok(Fetched { response, rtt, bytes: body.len() })
     }
 }
 
@@ -199,10 +180,7 @@ fn fmt_ts(t: f64) -> String {
 }
 
 fn bearer_token(spec: &SourceSpec) -> Result<Option<String>, String> {
-    secret(
-        spec.bearer_token_env.as_deref(),
-        spec.bearer_token_file.as_deref(),
-    )
+    secret(spec.bearer_token_env.as_deref(), spec.bearer_token_file.as_deref())
 }
 
 /// Reads a secret from an environment variable or the first line of a file.
@@ -215,9 +193,7 @@ fn secret(env: Option<&str>, file: Option<&std::path::Path>) -> Result<Option<St
     if let Some(path) = file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read secret file {}: {e}", path.display()))?;
-        return Ok(Some(
-            text.lines().next().unwrap_or_default().trim().to_string(),
-        ));
+        return Ok(Some(text.lines().next().unwrap_or_default().trim().to_string()));
     }
     Ok(None)
 }
@@ -226,11 +202,7 @@ fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

@@ -49,10 +49,7 @@ pub fn decode(status: u16, body: &[u8]) -> Result<QueryResponse, PromError> {
             return Err(if (200..300).contains(&status) {
                 PromError::Decode(format!("not Prometheus JSON ({e})"))
             } else {
-                PromError::Http {
-                    status,
-                    excerpt: excerpt(body),
-                }
+                PromError::Http { status, excerpt: excerpt(body) }
             })
         }
     };
@@ -64,29 +61,14 @@ pub fn decode(status: u16, body: &[u8]) -> Result<QueryResponse, PromError> {
         });
     }
     if !(200..300).contains(&status) {
-        return Err(PromError::Http {
-            status,
-            excerpt: excerpt(body),
-        });
+        return Err(PromError::Http { status, excerpt: excerpt(body) });
     }
-    let data = env
-        .data
-        .ok_or_else(|| PromError::Decode("success without data".into()))?;
-    let warnings: Vec<String> = env
-        .warnings
-        .iter()
-        .chain(env.infos.iter())
-        .map(|w| clean(w))
-        .collect();
-    let partial = env.is_partial
-        || warnings
-            .iter()
-            .any(|w| w.to_ascii_lowercase().contains("partial"));
-    Ok(QueryResponse {
-        data: decode_data(data)?,
-        warnings,
-        partial,
-    })
+    let data = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
+    let warnings: Vec<String> =
+        env.warnings.iter().chain(env.infos.iter()).map(|w| clean(w)).collect();
+    let partial =
+        env.is_partial || warnings.iter().any(|w| w.to_ascii_lowercase().contains("partial"));
+    Ok(QueryResponse { data: decode_data(data)?, warnings, partial })
 }
 
 fn decode_data(data: Data) -> Result<QueryData, PromError> {
@@ -95,13 +77,9 @@ fn decode_data(data: Data) -> Result<QueryData, PromError> {
             let raw: Vec<RawSeries> = from_value(data.result)?;
             raw.into_iter()
                 .map(|s| {
-                    let (t, v) = s
-                        .value
-                        .ok_or_else(|| PromError::Decode("vector without value".into()))?;
-                    Ok(Sample {
-                        labels: s.metric,
-                        point: point(&t, &v)?,
-                    })
+                    let (t, v) =
+                        s.value.ok_or_else(|| PromError::Decode("vector without value".into()))?;
+                    Ok(Sample { labels: s.metric, point: point(&t, &v)? })
                 })
                 .collect::<Result<_, _>>()
                 .map(QueryData::Vector)
@@ -110,15 +88,9 @@ fn decode_data(data: Data) -> Result<QueryData, PromError> {
             let raw: Vec<RawSeries> = from_value(data.result)?;
             raw.into_iter()
                 .map(|s| {
-                    let points = s
-                        .values
-                        .iter()
-                        .map(|(t, v)| point(t, v))
-                        .collect::<Result<_, _>>()?;
-                    Ok(Series {
-                        labels: s.metric,
-                        points,
-                    })
+                    let points =
+                        s.values.iter().map(|(t, v)| point(t, v)).collect::<Result<_, _>>()?;
+                    Ok(Series { labels: s.metric, points })
                 })
                 .collect::<Result<_, _>>()
                 .map(QueryData::Matrix)
@@ -127,10 +99,7 @@ fn decode_data(data: Data) -> Result<QueryData, PromError> {
             let (t, v): (Value, Value) = from_value(data.result)?;
             Ok(QueryData::Scalar(point(&t, &v)?))
         }
-        other => Err(PromError::Decode(format!(
-            "unsupported resultType {:?}",
-            clean(other)
-        ))),
+        other => Err(PromError::Decode(format!("unsupported resultType {:?}", clean(other)))),
     }
 }
 
@@ -139,9 +108,7 @@ fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, PromError> 
 }
 
 fn point(t: &Value, v: &Value) -> Result<Point, PromError> {
-    let t = t
-        .as_f64()
-        .ok_or_else(|| PromError::Decode("timestamp is not a number".into()))?;
+    let t = t.as_f64().ok_or_else(|| PromError::Decode("timestamp is not a number".into()))?;
     let v = match v {
         Value::String(s) => parse_value(s)?,
         Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
@@ -156,9 +123,7 @@ pub fn parse_value(s: &str) -> Result<f64, PromError> {
         "NaN" => Ok(f64::NAN),
         "+Inf" | "Inf" => Ok(f64::INFINITY),
         "-Inf" => Ok(f64::NEG_INFINITY),
-        _ => s
-            .parse()
-            .map_err(|_| PromError::Decode(format!("bad sample value {:?}", clean(s)))),
+        _ => s.parse().map_err(|_| PromError::Decode(format!("bad sample value {:?}", clean(s)))),
     }
 }
 
@@ -216,9 +181,7 @@ mod tests {
             {"metric":{"instance":"c"},"value":[1700000000.5,"-Inf"]},
             {"metric":{"instance":"d"},"value":[1700000000.5,"42.5"]}]}}"#;
         let r = decode(200, body).unwrap();
-        let QueryData::Vector(v) = r.data else {
-            panic!("vector")
-        };
+        let QueryData::Vector(v) = r.data else { panic!("vector") };
         assert!(v[0].point.v.is_nan());
         assert_eq!(v[1].point.v, f64::INFINITY);
         assert_eq!(v[2].point.v, f64::NEG_INFINITY);
@@ -252,15 +215,11 @@ mod tests {
     fn html_error_pages_become_http_errors() {
         let body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
         match decode(502, body) {
-            Err(PromError::Http {
-                status: 502,
-                excerpt,
-            }) => assert!(excerpt.contains("502 Bad Gateway")),
+            Err(PromError::Http { status: 502, excerpt }) => {
+                assert!(excerpt.contains("502 Bad Gateway"))
+            }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            decode(200, b"garbage{"),
-            Err(PromError::Decode(_))
-        ));
+        assert!(matches!(decode(200, b"garbage{"), Err(PromError::Decode(_))));
     }
 }

@@ -24,6 +24,8 @@ pub struct QuerySpec {
     /// Range query (history for charts) or instant query (latest values only).
     pub range: bool,
     pub interval: Duration,
+    /// After the first full window, fetch only new steps (off: re-fetch the whole window).
+    pub incremental: bool,
 }
 
 /// The time window charts show; changed by zoom and pan. Every change bumps `generation`, and
@@ -47,12 +49,7 @@ impl Window {
         let nice = [
             1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0,
         ];
-        Duration::from_secs_f64(
-            nice.iter()
-                .copied()
-                .find(|n| *n >= raw)
-                .unwrap_or(raw.ceil()),
-        )
+        Duration::from_secs_f64(nice.iter().copied().find(|n| *n >= raw).unwrap_or(raw.ceil()))
     }
 }
 
@@ -103,14 +100,7 @@ impl Pollers {
             .filter_map(|q| {
                 let client = clients.get(q.source)?.clone();
                 let cap = caps.get(q.source)?.clone();
-                let job = Job {
-                    q,
-                    client,
-                    cap,
-                    window: window.clone(),
-                    tx: tx.clone(),
-                    wrap,
-                };
+                let job = Job { q, client, cap, window: window.clone(), tx: tx.clone(), wrap };
                 Some(tokio::spawn(job.run()))
             })
             .collect();
@@ -152,7 +142,8 @@ impl<M: Send + 'static> Job<M> {
         let mut failures: u32 = 0;
         loop {
             let window = *self.window.borrow_and_update();
-            let plan = plan(&self.q, &window, last_end, Utc::now());
+            let last = if self.q.incremental { last_end } else { None };
+            let plan = plan(&self.q, &window, last, Utc::now());
             let outcome = match plan.kind {
                 FetchKind::Instant => self.fetch(&client, None).await,
                 _ => self.fetch(&client, Some(&plan)).await,
@@ -205,11 +196,7 @@ impl<M: Send + 'static> Job<M> {
         };
         match plan {
             None => client.query(&self.q.expr, None).await,
-            Some(p) => {
-                client
-                    .query_range(&self.q.expr, p.start, p.end, p.step)
-                    .await
-            }
+            Some(p) => client.query_range(&self.q.expr, p.start, p.end, p.step).await,
         }
     }
 }
@@ -234,13 +221,7 @@ pub fn plan(q: &QuerySpec, w: &Window, last: Option<(u64, f64)>, now: DateTime<U
     let end = (now_s / step_s).floor() * step_s;
     let full_start = end - (w.range.as_secs_f64() / step_s).floor() * step_s;
     if !q.range {
-        return Plan {
-            kind: FetchKind::Instant,
-            at: now,
-            start: now_s,
-            end: now_s,
-            step,
-        };
+        return Plan { kind: FetchKind::Instant, at: now, start: now_s, end: now_s, step };
     }
     match last {
         Some((g, last_end))
@@ -249,21 +230,9 @@ pub fn plan(q: &QuerySpec, w: &Window, last: Option<(u64, f64)>, now: DateTime<U
                 && last_end > full_start
                 && last_end <= end =>
         {
-            Plan {
-                kind: FetchKind::Incremental,
-                at: now,
-                start: last_end,
-                end,
-                step,
-            }
+            Plan { kind: FetchKind::Incremental, at: now, start: last_end, end, step }
         }
-        _ => Plan {
-            kind: FetchKind::Full,
-            at: now,
-            start: full_start,
-            end,
-            step,
-        },
+        _ => Plan { kind: FetchKind::Full, at: now, start: full_start, end, step },
     }
 }
 
@@ -278,9 +247,7 @@ pub fn backoff(interval: Duration, failures: u32, retryable: bool) -> Duration {
     if !retryable {
         return (interval * 4).min(MAX_BACKOFF);
     }
-    let exp = interval
-        .saturating_mul(1u32 << failures.min(6))
-        .min(MAX_BACKOFF);
+    let exp = interval.saturating_mul(1u32 << failures.min(6)).min(MAX_BACKOFF);
     let low = interval.min(exp);
     low + (exp - low).mul_f64(fastrand::f64())
 }
@@ -296,6 +263,7 @@ mod tests {
             expr: "up".into(),
             range,
             interval: Duration::from_secs(5),
+            incremental: true,
         }
     }
 
@@ -316,10 +284,7 @@ mod tests {
     fn step_fits_width_and_interval() {
         assert_eq!(w().step(Duration::from_secs(5)), Duration::from_secs(10));
         assert_eq!(w().step(Duration::from_secs(1)), Duration::from_secs(10));
-        let wide = Window {
-            max_points: 1000,
-            ..w()
-        };
+        let wide = Window { max_points: 1000, ..w() };
         assert_eq!(wide.step(Duration::from_secs(1)), Duration::from_secs(1));
         assert_eq!(wide.step(Duration::from_secs(5)), Duration::from_secs(5));
     }
@@ -337,10 +302,7 @@ mod tests {
         let p = plan(&q(true), &w(), Some((1, 1_000_000.0)), at(1_000_012));
         assert_eq!(p.kind, FetchKind::Incremental);
         assert_eq!((p.start, p.end), (1_000_000.0, 1_000_010.0));
-        let zoomed = Window {
-            generation: 2,
-            ..w()
-        };
+        let zoomed = Window { generation: 2, ..w() };
         assert_eq!(
             plan(&q(true), &zoomed, Some((1, 1_000_000.0)), at(1_000_012)).kind,
             FetchKind::Full

@@ -43,16 +43,10 @@ impl QueryData {
             QueryData::Matrix(m) => m
                 .iter()
                 .filter_map(|s| {
-                    s.points.last().map(|p| Sample {
-                        labels: s.labels.clone(),
-                        point: *p,
-                    })
+                    s.points.last().map(|p| Sample { labels: s.labels.clone(), point: *p })
                 })
                 .collect(),
-            QueryData::Scalar(p) => vec![Sample {
-                labels: Labels::new(),
-                point: *p,
-            }],
+            QueryData::Scalar(p) => vec![Sample { labels: Labels::new(), point: *p }],
         }
     }
 
@@ -81,11 +75,7 @@ pub struct QueryResponse {
 pub enum PromError {
     /// The server answered with Prometheus's error envelope (`errorType`, `error`).
     #[error("{error_type} ({status}): {message}")]
-    Api {
-        status: u16,
-        error_type: String,
-        message: String,
-    },
+    Api { status: u16, error_type: String, message: String },
     /// A non-JSON or unexpected HTTP answer, e.g. a proxy's 502 page.
     #[error("HTTP {status}: {excerpt}")]
     Http { status: u16, excerpt: String },

@@ -42,10 +42,7 @@ impl Theme {
             Role::Ok => s.fg(Color::Green),
             Role::NoData | Role::Stale => s.fg(Color::Magenta),
             Role::Selection => s.add_modifier(Modifier::REVERSED),
-            Role::EnvProd => s
-                .bg(Color::Red)
-                .fg(Color::White)
-                .add_modifier(Modifier::BOLD),
+            Role::EnvProd => s.bg(Color::Red).fg(Color::White).add_modifier(Modifier::BOLD),
             Role::EnvStaging => s.bg(Color::Yellow).fg(Color::Black),
             Role::EnvOther => s.bg(Color::Blue).fg(Color::White),
             Role::Threshold => s.fg(Color::Yellow),

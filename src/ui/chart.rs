@@ -29,19 +29,14 @@ pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     let (lo, hi) = y_bounds(view, &series);
-    let thresholds: Vec<(Vec<(f64, f64)>, Role)> = [
-        (view.spec.warning, Role::Warning),
-        (view.spec.critical, Role::Critical),
-    ]
-    .into_iter()
-    .filter_map(|(t, role)| {
-        t.filter(|t| *t >= lo && *t <= hi)
-            .map(|t| (vec![(-range, t), (0.0, t)], role))
-    })
-    .collect();
-    let cursor_x = view
-        .cursor
-        .and_then(|steps| cursor_time(view, steps).map(|t| t - end));
+    let thresholds: Vec<(Vec<(f64, f64)>, Role)> =
+        [(view.spec.warning, Role::Warning), (view.spec.critical, Role::Critical)]
+            .into_iter()
+            .filter_map(|(t, role)| {
+                t.filter(|t| *t >= lo && *t <= hi).map(|t| (vec![(-range, t), (0.0, t)], role))
+            })
+            .collect();
+    let cursor_x = view.cursor.and_then(|steps| cursor_time(view, steps).map(|t| t - end));
     let cursor_line: Vec<(f64, f64)> = cursor_x.map(|x| vec![(x, lo), (x, hi)]).unwrap_or_default();
 
     let mut datasets = Vec::new();
@@ -77,16 +72,10 @@ pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let muted = view.theme.style(Role::Muted);
     let unit = &view.spec.unit;
     let x_labels = vec![
-        Span::styled(
-            format!("-{}", crate::duration::format(model.window.range)),
-            muted,
-        ),
+        Span::styled(format!("-{}", crate::duration::format(model.window.range)), muted),
         Span::styled("now", muted),
     ];
-    let y_labels = vec![
-        Span::styled(unit.format(lo), muted),
-        Span::styled(unit.format(hi), muted),
-    ];
+    let y_labels = vec![Span::styled(unit.format(lo), muted), Span::styled(unit.format(hi), muted)];
     let (chart_area, info_area) = split_cursor_line(view, area);
     Chart::new(datasets)
         .x_axis(
@@ -114,11 +103,7 @@ fn split_cursor_line(view: &PanelView, area: Rect) -> (Rect, Option<Rect>) {
         return (area, None);
     }
     let info = Rect { height: 1, ..area };
-    let chart = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
+    let chart = Rect { y: area.y + 1, height: area.height - 1, ..area };
     (chart, Some(info))
 }
 
@@ -126,10 +111,7 @@ fn split_cursor_line(view: &PanelView, area: Rect) -> (Rect, Option<Rect>) {
 fn cursor_time(view: &PanelView, steps: usize) -> Option<f64> {
     let longest = view.query.series.iter().max_by_key(|s| s.points.len())?;
     let n = longest.points.len();
-    longest
-        .points
-        .get(n.checked_sub(1 + steps.min(n.saturating_sub(1)))?)
-        .map(|p| p.t)
+    longest.points.get(n.checked_sub(1 + steps.min(n.saturating_sub(1)))?).map(|p| p.t)
 }
 
 fn cursor_info(view: &PanelView, steps: usize, area: Rect, buf: &mut Buffer) {
@@ -139,27 +121,15 @@ fn cursor_info(view: &PanelView, steps: usize, area: Rect, buf: &mut Buffer) {
     let when = chrono::DateTime::from_timestamp_millis((t * 1000.0) as i64)
         .map(|d| text::clock(d, view.model.utc_offset))
         .unwrap_or_default();
-    let mut spans = vec![Span::styled(
-        format!("▸ {when}  "),
-        view.theme.style(Role::Marker),
-    )];
+    let mut spans = vec![Span::styled(format!("▸ {when}  "), view.theme.style(Role::Marker))];
     for (i, s) in view.query.series.iter().enumerate() {
-        let v = s
-            .points
-            .iter()
-            .find(|p| (p.t - t).abs() < 1e-6)
-            .map(|p| p.v);
-        let shown = v
-            .map(|v| view.spec.unit.format(v))
-            .unwrap_or_else(|| "—".into());
+        let v = s.points.iter().find(|p| (p.t - t).abs() < 1e-6).map(|p| p.v);
+        let shown = v.map(|v| view.spec.unit.format(v)).unwrap_or_else(|| "—".into());
         spans.push(Span::styled(
             format!("{} ", text::fit(&view.legend(s), 16)),
             view.theme.series(i),
         ));
-        spans.push(Span::styled(
-            format!("{shown}  "),
-            view.theme.style(Role::Text),
-        ));
+        spans.push(Span::styled(format!("{shown}  "), view.theme.style(Role::Text)));
     }
     Line::from(spans).render(area, buf);
 }

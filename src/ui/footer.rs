@@ -12,6 +12,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let keys: Vec<(&str, &str)> = match (&model.ui.overlay, model.ui.zoom, model.ui.focus) {
         (Overlay::Filter, _, _) => vec![("Enter", "apply"), ("Esc", "clear"), ("Bksp", "delete")],
         (Overlay::Help, _, _) => vec![("any key", "close help")],
+        (Overlay::Ack { .. }, _, _) => {
+            vec![("Enter", "acknowledge"), ("Tab", "expiry"), ("Esc", "cancel")]
+        }
         (_, Some(_), _) => {
             vec![
                 ("←/→", "inspect"),
@@ -31,21 +34,12 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ("q", "quit"),
         ],
         (_, None, Focus::Alerts) => {
-            vec![
-                ("j/k", "select"),
-                ("a", "ack"),
-                ("Tab", "panels"),
-                ("?", "help"),
-                ("q", "quit"),
-            ]
+            vec![("j/k", "select"), ("a", "ack"), ("Tab", "panels"), ("?", "help"), ("q", "quit")]
         }
     };
     let mut spans = Vec::new();
     if model.ui.overlay == Overlay::Filter || !model.ui.filter.is_empty() {
-        spans.push(Span::styled(
-            format!("/{}", model.ui.filter),
-            theme.style(Role::Accent),
-        ));
+        spans.push(Span::styled(format!("/{}", model.ui.filter), theme.style(Role::Accent)));
         if model.ui.overlay == Overlay::Filter {
             spans.push(Span::styled("▏", theme.style(Role::Accent)));
         }

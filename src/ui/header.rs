@@ -22,10 +22,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         EnvKind::Prod => format!(" ▲ PROD {} ", model.env.name.to_uppercase()),
         _ => format!(" {} ", model.env.name),
     };
-    let mut left = vec![
-        Span::styled(env_text, theme.style(env_role)),
-        Span::raw(" "),
-    ];
+    let mut left = vec![Span::styled(env_text, theme.style(env_role)), Span::raw(" ")];
     if model.read_only {
         left.push(Span::styled("READ-ONLY ", theme.style(Role::Warning)));
     }
@@ -48,22 +45,25 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
     let mut right = Vec::new();
+    let firing = model.alerts.firing_count();
+    let unacked = model.alerts.unacked_firing_count();
+    if firing > 0 {
+        let role = if unacked > 0 { Role::Critical } else { Role::Warning };
+        let acked =
+            if unacked < firing { format!(" ({} acked)", firing - unacked) } else { String::new() };
+        right.push(Span::styled(format!("▲ {firing} FIRING{acked}  "), theme.style(role)));
+    } else if !model.alerts.rules().is_empty() {
+        right.push(Span::styled("✓ no alerts firing  ", theme.style(Role::Ok)));
+    }
     let range = crate::duration::format(model.window.range);
     let range = if model.window.offset.is_zero() {
         format!("range {range}")
     } else {
-        format!(
-            "range {range} −{}",
-            crate::duration::format(model.window.offset)
-        )
+        format!("range {range} −{}", crate::duration::format(model.window.offset))
     };
     right.push(Span::styled(format!("{range}  "), theme.style(Role::Muted)));
     let tz = model.utc_offset.to_string();
-    let tz = if tz == "+00:00" {
-        "UTC".to_string()
-    } else {
-        tz
-    };
+    let tz = if tz == "+00:00" { "UTC".to_string() } else { tz };
     right.push(Span::styled(
         format!("{} {tz} ", text::clock(model.now, model.utc_offset)),
         theme.style(Role::Text),
@@ -71,11 +71,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
     Line::from(left).render(area, buf);
     if area.width > right_width {
-        let r = Rect {
-            x: area.right() - right_width,
-            width: right_width,
-            ..area
-        };
+        let r = Rect { x: area.right() - right_width, width: right_width, ..area };
         Line::from(right).render(r, buf);
     }
 }

@@ -1,6 +1,9 @@
 //! `render(&Model, &Theme, &mut Frame)`: a pure function of state. One file per screen region.
 
+mod ack;
+mod alerts;
 mod chart;
+mod detail;
 mod footer;
 mod header;
 mod help;
@@ -10,7 +13,7 @@ mod table;
 mod text;
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::model::{Model, Overlay};
@@ -27,24 +30,21 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
         too_small(area, theme, frame);
         return;
     }
-    let [top, body, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [top, body, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
+            .areas(area);
     header::render(model, theme, top, frame.buffer_mut());
     footer::render(model, theme, bottom, frame.buffer_mut());
-    match model
-        .ui
-        .zoom
-        .and_then(|i| model.panels.get(i).map(|p| (i, p)))
-    {
+    match model.ui.zoom.and_then(|i| model.panels.get(i).map(|p| (i, p))) {
         Some((i, p)) => panel::render_zoomed(model, theme, i, p, body, frame.buffer_mut()),
         None => dashboard(model, theme, body, frame),
     }
-    if model.ui.overlay == Overlay::Help {
-        help::render(theme, area, frame.buffer_mut());
+    match &model.ui.overlay {
+        Overlay::Help => help::render(theme, area, frame.buffer_mut()),
+        Overlay::Ack { key, note, expiry } => {
+            ack::render(theme, key, note, *expiry, area, frame.buffer_mut())
+        }
+        Overlay::Filter | Overlay::None => {}
     }
 }
 
@@ -53,16 +53,11 @@ fn dashboard(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let [grid, lower_area] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(lower)]).areas(area);
     panel::render_grid(model, theme, grid, frame.buffer_mut());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(Role::Border))
-        .title(" Alerts ");
-    frame.render_widget(
-        Paragraph::new("No alert rules configured.")
-            .style(theme.style(Role::Muted))
-            .block(block),
-        lower_area,
-    );
+    let split = if area.width >= 120 { 55 } else { 50 };
+    let [list, side] =
+        Layout::horizontal([Constraint::Percentage(split), Constraint::Fill(1)]).areas(lower_area);
+    alerts::render(model, theme, list, frame.buffer_mut());
+    detail::render(model, theme, side, frame.buffer_mut());
 }
 
 fn too_small(area: Rect, theme: &Theme, frame: &mut Frame) {
@@ -71,9 +66,7 @@ fn too_small(area: Rect, theme: &Theme, frame: &mut Frame) {
         area.width, area.height
     );
     frame.render_widget(
-        Paragraph::new(msg)
-            .style(theme.style(Role::Warning))
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(msg).style(theme.style(Role::Warning)).wrap(Wrap { trim: true }),
         area,
     );
 }

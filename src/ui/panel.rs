@@ -36,12 +36,7 @@ pub fn render_grid(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows_fit]).split(area);
     for (r, row_area) in row_areas.iter().enumerate() {
         let row = first_row + r;
-        let members: Vec<usize> = visible
-            .iter()
-            .copied()
-            .skip(row * cols)
-            .take(cols)
-            .collect();
+        let members: Vec<usize> = visible.iter().copied().skip(row * cols).take(cols).collect();
         let weights: Vec<Constraint> = members
             .iter()
             .map(|&i| Constraint::Fill(model.panels[i].spec.width.unwrap_or(1).max(1)))
@@ -49,15 +44,7 @@ pub fn render_grid(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let cells = Layout::horizontal(weights).split(*row_area);
         for (c, &i) in members.iter().enumerate() {
             let selected = model.ui.focus == Focus::Panels && row * cols + c == model.ui.panel;
-            render_one(
-                model,
-                theme,
-                &model.panels[i],
-                selected,
-                None,
-                cells[c],
-                buf,
-            );
+            render_one(model, theme, &model.panels[i], selected, None, cells[c], buf);
         }
     }
 }
@@ -71,15 +58,7 @@ pub fn render_zoomed(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    render_one(
-        model,
-        theme,
-        panel,
-        true,
-        Some(model.ui.cursor.unwrap_or(0)),
-        area,
-        buf,
-    );
+    render_one(model, theme, panel, true, Some(model.ui.cursor.unwrap_or(0)), area, buf);
 }
 
 fn render_one(
@@ -95,24 +74,13 @@ fn render_one(
         return;
     };
     let status = q.status(model.now);
-    let border = if selected {
-        Role::BorderFocus
-    } else {
-        Role::Border
-    };
+    let border = if selected { Role::BorderFocus } else { Role::Border };
     let mut block = Block::default()
         .borders(Borders::ALL)
-        .border_type(if selected {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
+        .border_type(if selected { BorderType::Thick } else { BorderType::Plain })
         .border_style(theme.style(border))
         .title(Line::from(Span::styled(
-            format!(
-                " {} ",
-                text::fit(&panel.spec.title, area.width.saturating_sub(4) as usize)
-            ),
+            format!(" {} ", text::fit(&panel.spec.title, area.width.saturating_sub(4) as usize)),
             theme.style(Role::Title),
         )));
     if let Some(badge) = status_badge(model, q, status, theme) {
@@ -144,20 +112,11 @@ fn render_one(
             DataStatus::Error => ("no data: query failing", Role::Critical),
             _ => ("no data", Role::NoData),
         };
-        Line::styled(msg, theme.style(role))
-            .centered()
-            .render(inner, buf);
+        Line::styled(msg, theme.style(role)).centered().render(inner, buf);
         return;
     }
     let stale = matches!(status, DataStatus::Stale | DataStatus::Error);
-    let view = PanelView {
-        model,
-        theme,
-        spec: &panel.spec,
-        query: q,
-        stale,
-        cursor,
-    };
+    let view = PanelView { model, theme, spec: &panel.spec, query: q, stale, cursor };
     match panel.spec.kind {
         PanelKind::Line => chart::render(&view, inner, buf),
         PanelKind::Stat => stat::render_stat(&view, inner, buf),
@@ -229,8 +188,7 @@ fn status_badge<'a>(
     theme: &Theme,
 ) -> Option<Line<'a>> {
     let since = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| text::clock(t, model.utc_offset))
-            .unwrap_or_else(|| "start".into())
+        t.map(|t| text::clock(t, model.utc_offset)).unwrap_or_else(|| "start".into())
     };
     let (label, role) = match status {
         DataStatus::Ok => return None,
@@ -245,10 +203,7 @@ fn status_badge<'a>(
             } else {
                 format!(" · stale since {}", since(q.last_ok))
             };
-            (
-                format!("✖ {}{stale}", sanitize::clean(&err.class)),
-                Role::Critical,
-            )
+            (format!("✖ {}{stale}", sanitize::clean(&err.class)), Role::Critical)
         }
     };
     Some(Line::styled(format!(" {label} "), theme.style(role)))

@@ -72,17 +72,9 @@ pub fn render_gauge(view: &PanelView, area: Rect, buf: &mut Buffer) {
     for (s, row) in view.query.series.iter().zip(area.rows()) {
         let v = s.last().map(|p| p.v).unwrap_or(f64::NAN);
         let (lo, hi) = (view.spec.min.unwrap_or(0.0), view.spec.max.unwrap_or(100.0));
-        let ratio = if v.is_finite() {
-            ((v - lo) / (hi - lo)).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        let ratio = if v.is_finite() { ((v - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.0 };
         let label = if view.query.series.len() > 1 {
-            format!(
-                "{} {}",
-                text::fit(&view.legend(s), 16),
-                view.spec.unit.format(v)
-            )
+            format!("{} {}", text::fit(&view.legend(s), 16), view.spec.unit.format(v))
         } else {
             view.spec.unit.format(v)
         };

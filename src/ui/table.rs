@@ -19,8 +19,7 @@ fn sorted<'a>(view: &PanelView<'a>) -> Vec<(usize, &'a SeriesBuf)> {
     let mut rows: Vec<(usize, &SeriesBuf)> = view.query.series.iter().enumerate().collect();
     rows.sort_by(|a, b| {
         let (x, y) = (latest(a.1), latest(b.1));
-        y.partial_cmp(&x)
-            .unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
+        y.partial_cmp(&x).unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
     });
     rows
 }
@@ -37,10 +36,7 @@ pub fn render_table(view: &PanelView, area: Rect, buf: &mut Buffer) {
                 view.dim(view.theme.style(Role::Text)),
             ),
             Span::raw(" "),
-            Span::styled(
-                format!("{:>value_w$}", view.spec.unit.format(v)),
-                view.value_style(v),
-            ),
+            Span::styled(format!("{:>value_w$}", view.spec.unit.format(v)), view.value_style(v)),
         ])
         .render(row, buf);
     }
@@ -49,11 +45,8 @@ pub fn render_table(view: &PanelView, area: Rect, buf: &mut Buffer) {
 /// One horizontal bar split into segments per series, with a legend of counts below.
 pub fn render_bars(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let rows = sorted(view);
-    let total: f64 = rows
-        .iter()
-        .map(|(_, s)| latest(s))
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .sum();
+    let total: f64 =
+        rows.iter().map(|(_, s)| latest(s)).filter(|v| v.is_finite() && *v > 0.0).sum();
     let mut rows_iter = area.rows();
     if let (Some(bar), true) = (rows_iter.next(), total > 0.0) {
         let width = bar.width as f64;

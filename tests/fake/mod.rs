@@ -66,12 +66,7 @@ impl Fake {
                 });
             }
         });
-        Fake {
-            addr,
-            requests,
-            reply,
-            task,
-        }
+        Fake { addr, requests, reply, task }
     }
 
     pub fn url(&self) -> String {

@@ -1,0 +1,69 @@
+//! The acknowledge dialog: note, expiry, and what will be acknowledged.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use crate::alert::AlertKey;
+use crate::model::ACK_EXPIRIES;
+use crate::sanitize;
+use crate::theme::{Role, Theme};
+
+pub fn render(
+    theme: &Theme,
+    key: &AlertKey,
+    note: &str,
+    expiry: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let w = 60.min(area.width);
+    let h = 9.min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    let labels: Vec<String> =
+        key.labels.iter().map(|(k, v)| format!("{k}={}", sanitize::clean(v))).collect();
+    let choices: Vec<Span> = ACK_EXPIRIES
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let text = match e {
+                None => "until resolved".to_string(),
+                Some(m) if *m >= 60 => format!("{}h", m / 60),
+                Some(m) => format!("{m}m"),
+            };
+            let role = if i == expiry { Role::Selection } else { Role::Muted };
+            Span::styled(format!(" {text} "), theme.style(role))
+        })
+        .collect();
+    let lines = vec![
+        Line::from(vec![
+            Span::styled("alert  ", theme.style(Role::Muted)),
+            Span::styled(sanitize::clean_owned(&key.rule), theme.style(Role::Title)),
+            Span::raw(format!(" {}", labels.join(" "))),
+        ]),
+        Line::from(vec![
+            Span::styled("note   ", theme.style(Role::Muted)),
+            Span::raw(note.to_string()),
+            Span::styled("▏", theme.style(Role::Accent)),
+        ]),
+        Line::from([vec![Span::styled("expiry ", theme.style(Role::Muted))], choices].concat()),
+        Line::raw(""),
+        Line::styled("Enter acknowledge · Tab expiry · Esc cancel", theme.style(Role::Accent)),
+    ];
+    Clear.render(rect, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.style(Role::BorderFocus))
+                .title(" Acknowledge "),
+        )
+        .render(rect, buf);
+}

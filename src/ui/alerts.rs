@@ -1,0 +1,106 @@
+//! The alert list: severity as colour *and* symbol/text (reads under `NO_COLOR`), state, since,
+//! value, labels; firing critical first; acknowledged alerts dimmed.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+
+use super::text;
+use crate::alert::summary::format_value;
+use crate::alert::{AlertState, AlertView, Severity};
+use crate::model::{Focus, Model};
+use crate::sanitize;
+use crate::theme::{Role, Theme};
+
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let alerts = model.visible_alerts();
+    let focused = model.ui.focus == Focus::Alerts;
+    let firing = alerts.iter().filter(|a| a.state.is_firing()).count();
+    let title = format!(" Alerts {firing} firing / {} listed ", alerts.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(if focused { Role::BorderFocus } else { Role::Border }))
+        .title(Line::styled(title, theme.style(Role::Title)));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height == 0 {
+        return;
+    }
+    if alerts.is_empty() {
+        let msg = if model.alerts.rules().is_empty() {
+            "No alert rules configured."
+        } else {
+            "✓ All clear: no alert pending or firing."
+        };
+        Line::styled(msg, theme.style(Role::Ok)).render(inner, buf);
+        return;
+    }
+    let selected = model.ui.alert.min(alerts.len() - 1);
+    let rows = inner.height as usize;
+    let first = selected.saturating_sub(rows.saturating_sub(1));
+    for ((i, alert), row) in alerts.iter().enumerate().skip(first).zip(inner.rows()) {
+        let mut line = row_line(model, theme, alert, row.width as usize);
+        if i == selected {
+            line = line.patch_style(if focused {
+                theme.style(Role::Selection)
+            } else {
+                Style::default().add_modifier(Modifier::BOLD)
+            });
+        }
+        line.render(row, buf);
+    }
+}
+
+/// Symbol and role of an alert, so severity reads with and without colour.
+pub fn marker(alert: &AlertView) -> (&'static str, Role) {
+    match alert.state {
+        AlertState::Firing => match alert.severity {
+            Severity::Critical => ("!!", Role::Critical),
+            Severity::Warning => ("! ", Role::Warning),
+        },
+        AlertState::NoData => ("∅ ", Role::NoData),
+        AlertState::Error => ("✖ ", Role::Critical),
+        AlertState::Pending => ("… ", Role::Warning),
+        AlertState::Resolved => ("✓ ", Role::Ok),
+        AlertState::Inactive => ("  ", Role::Muted),
+    }
+}
+
+fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Line<'a> {
+    let (sym, role) = marker(a);
+    let style = if a.ack.is_some() { theme.style(Role::Muted) } else { theme.style(role) };
+    let since = text::clock(a.since, model.utc_offset);
+    let value = if a.value.is_nan() && a.state != AlertState::Firing {
+        String::new()
+    } else {
+        format_value(a.value)
+    };
+    let labels = short_labels(a);
+    let fixed = format!("{sym} {} {:<8} ", a.severity.label(), a.state.label());
+    let ack = if a.ack.is_some() { "ACK " } else { "" };
+    let tail = format!(" {value:>7} {since}");
+    let room = width.saturating_sub(fixed.chars().count() + ack.len() + tail.chars().count());
+    let name = text::fit(&format!("{} {labels}", sanitize::clean(&a.rule)), room);
+    Line::from(vec![
+        Span::styled(fixed, style),
+        Span::styled(ack, theme.style(Role::Muted)),
+        Span::styled(
+            format!("{name:<room$}"),
+            if a.ack.is_some() { style } else { theme.style(Role::Text) },
+        ),
+        Span::styled(tail, style),
+    ])
+}
+
+/// Label values worth showing in one line: everything but `alertname`/`__name__`.
+fn short_labels(a: &AlertView) -> String {
+    let vals: Vec<String> = a
+        .labels
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "__name__" | "severity"))
+        .map(|(_, v)| sanitize::clean_owned(v))
+        .collect();
+    vals.join(",")
+}

@@ -1,0 +1,123 @@
+//! Alert evaluation on each poll result, the bell, and acknowledgements.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::alert::{AlertState, Event, Observation};
+use crate::model::{Model, Overlay, ACK_EXPIRIES};
+use crate::msg::Effect;
+use crate::prom::poller::PollResult;
+use crate::prom::{QueryData, Sample};
+
+/// Shortest time between two bells.
+const BELL_EVERY: Duration = Duration::from_secs(30);
+
+/// Feeds a poll result to every rule that evaluates its query.
+pub(super) fn evaluate(model: &mut Model, r: &PollResult) -> Vec<Effect> {
+    let rules: Vec<usize> = model
+        .rule_query
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| **q == Some(r.query))
+        .map(|(i, _)| i)
+        .collect();
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let mut events = Vec::new();
+    match &r.outcome {
+        Ok(f) => {
+            let samples = current(&f.response.data, r);
+            for i in rules {
+                events.extend(model.alerts.observe(i, Observation::Samples(&samples), r.at));
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            for i in rules {
+                events.extend(model.alerts.observe(i, Observation::Error(&msg), r.at));
+            }
+        }
+    }
+    record(model, events)
+}
+
+/// The samples present at the newest step of an answer: a series whose newest point is older
+/// has vanished, as far as alerting goes.
+fn current(data: &QueryData, r: &PollResult) -> Vec<Sample> {
+    let newest = data.latest();
+    match data {
+        QueryData::Matrix(_) => {
+            let cutoff = r.end - r.step.as_secs_f64() / 2.0;
+            newest.into_iter().filter(|s| s.point.t >= cutoff).collect()
+        }
+        _ => newest,
+    }
+}
+
+/// Keeps events for display, asks for them to be written, and rings the bell on new firing.
+pub(super) fn record(model: &mut Model, events: Vec<Event>) -> Vec<Effect> {
+    if events.is_empty() {
+        return Vec::new();
+    }
+    let mut effects = vec![Effect::Record(events.clone()), Effect::Redraw];
+    let fired = events.iter().any(|e| {
+        matches!(e, Event::Transition { to, .. } if to.is_firing())
+            || matches!(e, Event::Escalation { .. })
+    });
+    if fired && model.bell && bell_due(model.last_bell, model.now) {
+        model.last_bell = Some(model.now);
+        effects.push(Effect::Bell);
+    }
+    model.remember(events);
+    effects
+}
+
+fn bell_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last.is_none_or(|t| (now - t).to_std().unwrap_or_default() >= BELL_EVERY)
+}
+
+/// `a`: opens the acknowledge dialog for the selected alert (if it is worth acknowledging).
+pub(super) fn open_ack(model: &mut Model) -> Vec<Effect> {
+    let Some(alert) = model.selected_alert() else {
+        return Vec::new();
+    };
+    if matches!(alert.state, AlertState::Inactive | AlertState::Resolved) {
+        return Vec::new();
+    }
+    model.ui.overlay = Overlay::Ack { key: alert.key, note: String::new(), expiry: 0 };
+    vec![Effect::Redraw]
+}
+
+/// Keys while the acknowledge dialog is open: type a note, Tab cycles the expiry, Enter
+/// acknowledges, Esc cancels.
+pub(super) fn ack_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Overlay::Ack { key: alert, note, expiry, .. } = &mut model.ui.overlay else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => model.ui.overlay = Overlay::None,
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            return super::quit(model)
+        }
+        KeyCode::Tab => *expiry = (*expiry + 1) % ACK_EXPIRIES.len(),
+        KeyCode::BackTab => *expiry = (*expiry + ACK_EXPIRIES.len() - 1) % ACK_EXPIRIES.len(),
+        KeyCode::Backspace => {
+            note.pop();
+        }
+        KeyCode::Char(c) if !c.is_control() && note.chars().count() < 200 => note.push(c),
+        KeyCode::Enter => {
+            let (alert, note, expiry) = (alert.clone(), note.trim().to_string(), *expiry);
+            model.ui.overlay = Overlay::None;
+            let until = ACK_EXPIRIES[expiry]
+                .map(|mins| model.now + chrono::Duration::minutes(i64::from(mins)));
+            let note = (!note.is_empty()).then_some(note);
+            let event = model.alerts.ack(&alert, note, until, model.user.clone(), model.now);
+            return record(model, event.into_iter().collect());
+        }
+        _ => return Vec::new(),
+    }
+    vec![Effect::Redraw]
+}

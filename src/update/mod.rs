@@ -1,0 +1,108 @@
+//! `update(&mut Model, Msg) -> Vec<Effect>`: the only place the model changes. Pure: no I/O,
+//! no awaits, no clock reads — time arrives in messages.
+
+mod alerts;
+mod keys;
+
+use crate::model::Model;
+use crate::msg::{Effect, Msg};
+use crate::prom::poller::{FetchKind, PollResult};
+
+/// Time ranges `+`/`-` step through.
+pub const RANGES: &[u64] = &[300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600];
+
+/// Applies one message.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(now) => {
+            let changed = now.timestamp() != model.now.timestamp();
+            model.now = now;
+            let events = model.alerts.tick(now);
+            let mut effects = alerts::record(model, events);
+            if changed {
+                effects.push(Effect::Redraw);
+            }
+            effects
+        }
+        Msg::Resize { width, height } => resize(model, width, height),
+        Msg::Poll(result) => poll(model, *result),
+        Msg::Key { key, at } => keys::key_event(model, key, at),
+        Msg::History(events) => {
+            model.remember(events);
+            vec![Effect::Redraw]
+        }
+        Msg::Quit => quit(model),
+    }
+}
+
+pub(crate) fn redraw_if(changed: bool) -> Vec<Effect> {
+    if changed {
+        vec![Effect::Redraw]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(crate) fn quit(model: &mut Model) -> Vec<Effect> {
+    model.quit = true;
+    vec![Effect::Quit]
+}
+
+fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
+    if r.kind != FetchKind::Instant && r.generation != model.window.generation {
+        return Vec::new(); // a late answer for a window no longer shown
+    }
+    let window_start = model.window_start();
+    let mut effects = alerts::evaluate(model, &r);
+    let Some(query) = model.queries.get_mut(r.query) else {
+        return effects;
+    };
+    if let Some(source) = model.sources.get_mut(query.source) {
+        let (rtt, error) = match &r.outcome {
+            Ok(f) => (Some(f.rtt), None),
+            // An API error means the server answered: it is up, the query is wrong.
+            Err(crate::prom::PromError::Api { status, .. }) if *status < 500 => (None, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        source.record(r.at, rtt, error);
+    }
+    effects.extend(redraw_if(query.apply(r, window_start)));
+    effects
+}
+
+fn resize(model: &mut Model, width: u16, height: u16) -> Vec<Effect> {
+    model.ui.width = width;
+    model.ui.height = height;
+    let mut effects = vec![Effect::Redraw];
+    let max_points = chart_points(width, model.ui.columns());
+    let old = model.window;
+    let new = crate::prom::poller::Window { max_points, ..old };
+    let step_changed = model.queries.iter().any(|q| old.step(q.interval) != new.step(q.interval));
+    model.window.max_points = max_points;
+    if step_changed {
+        effects.extend(set_window(model, |w| w));
+    }
+    effects
+}
+
+/// Braille points across one grid chart at this terminal width (2 dots per cell).
+pub fn chart_points(width: u16, columns: usize) -> u32 {
+    let per_panel = (width as usize / columns.max(1)).saturating_sub(10);
+    (per_panel as u32 * 2).clamp(20, 2000)
+}
+
+pub(crate) fn set_window(
+    model: &mut Model,
+    change: impl FnOnce(crate::prom::poller::Window) -> crate::prom::poller::Window,
+) -> Vec<Effect> {
+    let mut w = change(model.window);
+    w.generation = model.window.generation + 1;
+    model.window = w;
+    for q in &mut model.queries {
+        if q.range {
+            q.series.clear();
+            q.last_ok = None;
+        }
+    }
+    vec![Effect::SetWindow(w), Effect::Redraw]
+}
