@@ -3,4 +3,6 @@
 pub mod duration;
 pub mod prom;
 pub mod sanitize;
+pub mod suggest;
 pub mod template;
+pub mod theme;
