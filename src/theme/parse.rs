@@ -211,9 +211,9 @@ impl Parser<'_> {
                     },
                     None => {
                         ok = false;
-                        let fix = match did_you_mean(name, STYLE_KEYS) {
-                            Some(s) => format!("did you mean \"{s}\"?"),
-                            None => format!("a style takes {}", STYLE_KEYS.join(", ")),
+                        let fix = match (style_key_alias(name), did_you_mean(name, STYLE_KEYS)) {
+                            (Some(s), _) | (None, Some(s)) => format!("did you mean \"{s}\"?"),
+                            (None, None) => format!("a style takes {}", STYLE_KEYS.join(", ")),
                         };
                         self.problem(
                             key.span(),
@@ -254,6 +254,18 @@ impl Parser<'_> {
                 None
             }
         }
+    }
+}
+
+/// Words people reach for instead of `fg` and `bg`.
+fn style_key_alias(name: &str) -> Option<&'static str> {
+    match name.to_ascii_lowercase().as_str() {
+        "color" | "colour" | "foreground" | "fore" | "fg_color" | "text" => Some("fg"),
+        "background" | "back" | "bg_color" => Some("bg"),
+        "underlined" => Some("underline"),
+        "reverse" | "inverse" | "inverted" => Some("reversed"),
+        "faint" => Some("dim"),
+        _ => None,
     }
 }
 
@@ -320,8 +332,7 @@ mod tests {
                 "t.toml:4:13: bad colour 300 — use #rrggbb, an ANSI name (red, lightred, \
                  darkgray, …) or 0-255",
                 "t.toml:5:17: \"bold\" must be true or false — write bold = true",
-                "t.toml:6:11: unknown style key \"colour\" — a style takes fg, bg, bold, dim, \
-                 italic, underline, reversed",
+                "t.toml:6:11: unknown style key \"colour\" — did you mean \"fg\"?",
             ]
         );
     }
@@ -342,6 +353,13 @@ mod tests {
         assert_eq!(
             messages("[roles]\nok = { underlined = true }\n"),
             vec!["t.toml:2:8: unknown style key \"underlined\" — did you mean \"underline\"?"]
+        );
+        assert_eq!(
+            messages("[roles]\nok = { shade = \"red\" }\n"),
+            vec![
+                "t.toml:2:8: unknown style key \"shade\" — a style takes fg, bg, bold, dim, \
+                  italic, underline, reversed"
+            ]
         );
         assert_eq!(
             messages("parnet = \"dark\"\n"),
