@@ -6,3 +6,4 @@ pub mod sanitize;
 pub mod suggest;
 pub mod template;
 pub mod theme;
+pub mod units;
