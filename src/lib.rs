@@ -6,4 +6,5 @@ pub mod sanitize;
 pub mod suggest;
 pub mod template;
 pub mod theme;
+pub mod ui_text;
 pub mod units;
