@@ -372,6 +372,25 @@ mod tests {
     }
 
     #[test]
+    fn roles_may_be_written_as_tables() {
+        let spec = parse_theme("[roles.critical]\nfg = \"red\"\nbold = true\n", None).unwrap();
+        assert_eq!(
+            spec.roles,
+            vec![(
+                Role::Critical,
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+            )]
+        );
+        assert_eq!(
+            messages("[roles.critical]\nbold = true\nfg = \"#12\"\n"),
+            vec![
+                "t.toml:3:6: bad colour \"#12\" — use #rrggbb, an ANSI name (red, lightred, \
+                  darkgray, …) or 0-255"
+            ]
+        );
+    }
+
+    #[test]
     fn syntax_errors_have_a_line() {
         let got = messages("[roles]\ncritical = { fg = \"red\" \n");
         assert_eq!(got.len(), 1);
