@@ -13,7 +13,6 @@ pub mod model;
 pub mod msg;
 pub mod prom;
 pub mod sanitize;
-pub mod suggest;
 pub mod snapshot;
 pub mod template;
 pub mod theme;

@@ -23,7 +23,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::suggest::did_you_mean;
+use crate::diag::suggest;
 
 /// The unit a panel's values are in.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -128,7 +128,7 @@ impl FromStr for Unit {
         let names = NAMES.iter().map(|(n, _)| *n).filter(|n| !n.is_empty());
         let hint = match s {
             "bps" => "did you mean \"Bps\" (bytes per second)?".to_string(),
-            _ => match did_you_mean(s, names.clone()) {
+            _ => match suggest(s, names.clone()) {
                 Some(n) => format!("did you mean \"{n}\"?"),
                 None => format!(
                     "use one of {}, or \"suffix:TEXT\" for any other unit",

@@ -16,7 +16,7 @@ use super::builtin::{builtin_text, BUILTIN_THEMES, DEFAULT_THEME};
 use super::parse::parse_theme;
 use super::problem::{ThemeError, ThemeProblem};
 use super::styles::Theme;
-use crate::suggest::did_you_mean;
+use crate::diag::suggest;
 
 /// Finds and loads themes by name. Cheap to build; reads files only in [`ThemeLoader::load`].
 #[derive(Clone, Debug, Default)]
@@ -119,7 +119,7 @@ impl ThemeLoader {
                     .to_string()
             } else {
                 let names = self.names();
-                match did_you_mean(name, names.iter().map(String::as_str)) {
+                match suggest(name, names.iter().map(String::as_str)) {
                     Some(s) => format!("did you mean \"{s}\"?"),
                     None => format!("available themes: {}", names.join(", ")),
                 }

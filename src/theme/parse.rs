@@ -24,7 +24,7 @@ use toml::Spanned;
 use super::color::{parse_colour, COLOUR_HINT};
 use super::problem::ThemeProblem;
 use super::role::Role;
-use crate::suggest::did_you_mean;
+use crate::diag::suggest;
 
 /// Most entries a series palette may hold.
 pub const MAX_SERIES: usize = 32;
@@ -112,7 +112,7 @@ impl Parser<'_> {
     fn unknown_top_key(&mut self, key: &Spanned<std::borrow::Cow<'_, str>>, name: &str) {
         let fix = if Role::from_name(name).is_some() {
             format!("roles go under a [roles] table: move \"{name}\" below [roles]")
-        } else if let Some(s) = did_you_mean(name, TOP_KEYS) {
+        } else if let Some(s) = suggest(name, TOP_KEYS) {
             format!("did you mean \"{s}\"?")
         } else {
             format!("allowed keys: {}", TOP_KEYS.join(", "))
@@ -167,7 +167,7 @@ impl Parser<'_> {
             let name = key.get_ref().as_ref();
             let Some(role) = Role::from_name(name) else {
                 let names = Role::ALL.map(Role::name);
-                let fix = match did_you_mean(name, names) {
+                let fix = match suggest(name, names) {
                     Some(s) => format!("did you mean \"{s}\"?"),
                     None => format!("known roles: {}", names.join(", ")),
                 };
@@ -211,7 +211,7 @@ impl Parser<'_> {
                     },
                     None => {
                         ok = false;
-                        let fix = match (style_key_alias(name), did_you_mean(name, STYLE_KEYS)) {
+                        let fix = match (style_key_alias(name), suggest(name, STYLE_KEYS)) {
                             (Some(s), _) | (None, Some(s)) => format!("did you mean \"{s}\"?"),
                             (None, None) => format!("a style takes {}", STYLE_KEYS.join(", ")),
                         };
