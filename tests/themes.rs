@@ -246,6 +246,26 @@ fn user_theme_dir_follows_xdg() {
 }
 
 #[test]
+fn config_search_order() {
+    let env = |k: &str| (k == "HOME").then(|| "/home/oncall".to_string());
+    let loader = ThemeLoader::for_config(
+        Some(Path::new("my-themes")),
+        Some(Path::new("/etc/warroom/config.toml")),
+        env,
+    );
+    assert_eq!(
+        loader.dirs(),
+        [
+            PathBuf::from("/etc/warroom/my-themes"),
+            PathBuf::from("/etc/warroom/themes"),
+            PathBuf::from("/home/oncall/.config/warroom/themes"),
+        ]
+    );
+    let builtin_config = ThemeLoader::for_config(None, None, |_| None);
+    assert!(builtin_config.dirs().is_empty());
+}
+
+#[test]
 fn invalid_themes_give_the_expected_messages() {
     let dir = repo("tests/invalid_themes");
     let prefix = format!("{}/", dir.display());

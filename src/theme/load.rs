@@ -64,6 +64,29 @@ impl ThemeLoader {
         ThemeLoader::new(beside_config.into_iter().chain(user_theme_dir(env)))
     }
 
+    /// The search order for a config file: the config's own `themes_dir` (relative to the
+    /// config file's folder), `themes/` beside the config file, the user's theme directory,
+    /// then the built-ins. `config_file` is `None` for the built-in default config.
+    pub fn for_config<F>(themes_dir: Option<&Path>, config_file: Option<&Path>, env: F) -> Self
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        // `config.toml` given without a folder lives in the current directory.
+        let config_dir = config_file.and_then(Path::parent).map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        });
+        let explicit = themes_dir.map(|d| match config_dir {
+            Some(base) if d.is_relative() => base.join(d),
+            _ => d.to_path_buf(),
+        });
+        let standard = ThemeLoader::standard(config_dir, env);
+        ThemeLoader::new(explicit.into_iter().chain(standard.dirs))
+    }
+
     /// The directories searched before the built-ins, in order.
     pub fn dirs(&self) -> &[PathBuf] {
         &self.dirs

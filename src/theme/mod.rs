@@ -19,7 +19,7 @@ mod role;
 mod styles;
 
 pub use builtin::{builtin_text, BUILTIN_THEMES, DEFAULT_THEME};
-pub use color::{is_ansi16, parse_colour};
+pub use color::{is_ansi16, parse_colour, COLOUR_HINT};
 pub use depth::{downgrade_color, downgrade_style, ColorDepth};
 pub use load::{check_themes, user_theme_dir, ThemeLoader};
 pub use parse::{parse_theme, ThemeSpec};

@@ -73,6 +73,19 @@ impl fmt::Display for ThemeProblem {
     }
 }
 
+impl From<ThemeProblem> for crate::diag::Diagnostic {
+    /// For `warroom check` and start-up, which print every file's problems the same way.
+    /// The column is dropped; a problem with no file is attributed to `<theme>`.
+    fn from(p: ThemeProblem) -> Self {
+        let file = p.file.unwrap_or_else(|| PathBuf::from("<theme>"));
+        let d = crate::diag::Diagnostic::new(file, p.line, p.message);
+        match p.fix {
+            Some(fix) => d.with_fix(fix),
+            None => d,
+        }
+    }
+}
+
 /// A theme could not be loaded; holds every problem found, in file order.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct ThemeError {
@@ -126,6 +139,15 @@ mod tests {
             p.to_string(),
             "themes/x.toml:3:1: unknown role \"critcal\" — did you mean \"critical\"?"
         );
+    }
+
+    #[test]
+    fn converts_to_a_diagnostic() {
+        let d = crate::diag::Diagnostic::from(
+            ThemeProblem::new("theme \"x\" not found").with_fix("did you mean \"dark\"?"),
+        );
+        assert_eq!(d.file, PathBuf::from("<theme>"));
+        assert_eq!(d.fix.as_deref(), Some("did you mean \"dark\"?"));
     }
 
     #[test]
