@@ -2,6 +2,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod alert;
 pub mod app;
 pub mod cli;
 pub mod config;
