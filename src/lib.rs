@@ -19,5 +19,6 @@ pub mod snapshot;
 pub mod template;
 pub mod theme;
 pub mod ui;
+pub mod ui_text;
 pub mod units;
 pub mod update;

@@ -10,10 +10,11 @@ use clap::{CommandFactory, Parser};
 
 use warroom::app::App;
 use warroom::cli::{Cli, Command};
+use warroom::config::EnvKind;
 use warroom::config::{self, ConfigFile, Overrides};
 use warroom::demo::DemoServer;
 use warroom::diag::Diagnostic;
-use warroom::theme::Theme;
+use warroom::theme::{check_themes, parse_colour, ColorDepth, Role, Theme, ThemeLoader};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -61,7 +62,19 @@ async fn run(cli: Cli) -> ExitCode {
         Err(problems) => return report(&problems),
     };
     let _log = init_logging(&config);
-    let theme = Theme::default();
+    let theme = match load_theme(&config, cli.theme.is_some()) {
+        Ok(t) => t,
+        Err(mut problems) => {
+            if matches!(cli.command, Some(Command::Check { .. })) {
+                for p in theme_problems(&config) {
+                    if !problems.contains(&p) {
+                        problems.push(p);
+                    }
+                }
+            }
+            return report(&problems);
+        }
+    };
     let app = match App::new(&config, theme) {
         Ok(a) => a,
         Err(e) => return fail(&format!("{e:#}")),
@@ -77,6 +90,10 @@ async fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Check { .. }) => {
+            let problems = theme_problems(&config);
+            if !problems.is_empty() {
+                return report(&problems);
+            }
             println!("config OK");
             ExitCode::SUCCESS
         }
@@ -99,6 +116,60 @@ fn load_config(cli: &Cli, overrides: &Overrides) -> Result<ConfigFile, Vec<Diagn
     }
     let path = config::resolve_path(cli.common.config.as_deref(), |k| std::env::var(k).ok());
     config::load(path.as_deref(), overrides)
+}
+
+fn theme_loader(config: &ConfigFile) -> ThemeLoader {
+    ThemeLoader::for_config(config.config.themes_dir.as_deref(), config.path.as_deref(), |k| {
+        std::env::var(k).ok()
+    })
+}
+
+/// The configured theme (or `--theme`), approximated for the terminal's colour depth, with the
+/// environment badge coloured as the config asks. `from_flag`: the name came from `--theme`,
+/// so that is what a "not found" points at rather than the config file.
+fn load_theme(config: &ConfigFile, from_flag: bool) -> Result<Theme, Vec<Diagnostic>> {
+    let name = config.config.theme.as_deref().unwrap_or(warroom::theme::DEFAULT_THEME);
+    let named_in = match &config.path {
+        Some(path) if !from_flag => path.clone(),
+        _ => PathBuf::from("--theme"),
+    };
+    let mut theme = theme_loader(config).load(name).map_err(|e| {
+        e.problems
+            .into_iter()
+            .map(|mut p| {
+                p.file.get_or_insert_with(|| named_in.clone());
+                Diagnostic::from(p)
+            })
+            .collect::<Vec<_>>()
+    })?;
+    if let Some(spec) = &config.config.environment.color {
+        let Some(colour) = parse_colour(spec) else {
+            let file = config.path.clone().unwrap_or_default();
+            return Err(vec![Diagnostic::new(
+                file,
+                None,
+                format!("environment.color: bad colour {spec:?}"),
+            )
+            .with_fix(warroom::theme::COLOUR_HINT)]);
+        };
+        let role = match config.config.environment.kind {
+            EnvKind::Prod => Role::EnvProd,
+            EnvKind::Staging => Role::EnvStaging,
+            EnvKind::Other => Role::EnvOther,
+        };
+        theme.set(role, theme.style(role).bg(colour));
+    }
+    Ok(theme.downgrade(ColorDepth::from_env()))
+}
+
+/// Every problem in every theme folder the config would search.
+fn theme_problems(config: &ConfigFile) -> Vec<Diagnostic> {
+    theme_loader(config)
+        .dirs()
+        .iter()
+        .flat_map(|dir| check_themes(dir))
+        .map(Diagnostic::from)
+        .collect()
 }
 
 /// Logs go to a file in the state directory, never to the terminal.
