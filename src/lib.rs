@@ -19,6 +19,5 @@ pub mod snapshot;
 pub mod template;
 pub mod theme;
 pub mod ui;
-pub mod ui_text;
 pub mod units;
 pub mod update;

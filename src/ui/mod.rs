@@ -11,6 +11,7 @@ mod panel;
 mod stat;
 mod table;
 mod text;
+pub mod width;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Wrap};
