@@ -105,6 +105,8 @@ impl App {
         ];
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME_INTERVAL;
+        let started = Instant::now();
+        let mut first_full_frame = false;
         loop {
             for msg in pending.drain(..) {
                 for effect in update(&mut self.model, msg) {
@@ -127,6 +129,13 @@ impl App {
                 }
                 dirty = false;
                 last_draw = Instant::now();
+                if !first_full_frame
+                    && self.model.queries.iter().all(|q| q.last_ok.is_some() || q.error.is_some())
+                {
+                    first_full_frame = true;
+                    let ms = started.elapsed().as_millis();
+                    tracing::info!(ms, "first full frame with data");
+                }
             }
             let draw_in = FRAME_INTERVAL.saturating_sub(last_draw.elapsed());
             tokio::select! {
