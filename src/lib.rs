@@ -2,5 +2,6 @@
 
 pub mod duration;
 pub mod prom;
+pub mod runbook;
 pub mod sanitize;
 pub mod template;
