@@ -522,6 +522,22 @@ impl Validator<'_> {
             );
         }
         let base = program.rsplit('/').next().unwrap_or(program);
+        if base == "ssh" {
+            let uses_label = |a: &String| {
+                template::placeholders(a).is_ok_and(|p| p.iter().any(|n| n.starts_with("labels.")))
+            };
+            let misplaced = argv
+                .iter()
+                .enumerate()
+                .any(|(i, a)| uses_label(a) && (i == 0 || argv[i - 1] != "--"));
+            if misplaced {
+                self.err(
+                    line,
+                    format!("{field}: ssh joins its command into a remote shell line, so labels may only fill the destination"),
+                    "put the destination right after \"--\" and keep the remote command constant",
+                );
+            }
+        }
         let runs_shell = SHELLS.contains(&base) && argv.iter().skip(1).any(|a| a == "-c");
         if shell {
             if !(SHELLS.contains(&base) && argv.get(1).is_some_and(|a| a == "-c")) {
