@@ -40,14 +40,7 @@ pub fn check_runbooks(
                     &rb.file,
                     action.line,
                     format!("key '{}' is already a dashboard key", action.key),
-                    format!(
-                        "pick a key that is not one of {}",
-                        reserved_keys
-                            .iter()
-                            .map(|k| key_name(*k))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    ),
+                    format!("pick a key that is not one of {}", key_names(reserved_keys)),
                 ));
             }
             check_programs(rb, action, &mut out);
@@ -56,6 +49,17 @@ pub fn check_runbooks(
     }
     check_clashes(runbooks, &mut out);
     out
+}
+
+fn key_names(keys: &[char]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for k in keys {
+        let name = key_name(*k);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join(" ")
 }
 
 fn key_name(k: char) -> String {

@@ -19,7 +19,7 @@ use crate::template;
 const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"];
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 
-/// Loads every `*.md` file in `dir` (sorted by name). Files with any error are left out whole,
+/// Loads every `*.md` file in `dir` (sorted by name) except `README.md`. Files with any error are left out whole,
 /// so a half-understood runbook never offers actions; all their problems are returned.
 pub fn load_dir(dir: &Path) -> (Vec<Runbook>, Vec<Diagnostic>) {
     let mut runbooks: Vec<Runbook> = Vec::new();
@@ -39,6 +39,10 @@ pub fn load_dir(dir: &Path) -> (Vec<Runbook>, Vec<Diagnostic>) {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
+        .filter(|p| {
+            p.file_stem()
+                .is_none_or(|s| !s.eq_ignore_ascii_case("readme"))
+        })
         .collect();
     paths.sort();
     for path in paths {
@@ -611,11 +615,12 @@ fn is_identifier(s: &str) -> bool {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines()
+    let last = s
+        .lines()
         .map(str::trim)
         .rfind(|l| !l.is_empty())
-        .unwrap_or(s)
-        .to_string()
+        .unwrap_or(s);
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
 }
 
 #[cfg(test)]
