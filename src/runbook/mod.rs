@@ -24,6 +24,7 @@ pub mod parse;
 pub mod redact;
 pub mod resolve;
 pub mod spec;
+mod validate;
 
 use std::fmt;
 use std::path::PathBuf;
