@@ -94,6 +94,12 @@ alerts = ["A"]
 [[actions]]
 key = "e"
 label = "Echo the instance"
+argv = ["printf", "[%s]\n", "{{ labels.instance }}"]
+allow = { instance = '(?s).*' }
+
+[[actions]]
+key = "p"
+label = "Echo the instance inside an argument"
 argv = ["printf", "[%s]\n", "x{{ labels.instance }}x"]
 allow = { instance = '(?s).*' }
 
@@ -154,13 +160,19 @@ async fn hostile_labels_let_through_arrive_verbatim_as_one_argument() {
             let resolved = launcher
                 .prepare(action, &ctx(&value), Mode::Confirmed)
                 .unwrap();
+            // The confirm dialog shows one line, quoted so the value reads as data.
+            let shown = resolved.display();
+            assert!(!shown.contains('\n'), "{shown:?}");
+            if action.key == 'e' && value.contains('\n') {
+                assert!(shown.contains(" $'db-1\\ntouch "), "{shown}");
+            }
             launcher
                 .launch(run_id, action, resolved, tx.clone())
                 .unwrap();
             let (lines, outcome, _) = collect(&mut rx).await;
             assert_eq!(outcome, Outcome::Exited(0));
             let printed = lines.join("\n");
-            let expected = if action.key == 'e' {
+            let expected = if action.key == 'p' {
                 format!("[x{value}x]")
             } else {
                 format!("[{value}]")
@@ -178,7 +190,7 @@ async fn hostile_labels_let_through_arrive_verbatim_as_one_argument() {
     for (record, value) in started.iter().zip(hostile(&marker)) {
         assert_eq!(
             record.command,
-            vec!["printf".to_string(), "[%s]\n".into(), format!("x{value}x")]
+            vec!["printf".to_string(), "[%s]\n".into(), value.clone()]
         );
         assert_eq!(record.labels.get("instance"), Some(&value));
     }
