@@ -1,7 +1,23 @@
 //! warroom: an incident-response on-call dashboard for the terminal.
 
+#![warn(clippy::unwrap_used)]
+
+pub mod alert;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod diag;
 pub mod duration;
+pub mod keymap;
+pub mod model;
+pub mod msg;
 pub mod prom;
 pub mod runbook;
 pub mod sanitize;
+pub mod snapshot;
 pub mod template;
+pub mod theme;
+pub mod ui;
+pub mod units;
+pub mod update;

@@ -1,0 +1,402 @@
+//! The alert book: every rule's alerts, fed with query results, acknowledged by people, listed
+//! for display. Pure and deterministic: time comes in as `now`, nothing reads the clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::prom::{Labels, Sample};
+use crate::sanitize;
+
+use super::event::{Event, UnackReason};
+use super::rule::{Policy, RuleSpec};
+use super::state::{held, AlertState, Change, Input, Tracker};
+use super::summary;
+use super::view::{display_order, Ack, AlertKey, AlertView, Scope};
+
+/// How long a resolved alert stays listed by default.
+pub const DEFAULT_RESOLVED_RETENTION: Duration = Duration::from_secs(15 * 60);
+
+/// The outcome of one evaluation of a rule's query.
+#[derive(Debug, Clone, Copy)]
+pub enum Observation<'a> {
+    /// The answer's latest samples (possibly none: that is "no data").
+    Samples(&'a [Sample]),
+    /// The query failed; the message is shown (cleaned) in the error alert.
+    Error(&'a str),
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    tracker: Tracker,
+    /// Series labels plus the rule's extra labels.
+    labels: Labels,
+    summary: String,
+    ack: Option<Ack>,
+}
+
+type Slot = (Scope, Labels);
+
+/// All alerts of all rules.
+#[derive(Debug, Clone)]
+pub struct AlertBook {
+    rules: Vec<RuleSpec>,
+    entries: Vec<BTreeMap<Slot, Entry>>,
+    retention: Duration,
+}
+
+impl AlertBook {
+    /// A book for `rules`; rule `i` is fed with [`AlertBook::observe`]`(i, …)`.
+    pub fn new(rules: Vec<RuleSpec>) -> Self {
+        let entries = rules.iter().map(|_| BTreeMap::new()).collect();
+        AlertBook {
+            rules,
+            entries,
+            retention: DEFAULT_RESOLVED_RETENTION,
+        }
+    }
+
+    /// Sets how long resolved alerts stay listed.
+    pub fn with_resolved_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The rules, in the order given to [`AlertBook::new`].
+    pub fn rules(&self) -> &[RuleSpec] {
+        &self.rules
+    }
+
+    /// Feeds one evaluation of rule `rule` (an index into [`AlertBook::rules`]; out of range is
+    /// ignored) and returns what changed.
+    ///
+    /// - Series present: each is compared with the thresholds; a `NaN` value is no data for that
+    ///   series and follows the rule's `no_data` policy.
+    /// - Series that vanished while others remain: their condition is false (they resolve).
+    /// - No series at all, or an error: under `alert`, a query-scoped alert goes through `for` and
+    ///   fires as no data / error while the series keep their states; under `keep` nothing
+    ///   changes; under `ok` everything counts as false.
+    pub fn observe(&mut self, rule: usize, obs: Observation<'_>, now: DateTime<Utc>) -> Vec<Event> {
+        let Some(spec) = self.rules.get(rule) else {
+            return Vec::new();
+        };
+        let Some(entries) = self.entries.get_mut(rule) else {
+            return Vec::new();
+        };
+        let mut events = expire_acks(spec, entries, now);
+        match obs {
+            Observation::Samples([]) => {
+                let text = summary::no_data(spec);
+                degraded(
+                    spec,
+                    entries,
+                    spec.no_data,
+                    Input::NoData,
+                    text,
+                    now,
+                    &mut events,
+                );
+            }
+            Observation::Error(message) => {
+                let text = summary::query_error(spec, message);
+                degraded(
+                    spec,
+                    entries,
+                    spec.on_error,
+                    Input::Error,
+                    text,
+                    now,
+                    &mut events,
+                );
+            }
+            Observation::Samples(samples) => {
+                step_slot(
+                    spec,
+                    entries,
+                    (Scope::Query, Labels::new()),
+                    Input::Clear,
+                    None,
+                    now,
+                    &mut events,
+                );
+                let mut seen = BTreeSet::new();
+                for sample in samples {
+                    if !seen.insert(&sample.labels) {
+                        continue; // duplicate series in one answer: the first one counts
+                    }
+                    let v = sample.point.v;
+                    let input = if !v.is_nan() {
+                        Input::Value(v)
+                    } else {
+                        match spec.no_data {
+                            Policy::Alert => Input::NoData,
+                            Policy::Keep => continue,
+                            Policy::Ok => Input::Clear,
+                        }
+                    };
+                    let slot = (Scope::Series, sample.labels.clone());
+                    step_slot(spec, entries, slot, input, None, now, &mut events);
+                }
+                let gone: Vec<Slot> = entries
+                    .keys()
+                    .filter(|(scope, labels)| *scope == Scope::Series && !seen.contains(labels))
+                    .cloned()
+                    .collect();
+                for slot in gone {
+                    step_slot(spec, entries, slot, Input::Clear, None, now, &mut events);
+                }
+            }
+        }
+        forget(entries, now, self.retention);
+        events
+    }
+
+    /// Time passing without an evaluation: expires acknowledgements and forgets resolved alerts
+    /// past retention.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+        let mut events = Vec::new();
+        for (spec, entries) in self.rules.iter().zip(self.entries.iter_mut()) {
+            events.extend(expire_acks(spec, entries, now));
+            forget(entries, now, self.retention);
+        }
+        events
+    }
+
+    /// Acknowledges a pending or firing alert until `until` (or, when `None`, until it resolves).
+    /// Returns `None` when there is no such active alert, or `until` is not after `now`.
+    pub fn ack(
+        &mut self,
+        key: &AlertKey,
+        note: Option<String>,
+        until: Option<DateTime<Utc>>,
+        by: String,
+        now: DateTime<Utc>,
+    ) -> Option<Event> {
+        if until.is_some_and(|u| u <= now) {
+            return None;
+        }
+        let (spec, entry) = self.entry_mut(key)?;
+        if !entry.tracker.state().is_active() {
+            return None;
+        }
+        let ack = Ack {
+            by: sanitize::clean_owned(&by),
+            at: now,
+            note: note.map(|n| sanitize::clean_owned(&n)),
+            until,
+            severity: entry.tracker.severity(),
+        };
+        let event = Event::Ack {
+            at: now,
+            rule: spec.name.clone(),
+            scope: key.scope,
+            labels: entry.labels.clone(),
+            by: ack.by.clone(),
+            note: ack.note.clone(),
+            until,
+        };
+        entry.ack = Some(ack);
+        Some(event)
+    }
+
+    /// Withdraws an acknowledgement; `None` when the alert has none.
+    pub fn unack(&mut self, key: &AlertKey, by: String, now: DateTime<Utc>) -> Option<Event> {
+        let (spec, entry) = self.entry_mut(key)?;
+        entry.ack.take()?;
+        Some(Event::Unack {
+            at: now,
+            rule: spec.name.clone(),
+            scope: key.scope,
+            labels: entry.labels.clone(),
+            by: sanitize::clean_owned(&by),
+            reason: UnackReason::Withdrawn,
+        })
+    }
+
+    /// Every listed alert (pending, firing, no data, error, recently resolved), in display order.
+    pub fn alerts(&self) -> Vec<AlertView> {
+        let mut out: Vec<AlertView> = self
+            .rules
+            .iter()
+            .zip(&self.entries)
+            .flat_map(|(spec, entries)| {
+                entries.iter().filter_map(move |((scope, labels), e)| {
+                    let state = e.tracker.state();
+                    (state != AlertState::Inactive).then(|| AlertView {
+                        key: AlertKey {
+                            rule: spec.name.clone(),
+                            scope: *scope,
+                            labels: labels.clone(),
+                        },
+                        rule: spec.name.clone(),
+                        labels: e.labels.clone(),
+                        state,
+                        severity: e.tracker.severity(),
+                        since: e.tracker.since(),
+                        value: e.tracker.value(),
+                        value_at: e.tracker.value_at(),
+                        summary: e.summary.clone(),
+                        runbook: spec.runbook.clone(),
+                        ack: e.ack.clone(),
+                    })
+                })
+            })
+            .collect();
+        out.sort_by(display_order);
+        out
+    }
+
+    /// How many alerts are firing (including no data and error).
+    pub fn firing_count(&self) -> usize {
+        self.count(|e| e.tracker.state().is_firing())
+    }
+
+    /// How many firing alerts nobody has acknowledged.
+    pub fn unacked_firing_count(&self) -> usize {
+        self.count(|e| e.tracker.state().is_firing() && e.ack.is_none())
+    }
+
+    fn count(&self, pred: impl Fn(&Entry) -> bool) -> usize {
+        self.entries
+            .iter()
+            .flat_map(|m| m.values())
+            .filter(|e| pred(e))
+            .count()
+    }
+
+    fn entry_mut(&mut self, key: &AlertKey) -> Option<(&RuleSpec, &mut Entry)> {
+        let i = self.rules.iter().position(|r| r.name == key.rule)?;
+        let entry = self
+            .entries
+            .get_mut(i)?
+            .get_mut(&(key.scope, key.labels.clone()))?;
+        Some((&self.rules[i], entry))
+    }
+}
+
+/// The rule's query gave nothing usable: apply `policy`.
+fn degraded(
+    spec: &RuleSpec,
+    entries: &mut BTreeMap<Slot, Entry>,
+    policy: Policy,
+    input: Input,
+    text: String,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
+    match policy {
+        Policy::Keep => {}
+        Policy::Alert => {
+            let slot = (Scope::Query, Labels::new());
+            step_slot(spec, entries, slot, input, Some(text), now, events);
+        }
+        Policy::Ok => {
+            let slots: Vec<Slot> = entries.keys().cloned().collect();
+            for slot in slots {
+                step_slot(spec, entries, slot, Input::Clear, None, now, events);
+            }
+        }
+    }
+}
+
+/// Steps one alert (creating it when the input may activate it) and records the events.
+fn step_slot(
+    spec: &RuleSpec,
+    entries: &mut BTreeMap<Slot, Entry>,
+    slot: Slot,
+    input: Input,
+    query_summary: Option<String>,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
+    if input == Input::Clear && !entries.contains_key(&slot) {
+        return;
+    }
+    let scope = slot.0;
+    let entry = entries.entry(slot).or_insert_with_key(|(_, labels)| {
+        let mut merged = labels.clone();
+        merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Entry {
+            tracker: Tracker::new(now),
+            labels: merged,
+            summary: String::new(),
+            ack: None,
+        }
+    });
+    let changes = entry.tracker.step(input, spec, now);
+    let tr = &entry.tracker;
+    match (scope, query_summary) {
+        (_, Some(text)) => entry.summary = text,
+        (Scope::Series, None) if input != Input::Clear || entry.summary.is_empty() => {
+            entry.summary = summary::render(spec, &entry.labels, tr.value(), tr.severity());
+        }
+        _ => {}
+    }
+    for change in changes {
+        events.push(match change {
+            Change::Moved { from, to } => Event::Transition {
+                at: now,
+                rule: spec.name.clone(),
+                scope,
+                labels: entry.labels.clone(),
+                from,
+                to,
+                severity: tr.severity(),
+                value: tr.value(),
+                summary: entry.summary.clone(),
+            },
+            Change::Escalated { from, to } => Event::Escalation {
+                at: now,
+                rule: spec.name.clone(),
+                scope,
+                labels: entry.labels.clone(),
+                from,
+                to,
+                value: tr.value(),
+                summary: entry.summary.clone(),
+            },
+        });
+    }
+    if !tr.state().is_active() {
+        entry.ack = None; // resolved (or back to inactive): the acknowledgement has done its job
+    } else if let Some(ack) = entry.ack.take_if(|a| tr.severity() > a.severity) {
+        events.push(Event::Unack {
+            at: now,
+            rule: spec.name.clone(),
+            scope,
+            labels: entry.labels.clone(),
+            by: ack.by,
+            reason: UnackReason::Escalated,
+        });
+    }
+}
+
+fn expire_acks(
+    spec: &RuleSpec,
+    entries: &mut BTreeMap<Slot, Entry>,
+    now: DateTime<Utc>,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    for ((scope, _), entry) in entries.iter_mut() {
+        if let Some(ack) = entry.ack.take_if(|a| a.until.is_some_and(|u| u <= now)) {
+            events.push(Event::Unack {
+                at: now,
+                rule: spec.name.clone(),
+                scope: *scope,
+                labels: entry.labels.clone(),
+                by: ack.by,
+                reason: UnackReason::Expired,
+            });
+        }
+    }
+    events
+}
+
+fn forget(entries: &mut BTreeMap<Slot, Entry>, now: DateTime<Utc>, retention: Duration) {
+    entries.retain(|_, e| match e.tracker.state() {
+        AlertState::Inactive => false,
+        AlertState::Resolved => !held(e.tracker.since(), now, retention),
+        _ => true,
+    });
+}

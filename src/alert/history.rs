@@ -1,0 +1,119 @@
+//! The alert history: an append-only JSON Lines file, one [`Event`] per line.
+//!
+//! Several warroom processes may append to the same file: each event is written with a single
+//! `write` on a file opened in append mode, so lines do not interleave. A crash can leave a torn
+//! last line; readers skip it, and the next writer starts on a fresh line.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::event::Event;
+
+/// The history file's name inside the state directory.
+pub const HISTORY_FILE: &str = "history.jsonl";
+
+/// An open history file, appended to as events happen.
+#[derive(Debug)]
+pub struct HistoryLog {
+    file: File,
+    path: PathBuf,
+}
+
+impl HistoryLog {
+    /// Opens (creating it and its parent directories if needed) the history file for appending.
+    pub fn open(path: impl AsRef<Path>) -> io::Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)?;
+        if ends_torn(&mut file)? {
+            file.write_all(b"\n")?;
+        }
+        Ok(HistoryLog { file, path })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one event as one line, handed to the operating system before returning.
+    pub fn append(&mut self, event: &Event) -> io::Result<()> {
+        let mut line = serde_json::to_vec(event).map_err(io::Error::other)?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.flush()
+    }
+
+    /// Appends several events.
+    pub fn append_all<'a>(
+        &mut self,
+        events: impl IntoIterator<Item = &'a Event>,
+    ) -> io::Result<()> {
+        events.into_iter().try_for_each(|e| self.append(e))
+    }
+
+    /// Reads the events at or after `since`, in file order, with a warning (naming the line) for
+    /// each line that cannot be read. A missing file is an empty history; a torn last line (no
+    /// newline, not valid JSON: a write cut short) is skipped without a warning.
+    pub fn read_since(path: impl AsRef<Path>, since: DateTime<Utc>) -> (Vec<Event>, Vec<String>) {
+        let path = path.as_ref();
+        let mut events = Vec::new();
+        let mut warnings = Vec::new();
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return (events, warnings),
+            Err(e) => {
+                warnings.push(format!("{}: cannot read the history: {e}", path.display()));
+                return (events, warnings);
+            }
+        };
+        let mut reader = BufReader::new(file);
+        let mut buf = Vec::new();
+        for number in 1.. {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    warnings.push(format!("{}:{number}: {e}", path.display()));
+                    break;
+                }
+            }
+            let complete = buf.last() == Some(&b'\n');
+            let line = buf.trim_ascii();
+            if line.is_empty() {
+                continue;
+            }
+            match serde_json::from_slice::<Event>(line) {
+                Ok(event) if event.at() >= since => events.push(event),
+                Ok(_) => {}
+                Err(_) if !complete => {} // torn last line
+                Err(e) => warnings.push(format!(
+                    "{}:{number}: not a history record ({e}); the line is ignored",
+                    path.display()
+                )),
+            }
+        }
+        (events, warnings)
+    }
+}
+
+/// Whether the file is non-empty and does not end with a newline.
+fn ends_torn(file: &mut File) -> io::Result<bool> {
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}

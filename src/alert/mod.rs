@@ -1,0 +1,26 @@
+//! The alert engine: threshold rules evaluated over query results, with `for`,
+//! `keep_firing_for`, hysteresis, "no data" and "error" as states of their own, acknowledgements,
+//! and an append-only history. Pure and deterministic except for [`history`], which owns the file.
+//!
+//! - [`rule`]: the `[[alerts]]` config entry and its validation.
+//! - [`state`]: one alert's state machine.
+//! - [`book`]: all alerts of all rules; observe, tick, ack, list.
+//! - [`event`]: what happened, as serializable records.
+//! - [`view`]: what the interface lists, and in which order.
+//! - [`summary`]: summary templates and value formatting.
+//! - [`history`]: the JSONL history file.
+
+pub mod book;
+pub mod event;
+pub mod history;
+pub mod rule;
+pub mod state;
+pub mod summary;
+pub mod view;
+
+pub use book::{AlertBook, Observation, DEFAULT_RESOLVED_RETENTION};
+pub use event::{Event, UnackReason};
+pub use history::{HistoryLog, HISTORY_FILE};
+pub use rule::{Direction, Policy, RuleSpec, Severity};
+pub use state::AlertState;
+pub use view::{Ack, AlertKey, AlertView, Scope};

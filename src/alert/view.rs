@@ -1,0 +1,103 @@
+//! What the interface sees of an alert, and the order it is listed in.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::prom::Labels;
+
+use super::rule::Severity;
+use super::state::AlertState;
+
+/// Whether an alert is about one series or about the rule's query as a whole.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// One series of the answer (identified by its labels).
+    #[default]
+    Series,
+    /// The query itself: "no data" or "error" when there is no series to speak of.
+    Query,
+}
+
+/// Identifies one alert. `labels` are the series' own labels (empty for [`Scope::Query`]),
+/// before the rule's extra labels are added.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AlertKey {
+    pub rule: String,
+    pub scope: Scope,
+    pub labels: Labels,
+}
+
+/// An acknowledgement: someone is on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ack {
+    /// Who acknowledged (control characters removed).
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Optional note (control characters removed).
+    pub note: Option<String>,
+    /// When the acknowledgement lapses; `None`: until the alert resolves.
+    pub until: Option<DateTime<Utc>>,
+    /// The severity that was acknowledged; becoming more severe re-alerts.
+    pub severity: Severity,
+}
+
+/// One alert as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertView {
+    /// Pass this back to [`super::AlertBook::ack`].
+    pub key: AlertKey,
+    /// The rule's name.
+    pub rule: String,
+    /// The series' labels with the rule's extra labels added. Raw: clean them before display.
+    pub labels: Labels,
+    pub state: AlertState,
+    pub severity: Severity,
+    /// When the shown state began.
+    pub since: DateTime<Utc>,
+    /// The latest value; `NaN` when there is none (no data, error).
+    pub value: f64,
+    /// When that value was seen; compare with the model's `now` to show staleness.
+    pub value_at: Option<DateTime<Utc>>,
+    /// The rendered summary, free of control characters.
+    pub summary: String,
+    /// The rule's runbook id.
+    pub runbook: Option<String>,
+    pub ack: Option<Ack>,
+}
+
+impl AlertView {
+    /// The display group: 0 firing critical, 1 firing warning, 2 no data or error,
+    /// 3 pending, 4 resolved (5 inactive, never listed).
+    pub fn group(&self) -> u8 {
+        match (self.state, self.severity) {
+            (AlertState::Firing, Severity::Critical) => 0,
+            (AlertState::Firing, Severity::Warning) => 1,
+            (AlertState::NoData | AlertState::Error, _) => 2,
+            (AlertState::Pending, _) => 3,
+            (AlertState::Resolved, _) => 4,
+            (AlertState::Inactive, _) => 5,
+        }
+    }
+}
+
+/// Display order: by [`AlertView::group`], un-acknowledged before acknowledged, then the
+/// longest-standing first (for resolved alerts: the most recently cleared first), then by rule
+/// and labels so the order is stable.
+pub fn display_order(a: &AlertView, b: &AlertView) -> Ordering {
+    let by_since = if a.state == AlertState::Resolved {
+        b.since.cmp(&a.since)
+    } else {
+        a.since.cmp(&b.since)
+    };
+    a.group()
+        .cmp(&b.group())
+        .then(a.ack.is_some().cmp(&b.ack.is_some()))
+        .then(by_since)
+        .then_with(|| a.key.cmp(&b.key))
+}

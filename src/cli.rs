@@ -1,0 +1,123 @@
+//! Command-line interface (also the source of shell completions and the man page).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Incident-response on-call dashboard for the terminal: Prometheus panels, threshold alerts and
+/// one-key runbook actions.
+#[derive(Debug, Parser)]
+#[command(name = "warroom", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    /// Start in read-only mode: runbook actions are shown but never run.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Theme name (dark, light, high-contrast, 16color) or a theme file in a themes folder.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub theme: Option<String>,
+    /// Poll interval of every panel, e.g. 1s, 5s, 1m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, global = true)]
+    pub refresh: Option<Duration>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the dashboard comes from; shared by the dashboard, `check` and `snapshot`.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Config file (else $WARROOM_CONFIG, else $XDG_CONFIG_HOME/warroom/config.toml, else built-in).
+    #[arg(long, short = 'c', value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Base URL of the (first) Prometheus-compatible source, overriding the config.
+    #[arg(long, value_name = "URL", global = true)]
+    pub prometheus_url: Option<String>,
+    /// Run against the embedded simulated source: a peak-hour meltdown, no server needed.
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate config, runbooks and themes; print every problem with file, line and a fix.
+    Check {
+        /// Check this runbook folder instead of the configured one.
+        #[arg(long, value_name = "DIR")]
+        runbooks: Option<PathBuf>,
+        /// Do not contact the sources (skip reachability and query checks).
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Poll once, print one rendered frame as plain text, and exit.
+    Snapshot {
+        /// Frame size, e.g. 120x40.
+        #[arg(long, value_name = "WxH", default_value = "120x40", value_parser = parse_size)]
+        size: (u16, u16),
+    },
+    /// Alert transitions, acknowledgements and actions in time order: a postmortem's skeleton.
+    Timeline {
+        /// How far back, e.g. 2h, 1d.
+        #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+        since: Duration,
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Markdown,
+    Json,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::duration::parse(s)
+}
+
+/// `120x40` → (120, 40).
+pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("{s:?}: write the size as WIDTHxHEIGHT, e.g. 120x40"))?;
+    let w: u16 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: width is not a number"))?;
+    let h: u16 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: height is not a number"))?;
+    if w == 0 || h == 0 || w > 1000 || h > 1000 {
+        return Err(format!(
+            "{s:?}: width and height must be between 1 and 1000"
+        ));
+    }
+    Ok((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("120x40"), Ok((120, 40)));
+        assert!(parse_size("120").is_err());
+        assert!(parse_size("0x5").is_err());
+    }
+}

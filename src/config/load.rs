@@ -1,0 +1,321 @@
+//! Finding, parsing, validating and overriding the config.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::model::{Config, SourceSpec};
+use crate::diag::{self, Diagnostic};
+
+/// The built-in dashboard: PostgreSQL through the standard exporters on a local Prometheus.
+pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
+
+/// A parsed config and where it came from (for messages and relative paths).
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    pub config: Config,
+    /// The file it was read from; `None` for the built-in default.
+    pub path: Option<PathBuf>,
+}
+
+impl ConfigFile {
+    /// Where alert history, the audit log, locks and the log file live: `state_dir` from the
+    /// config, else `$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`.
+    pub fn state_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.config.state_dir {
+            return self.base_dir().join(dir);
+        }
+        default_state_dir(|k| std::env::var(k).ok())
+    }
+
+    /// Folder that relative paths in the config are resolved against.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// The XDG state directory for warroom.
+pub fn default_state_dir(env: impl Fn(&str) -> Option<String>) -> PathBuf {
+    if let Some(d) = env("XDG_STATE_HOME").filter(|s| !s.is_empty()) {
+        return PathBuf::from(d).join("warroom");
+    }
+    match env("HOME").filter(|s| !s.is_empty()) {
+        Some(h) => PathBuf::from(h).join(".local/state/warroom"),
+        None => std::env::temp_dir().join("warroom-state"),
+    }
+}
+
+/// Command-line settings that win over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub prometheus_url: Option<String>,
+    pub read_only: bool,
+    pub theme: Option<String>,
+    pub refresh: Option<Duration>,
+}
+
+/// Where the config comes from: `--config`, else `$WARROOM_CONFIG`, else
+/// `$XDG_CONFIG_HOME/warroom/config.toml` (or `~/.config/…`) when it exists, else built-in.
+pub fn resolve_path(flag: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if let Some(p) = flag {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = env("WARROOM_CONFIG").filter(|s| !s.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let base = env("XDG_CONFIG_HOME")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    let candidate = base.join("warroom").join("config.toml");
+    candidate.is_file().then_some(candidate)
+}
+
+/// Reads and validates the config at `path` (or the built-in default), then applies overrides.
+/// Every problem found is returned, not just the first.
+pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<ConfigFile, Vec<Diagnostic>> {
+    let (text, shown) = match path {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => (t, p.to_path_buf()),
+            Err(e) => {
+                return Err(vec![Diagnostic::new(
+                    p,
+                    None,
+                    format!("cannot read config: {e}"),
+                )
+                .with_fix("check the path given to --config or $WARROOM_CONFIG")])
+            }
+        },
+        None => (
+            DEFAULT_CONFIG.to_string(),
+            PathBuf::from("<built-in default config>"),
+        ),
+    };
+    let mut file = load_str(&text, &shown, overrides)?;
+    file.path = path.map(Path::to_path_buf);
+    Ok(file)
+}
+
+/// Parses and validates config `text`; `shown` names it in messages.
+pub fn load_str(
+    text: &str,
+    shown: &Path,
+    overrides: &Overrides,
+) -> Result<ConfigFile, Vec<Diagnostic>> {
+    let mut config: Config =
+        toml::from_str(text).map_err(|e| vec![diag::from_toml(shown, text, &e)])?;
+    apply(&mut config, overrides);
+    let problems = validate(&config, shown, text);
+    if problems.is_empty() {
+        Ok(ConfigFile { config, path: None })
+    } else {
+        Err(problems)
+    }
+}
+
+fn apply(config: &mut Config, o: &Overrides) {
+    if let Some(url) = &o.prometheus_url {
+        match config.sources.first_mut() {
+            Some(first) => first.url = url.clone(),
+            None => config.sources.push(SourceSpec {
+                name: "prometheus".into(),
+                url: url.clone(),
+                timeout: None,
+                bearer_token_env: None,
+                bearer_token_file: None,
+                basic_auth: None,
+                headers: Default::default(),
+                ca_file: None,
+                max_concurrency: 4,
+            }),
+        }
+    }
+    if o.read_only {
+        config.environment.read_only = true;
+    }
+    if let Some(t) = &o.theme {
+        config.theme = Some(t.clone());
+    }
+    if let Some(r) = o.refresh {
+        config.refresh = r;
+    }
+}
+
+/// Checks what serde cannot: references, uniqueness, URLs, ranges.
+pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut problem = |line: Option<usize>, msg: String, fix: &str| {
+        out.push(Diagnostic::new(file, line, msg).with_fix(fix));
+    };
+    if config.sources.is_empty() {
+        problem(
+            None,
+            "no [[sources]] defined".into(),
+            "add a [[sources]] table with name and url, or pass --prometheus-url",
+        );
+    }
+    if config.refresh < Duration::from_millis(100) {
+        problem(
+            find_key_line(text, "refresh"),
+            "refresh is below 100ms".into(),
+            "use at least 1s; warroom must not hammer a struggling Prometheus",
+        );
+    }
+    let mut names = HashSet::new();
+    for (i, s) in config.sources.iter().enumerate() {
+        let line = diag::table_line(text, "sources", i);
+        if !names.insert(s.name.as_str()) {
+            problem(
+                line,
+                format!("source name {:?} is used twice", s.name),
+                "give each source a unique name",
+            );
+        }
+        match reqwest::Url::parse(&s.url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            Ok(u) => problem(
+                line,
+                format!(
+                    "source {:?}: unsupported URL scheme {:?}",
+                    s.name,
+                    u.scheme()
+                ),
+                "use an http:// or https:// URL",
+            ),
+            Err(e) => problem(
+                line,
+                format!("source {:?}: url {:?} is not a URL ({e})", s.name, s.url),
+                "write the full base URL, e.g. http://prometheus:9090",
+            ),
+        }
+        if s.bearer_token_env.is_some() && s.bearer_token_file.is_some() {
+            problem(
+                line,
+                format!(
+                    "source {:?}: both bearer_token_env and bearer_token_file",
+                    s.name
+                ),
+                "keep one of them",
+            );
+        }
+        if s.max_concurrency == 0 {
+            problem(
+                line,
+                format!("source {:?}: max_concurrency is 0", s.name),
+                "use 1 or more",
+            );
+        }
+    }
+    let mut ids = HashSet::new();
+    for (i, p) in config.panels.iter().enumerate() {
+        let line = diag::table_line(text, "panels", i);
+        if let Some(src) = &p.source {
+            if !names.contains(src.as_str()) {
+                let hint = diag::suggest(src, names.iter().copied())
+                    .map(|s| format!("did you mean {s:?}?"))
+                    .unwrap_or_else(|| "name one of the [[sources]]".into());
+                problem(
+                    line,
+                    format!("panel {:?}: unknown source {src:?}", p.title),
+                    &hint,
+                );
+            }
+        }
+        if p.query.trim().is_empty() {
+            problem(
+                line,
+                format!("panel {:?}: empty query", p.title),
+                "write a PromQL expression",
+            );
+        }
+        if !ids.insert(p.id()) {
+            problem(
+                line,
+                format!("panel id {:?} is used twice", p.id()),
+                "set a distinct `id` on one of the panels",
+            );
+        }
+        if let (Some(min), Some(max)) = (p.min, p.max) {
+            if min >= max {
+                problem(
+                    line,
+                    format!("panel {:?}: min {min} is not below max {max}", p.title),
+                    "swap or fix min and max",
+                );
+            }
+        }
+        if p.refresh.is_some_and(|r| r < Duration::from_millis(100)) {
+            problem(
+                line,
+                format!("panel {:?}: refresh below 100ms", p.title),
+                "use at least 1s",
+            );
+        }
+        if p.top == 0 {
+            problem(
+                line,
+                format!("panel {:?}: top is 0", p.title),
+                "show at least one row",
+            );
+        }
+    }
+    out
+}
+
+fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key) && l.contains('='))
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_default_is_valid() {
+        let cfg = load(None, &Overrides::default()).expect("default config loads");
+        assert!(!cfg.config.panels.is_empty());
+        assert_eq!(cfg.config.sources[0].url, "http://localhost:9090");
+    }
+
+    #[test]
+    fn overrides_win() {
+        let o = Overrides {
+            prometheus_url: Some("http://10.0.0.1:9090".into()),
+            read_only: true,
+            theme: Some("light".into()),
+            refresh: Some(Duration::from_secs(2)),
+        };
+        let cfg = load(None, &o).expect("loads").config;
+        assert_eq!(cfg.sources[0].url, "http://10.0.0.1:9090");
+        assert!(cfg.environment.read_only);
+        assert_eq!(cfg.theme.as_deref(), Some("light"));
+        assert_eq!(cfg.refresh, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn resolution_order() {
+        let none = |_: &str| None;
+        assert_eq!(
+            resolve_path(Some(Path::new("a.toml")), none),
+            Some("a.toml".into())
+        );
+        let env = |k: &str| (k == "WARROOM_CONFIG").then(|| "b.toml".to_string());
+        assert_eq!(resolve_path(None, env), Some("b.toml".into()));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("warroom")).unwrap();
+        std::fs::write(dir.path().join("warroom/config.toml"), "").unwrap();
+        let xdg = dir.path().to_string_lossy().to_string();
+        let env = move |k: &str| (k == "XDG_CONFIG_HOME").then(|| xdg.clone());
+        assert_eq!(
+            resolve_path(None, env),
+            Some(dir.path().join("warroom/config.toml"))
+        );
+        assert_eq!(resolve_path(None, none), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! The dashboard's configuration: sources, panels, alert rules, environment, theme, state.
+//!
+//! `model.rs` holds the serde structs; `load.rs` finds, parses and validates a file, merges
+//! command-line overrides and reports problems with file, line and a fix.
+
+mod load;
+mod model;
+
+pub use load::{
+    default_state_dir, load, load_str, resolve_path, validate, ConfigFile, Overrides,
+    DEFAULT_CONFIG,
+};
+pub use model::*;

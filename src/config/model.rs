@@ -1,0 +1,199 @@
+//! Serde structs of the config file. Unknown keys are errors, so typos don't pass silently.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::units::Unit;
+
+/// The whole config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub environment: Environment,
+    /// Theme name (`dark`, `light`, `high-contrast`, `16color`, or a file in a themes folder).
+    pub theme: Option<String>,
+    /// Default poll interval of every panel.
+    #[serde(default = "default_refresh", deserialize_with = "crate::duration::de")]
+    pub refresh: Duration,
+    /// Time window shown by charts.
+    #[serde(default = "default_range", deserialize_with = "crate::duration::de")]
+    pub range: Duration,
+    /// Where alert history, the audit log and locks live (default: the XDG state dir).
+    pub state_dir: Option<PathBuf>,
+    /// Folder of runbook files (default: `runbooks/` beside the config file).
+    pub runbooks_dir: Option<PathBuf>,
+    /// Extra folder of theme files.
+    pub themes_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub sources: Vec<SourceSpec>,
+    #[serde(default)]
+    pub panels: Vec<PanelSpec>,
+}
+
+fn default_refresh() -> Duration {
+    Duration::from_secs(5)
+}
+
+fn default_range() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+
+/// Which environment this dashboard watches, so nobody mistakes prod for staging.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    #[serde(default = "default_env_name")]
+    pub name: String,
+    /// `prod`, `staging` or `other`: picks the header colour role.
+    #[serde(default)]
+    pub kind: EnvKind,
+    /// Explicit colour for the environment badge (`#rrggbb`, ANSI name or 0–255).
+    pub color: Option<String>,
+    /// Start in read-only mode unless `--read-write` is given.
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Self {
+            name: default_env_name(),
+            kind: EnvKind::Other,
+            color: None,
+            read_only: false,
+        }
+    }
+}
+
+fn default_env_name() -> String {
+    "default".into()
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvKind {
+    Prod,
+    Staging,
+    #[default]
+    Other,
+}
+
+/// A Prometheus-compatible server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    pub name: String,
+    pub url: String,
+    /// Client-side deadline of one request; also sent as Prometheus's `timeout` parameter.
+    #[serde(default, deserialize_with = "crate::duration::de_opt")]
+    pub timeout: Option<Duration>,
+    /// Bearer token read from this environment variable.
+    pub bearer_token_env: Option<String>,
+    /// Bearer token read from this file (first line).
+    pub bearer_token_file: Option<PathBuf>,
+    pub basic_auth: Option<BasicAuth>,
+    /// Extra headers, e.g. `X-Scope-OrgID` for Mimir or Cortex tenants.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// PEM file of extra CA certificates.
+    pub ca_file: Option<PathBuf>,
+    /// At most this many requests in flight to this source at once.
+    #[serde(default = "default_concurrency")]
+    pub max_concurrency: usize,
+}
+
+fn default_concurrency() -> usize {
+    4
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuth {
+    pub username: String,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+}
+
+/// One panel on the dashboard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelSpec {
+    pub title: String,
+    /// Stable id for alert rules to refer to; defaults to the title in lowercase with dashes.
+    pub id: Option<String>,
+    #[serde(default)]
+    pub kind: PanelKind,
+    /// PromQL expression.
+    pub query: String,
+    /// Source name; defaults to the first source.
+    pub source: Option<String>,
+    #[serde(default)]
+    pub unit: Unit,
+    /// Legend template, e.g. `"{{ instance }} {{ state }}"`.
+    pub legend: Option<String>,
+    /// Overrides the dashboard's refresh for this panel.
+    #[serde(default, deserialize_with = "crate::duration::de_opt")]
+    pub refresh: Option<Duration>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Values from which the panel shows warning / critical colour (and lines on charts).
+    pub warning: Option<f64>,
+    pub critical: Option<f64>,
+    /// Rows shown by `table` panels.
+    #[serde(default = "default_top")]
+    pub top: usize,
+    /// Relative width weight in its row (default 1).
+    pub width: Option<u16>,
+}
+
+fn default_top() -> usize {
+    10
+}
+
+impl PanelSpec {
+    /// The id alert rules use: explicit `id`, else the title slugged.
+    pub fn id(&self) -> String {
+        self.id.clone().unwrap_or_else(|| slug(&self.title))
+    }
+}
+
+/// `"DB CPU (%)"` → `"db-cpu"`.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// How a panel draws its data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PanelKind {
+    /// Line chart over the time range (braille, axes, legend).
+    #[default]
+    Line,
+    /// Big current value with a sparkline.
+    Stat,
+    /// Fill bar between min and max.
+    Gauge,
+    /// Top-N series sorted by value.
+    Table,
+    /// One stacked bar: each series a segment (e.g. connections by state).
+    Bars,
+}
+
+impl PanelKind {
+    /// Whether the panel needs history (a range query) or only the latest values.
+    pub fn needs_range(self) -> bool {
+        matches!(self, PanelKind::Line | PanelKind::Stat)
+    }
+}

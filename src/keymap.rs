@@ -1,0 +1,194 @@
+//! Keys → actions. One table, so help, the footer and runbook key clash checks read the same map.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Filter,
+    Up,
+    Down,
+    Left,
+    Right,
+    NextFocus,
+    Zoom,
+    Back,
+    RangeIn,
+    RangeOut,
+    PanBack,
+    PanForward,
+    Acknowledge,
+    ScrollUp,
+    ScrollDown,
+}
+
+/// One binding: the keys, the action and the text shown in help and the footer.
+pub struct Binding {
+    pub keys: &'static [KeyCode],
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+/// The built-in bindings, in the order help lists them.
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[KeyCode::Char('q')],
+        label: "q",
+        action: Action::Quit,
+        help: "quit",
+    },
+    Binding {
+        keys: &[KeyCode::Char('?')],
+        label: "?",
+        action: Action::Help,
+        help: "all keys",
+    },
+    Binding {
+        keys: &[KeyCode::Char('/')],
+        label: "/",
+        action: Action::Filter,
+        help: "filter panels and alerts",
+    },
+    Binding {
+        keys: &[KeyCode::Up, KeyCode::Char('k')],
+        label: "↑/k",
+        action: Action::Up,
+        help: "move up",
+    },
+    Binding {
+        keys: &[KeyCode::Down, KeyCode::Char('j')],
+        label: "↓/j",
+        action: Action::Down,
+        help: "move down",
+    },
+    Binding {
+        keys: &[KeyCode::Left, KeyCode::Char('h')],
+        label: "←/h",
+        action: Action::Left,
+        help: "move left / cursor back",
+    },
+    Binding {
+        keys: &[KeyCode::Right, KeyCode::Char('l')],
+        label: "→/l",
+        action: Action::Right,
+        help: "move right / cursor forward",
+    },
+    Binding {
+        keys: &[KeyCode::Tab, KeyCode::BackTab],
+        label: "Tab",
+        action: Action::NextFocus,
+        help: "panels ↔ alerts",
+    },
+    Binding {
+        keys: &[KeyCode::Enter],
+        label: "Enter",
+        action: Action::Zoom,
+        help: "zoom panel",
+    },
+    Binding {
+        keys: &[KeyCode::Esc],
+        label: "Esc",
+        action: Action::Back,
+        help: "back",
+    },
+    Binding {
+        keys: &[KeyCode::Char('+'), KeyCode::Char('=')],
+        label: "+",
+        action: Action::RangeIn,
+        help: "shorter time range",
+    },
+    Binding {
+        keys: &[KeyCode::Char('-')],
+        label: "-",
+        action: Action::RangeOut,
+        help: "longer time range",
+    },
+    Binding {
+        keys: &[KeyCode::Char('[')],
+        label: "[",
+        action: Action::PanBack,
+        help: "pan into the past",
+    },
+    Binding {
+        keys: &[KeyCode::Char(']')],
+        label: "]",
+        action: Action::PanForward,
+        help: "pan toward now",
+    },
+    Binding {
+        keys: &[KeyCode::Char('a')],
+        label: "a",
+        action: Action::Acknowledge,
+        help: "acknowledge alert",
+    },
+    Binding {
+        keys: &[KeyCode::PageUp],
+        label: "PgUp",
+        action: Action::ScrollUp,
+        help: "scroll runbook/output up",
+    },
+    Binding {
+        keys: &[KeyCode::PageDown],
+        label: "PgDn",
+        action: Action::ScrollDown,
+        help: "scroll runbook/output down",
+    },
+];
+
+/// The action bound to `key`, if any. Ctrl-C always quits.
+pub fn action_for(key: &KeyEvent) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return matches!(key.code, KeyCode::Char('c')).then_some(Action::Quit);
+    }
+    BINDINGS
+        .iter()
+        .find(|b| b.keys.contains(&key.code))
+        .map(|b| b.action)
+}
+
+/// Characters the built-in bindings use: runbook keys must not take them.
+pub fn reserved_chars() -> Vec<char> {
+    BINDINGS
+        .iter()
+        .flat_map(|b| b.keys.iter())
+        .filter_map(|k| match k {
+            KeyCode::Char(c) => Some(*c),
+            _ => None,
+        })
+        .chain(['y', 'n'])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vim_and_arrow_keys_agree() {
+        let k = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert_eq!(
+            action_for(&k(KeyCode::Char('j'))),
+            action_for(&k(KeyCode::Down))
+        );
+        assert_eq!(action_for(&k(KeyCode::Char('q'))), Some(Action::Quit));
+        assert_eq!(
+            action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(action_for(&k(KeyCode::Char('Z'))), None);
+    }
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let mut seen = std::collections::HashSet::new();
+        for b in BINDINGS {
+            for k in b.keys {
+                assert!(seen.insert(format!("{k:?}")), "{k:?} bound twice");
+            }
+        }
+        assert!(reserved_chars().contains(&'a'));
+    }
+}

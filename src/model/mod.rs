@@ -1,0 +1,143 @@
+//! The dashboard's whole state. Changed only by `update`; read by `render`.
+
+mod query;
+mod source;
+mod ui;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
+pub use source::{Health, SourceState};
+pub use ui::{Focus, Overlay, Ui};
+
+use crate::config::{Config, EnvKind, PanelSpec};
+use crate::prom::poller::{QuerySpec, Window};
+
+/// One panel: its spec and the query it shows.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub spec: PanelSpec,
+    pub query: usize,
+}
+
+/// The environment badge.
+#[derive(Debug, Clone)]
+pub struct EnvInfo {
+    pub name: String,
+    pub kind: EnvKind,
+}
+
+/// Everything render needs and update changes.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Wall-clock time, set only from messages, so tests pin it.
+    pub now: DateTime<Utc>,
+    /// Offset the clock is shown in (the local zone at start-up; UTC in tests).
+    pub utc_offset: FixedOffset,
+    pub env: EnvInfo,
+    pub read_only: bool,
+    pub window: Window,
+    pub sources: Vec<SourceState>,
+    pub queries: Vec<QueryState>,
+    pub panels: Vec<Panel>,
+    pub ui: Ui,
+    pub quit: bool,
+}
+
+impl Model {
+    /// Builds the initial state from a validated config. Identical queries (same source, same
+    /// expression, same kind and interval) across panels become one query, fetched once.
+    pub fn new(config: &Config, now: DateTime<Utc>) -> Self {
+        let sources: Vec<SourceState> = config
+            .sources
+            .iter()
+            .map(|s| SourceState::new(s.name.clone(), crate::sanitize::clean_owned(&s.url)))
+            .collect();
+        let mut queries: Vec<QueryState> = Vec::new();
+        let mut index: HashMap<(usize, String, bool, Duration), usize> = HashMap::new();
+        let panels = config
+            .panels
+            .iter()
+            .map(|spec| {
+                let source = spec
+                    .source
+                    .as_ref()
+                    .and_then(|n| config.sources.iter().position(|s| &s.name == n))
+                    .unwrap_or(0);
+                let range = spec.kind.needs_range();
+                let interval = spec.refresh.unwrap_or(config.refresh);
+                let expr = spec.query.trim().to_string();
+                let key = (source, expr.clone(), range, interval);
+                let query = *index.entry(key).or_insert_with(|| {
+                    queries.push(QueryState::new(expr, source, interval, range));
+                    queries.len() - 1
+                });
+                Panel {
+                    spec: spec.clone(),
+                    query,
+                }
+            })
+            .collect();
+        Self {
+            now,
+            utc_offset: chrono::Offset::fix(&Utc),
+            env: EnvInfo {
+                name: config.environment.name.clone(),
+                kind: config.environment.kind,
+            },
+            read_only: config.environment.read_only,
+            window: Window {
+                range: config.range,
+                offset: Duration::ZERO,
+                max_points: 120,
+                generation: 0,
+            },
+            sources,
+            queries,
+            panels,
+            ui: Ui {
+                width: 80,
+                height: 24,
+                ..Ui::default()
+            },
+            quit: false,
+        }
+    }
+
+    /// What the pollers should fetch.
+    pub fn query_specs(&self) -> Vec<QuerySpec> {
+        self.queries
+            .iter()
+            .enumerate()
+            .map(|(id, q)| QuerySpec {
+                id,
+                source: q.source,
+                expr: q.expr.clone(),
+                range: q.range,
+                interval: q.interval,
+            })
+            .collect()
+    }
+
+    /// Oldest time (Unix seconds) still inside the chart window.
+    pub fn window_start(&self) -> f64 {
+        let end = self.now.timestamp_millis() as f64 / 1000.0 - self.window.offset.as_secs_f64();
+        end - self.window.range.as_secs_f64()
+    }
+
+    /// Panels matching the filter, as indexes into `panels`.
+    pub fn visible_panels(&self) -> Vec<usize> {
+        let f = self.ui.filter.to_lowercase();
+        (0..self.panels.len())
+            .filter(|&i| f.is_empty() || self.panels[i].spec.title.to_lowercase().contains(&f))
+            .collect()
+    }
+
+    /// The panel under the selection, as an index into `panels`.
+    pub fn selected_panel(&self) -> Option<usize> {
+        self.visible_panels().get(self.ui.panel).copied()
+    }
+}

@@ -1,0 +1,36 @@
+//! Messages into `update` and effects out of it.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use crate::prom::poller::{PollResult, Window};
+
+/// Everything that can change the model.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// The clock moved (header clock, staleness, pending periods).
+    Tick(DateTime<Utc>),
+    /// A key, stamped when it was read from the terminal.
+    Key { key: KeyEvent, at: Instant },
+    /// The terminal changed size.
+    Resize { width: u16, height: u16 },
+    /// A poller's result.
+    Poll(Box<PollResult>),
+    /// Leave now (signal, terminal gone).
+    Quit,
+}
+
+/// Work `update` asks the loop to do: all I/O lives behind these.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Exit the dashboard.
+    Quit,
+    /// The model changed in a way the screen shows.
+    Redraw,
+    /// The chart window changed: tell the pollers (they re-fetch).
+    SetWindow(Window),
+    /// Ring the terminal bell.
+    Bell,
+}

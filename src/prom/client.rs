@@ -1,0 +1,258 @@
+//! HTTP client for one Prometheus-compatible source: instant and range queries with auth,
+//! tenant headers, a CA file, a client-side deadline and typed errors.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
+
+use super::decode::decode;
+use super::types::{PromError, QueryResponse};
+use crate::config::SourceSpec;
+
+/// Default deadline of one request when the source sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A query answer and what it cost.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub response: QueryResponse,
+    /// Round-trip time of the HTTP exchange.
+    pub rtt: Duration,
+    /// Size of the response body as received.
+    pub bytes: usize,
+}
+
+/// A problem building a client from its config (bad header, unreadable token file…).
+#[derive(Debug, thiserror::Error)]
+#[error("source {source_name:?}: {message}")]
+pub struct ClientError {
+    pub source_name: String,
+    pub message: String,
+}
+
+/// A client for one source. Cheap to clone (shares the connection pool).
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    name: String,
+    timeout: Duration,
+}
+
+impl Client {
+    /// Builds a client from a source spec: reads tokens and the CA file now, so mistakes show at
+    /// start-up and not at 3 a.m. Errors never include secret values.
+    pub fn new(spec: &SourceSpec) -> Result<Self, ClientError> {
+        let err = |message: String| ClientError {
+            source_name: spec.name.clone(),
+            message,
+        };
+        let mut headers = HeaderMap::new();
+        for (k, v) in &spec.headers {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| err(format!("header name {k:?} is not valid")))?;
+            let mut value = HeaderValue::from_str(v)
+                .map_err(|_| err(format!("value of header {k:?} has characters HTTP forbids")))?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        if let Some(token) = bearer_token(spec).map_err(err)? {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| err("bearer token has characters HTTP forbids".into()))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        if let Some(basic) = &spec.basic_auth {
+            let password = secret(
+                basic.password_env.as_deref(),
+                basic.password_file.as_deref(),
+            )
+            .map_err(err)?
+            .unwrap_or_default();
+            let raw = format!("{}:{}", basic.username, password);
+            let mut value = HeaderValue::from_str(&format!("Basic {}", base64(raw.as_bytes())))
+                .map_err(|_| err("basic auth has characters HTTP forbids".into()))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let timeout = spec.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(timeout.min(Duration::from_secs(3)))
+            .pool_max_idle_per_host(spec.max_concurrency.max(1));
+        if let Some(ca) = &spec.ca_file {
+            let pem = std::fs::read(ca)
+                .map_err(|e| err(format!("cannot read ca_file {}: {e}", ca.display())))?;
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|_| err(format!("ca_file {} is not a PEM certificate", ca.display())))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| err(format!("cannot build HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base: spec.url.trim_end_matches('/').to_string(),
+            name: spec.name.clone(),
+            timeout,
+        })
+    }
+
+    /// The source's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The source's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The per-request deadline.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The same client (same pool) with a shorter deadline, e.g. to stay below a poll interval.
+    pub fn with_timeout(&self, deadline: Duration) -> Client {
+        Client {
+            timeout: deadline.min(self.timeout),
+            ..self.clone()
+        }
+    }
+
+    /// Instant query at `time` (Unix seconds), or the server's now.
+    pub async fn query(&self, expr: &str, time: Option<f64>) -> Result<Fetched, PromError> {
+        let mut form = vec![("query", expr.to_string())];
+        if let Some(t) = time {
+            form.push(("time", fmt_ts(t)));
+        }
+        self.post("/api/v1/query", form).await
+    }
+
+    /// Range query over `[start, end]` (Unix seconds) at `step`.
+    pub async fn query_range(
+        &self,
+        expr: &str,
+        start: f64,
+        end: f64,
+        step: Duration,
+    ) -> Result<Fetched, PromError> {
+        let form = vec![
+            ("query", expr.to_string()),
+            ("start", fmt_ts(start)),
+            ("end", fmt_ts(end)),
+            ("step", format!("{}", step.as_secs_f64())),
+        ];
+        self.post("/api/v1/query_range", form).await
+    }
+
+    async fn post(&self, path: &str, mut form: Vec<(&str, String)>) -> Result<Fetched, PromError> {
+        // Ask the server to give up a little before we do, so it stops working for nobody.
+        let server_timeout = self.timeout.mul_f64(0.9).max(Duration::from_millis(100));
+        form.push(("timeout", format!("{}ms", server_timeout.as_millis())));
+        let started = Instant::now();
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .timeout(self.timeout)
+            .form(&form)
+            .send();
+        let deadline = self.timeout;
+        let exchange = async {
+            let resp = request.await.map_err(|e| net_error(e, deadline))?;
+            let status = resp.status().as_u16();
+            let body = resp.bytes().await.map_err(|e| net_error(e, deadline))?;
+            Ok::<_, PromError>((status, body))
+        };
+        let (status, body) = tokio::time::timeout(deadline, exchange)
+            .await
+            .map_err(|_| PromError::Timeout(deadline.as_millis() as u64))??;
+        let rtt = started.elapsed();
+        let response = decode(status, &body)?;
+        Ok(Fetched {
+            response,
+            rtt,
+            bytes: body.len(),
+        })
+    }
+}
+
+fn net_error(e: reqwest::Error, deadline: Duration) -> PromError {
+    if e.is_timeout() {
+        return PromError::Timeout(deadline.as_millis() as u64);
+    }
+    // Without the URL: it may carry credentials in its query string.
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        msg = format!("{msg}: {s}");
+        source = s.source();
+    }
+    PromError::Network(crate::sanitize::clean_owned(&msg))
+}
+
+fn fmt_ts(t: f64) -> String {
+    format!("{t:.3}")
+}
+
+fn bearer_token(spec: &SourceSpec) -> Result<Option<String>, String> {
+    secret(
+        spec.bearer_token_env.as_deref(),
+        spec.bearer_token_file.as_deref(),
+    )
+}
+
+/// Reads a secret from an environment variable or the first line of a file.
+fn secret(env: Option<&str>, file: Option<&std::path::Path>) -> Result<Option<String>, String> {
+    if let Some(var) = env {
+        return std::env::var(var)
+            .map(Some)
+            .map_err(|_| format!("environment variable {var} is not set"));
+    }
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read secret file {}: {e}", path.display()))?;
+        return Ok(Some(
+            text.lines().next().unwrap_or_default().trim().to_string(),
+        ));
+    }
+    Ok(None)
+}
+
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
+    }
+}

@@ -1,0 +1,266 @@
+//! Decoding Prometheus's JSON envelope into [`QueryResponse`] or a typed [`PromError`].
+//!
+//! Handles the shapes real servers send: Prometheus's `status`/`data`/`errorType`/`error`/
+//! `warnings`/`infos`, VictoriaMetrics' `isPartial`, and non-JSON bodies from proxies.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::types::{Labels, Point, PromError, QueryData, QueryResponse, Sample, Series};
+use crate::sanitize;
+
+#[derive(Deserialize)]
+struct Envelope {
+    status: String,
+    #[serde(default)]
+    data: Option<Data>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+    error: Option<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
+    #[serde(default)]
+    infos: Vec<String>,
+    #[serde(rename = "isPartial", default)]
+    is_partial: bool,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    result: Value,
+}
+
+#[derive(Deserialize)]
+struct RawSeries {
+    #[serde(default)]
+    metric: Labels,
+    value: Option<(Value, Value)>,
+    #[serde(default)]
+    values: Vec<(Value, Value)>,
+}
+
+/// Decodes one HTTP answer (status code + body) of `/api/v1/query` or `/api/v1/query_range`.
+pub fn decode(status: u16, body: &[u8]) -> Result<QueryResponse, PromError> {
+    let env: Envelope = match serde_json::from_slice(body) {
+        Ok(env) => env,
+        Err(e) => {
+            return Err(if (200..300).contains(&status) {
+                PromError::Decode(format!("not Prometheus JSON ({e})"))
+            } else {
+                PromError::Http {
+                    status,
+                    excerpt: excerpt(body),
+                }
+            })
+        }
+    };
+    if env.status != "success" {
+        return Err(PromError::Api {
+            status,
+            error_type: clean(env.error_type.as_deref().unwrap_or("error")),
+            message: clean(env.error.as_deref().unwrap_or("no error text")),
+        });
+    }
+    if !(200..300).contains(&status) {
+        return Err(PromError::Http {
+            status,
+            excerpt: excerpt(body),
+        });
+    }
+    let data = env
+        .data
+        .ok_or_else(|| PromError::Decode("success without data".into()))?;
+    let warnings: Vec<String> = env
+        .warnings
+        .iter()
+        .chain(env.infos.iter())
+        .map(|w| clean(w))
+        .collect();
+    let partial = env.is_partial
+        || warnings
+            .iter()
+            .any(|w| w.to_ascii_lowercase().contains("partial"));
+    Ok(QueryResponse {
+        data: decode_data(data)?,
+        warnings,
+        partial,
+    })
+}
+
+fn decode_data(data: Data) -> Result<QueryData, PromError> {
+    match data.result_type.as_str() {
+        "vector" => {
+            let raw: Vec<RawSeries> = from_value(data.result)?;
+            raw.into_iter()
+                .map(|s| {
+                    let (t, v) = s
+                        .value
+                        .ok_or_else(|| PromError::Decode("vector without value".into()))?;
+                    Ok(Sample {
+                        labels: s.metric,
+                        point: point(&t, &v)?,
+                    })
+                })
+                .collect::<Result<_, _>>()
+                .map(QueryData::Vector)
+        }
+        "matrix" => {
+            let raw: Vec<RawSeries> = from_value(data.result)?;
+            raw.into_iter()
+                .map(|s| {
+                    let points = s
+                        .values
+                        .iter()
+                        .map(|(t, v)| point(t, v))
+                        .collect::<Result<_, _>>()?;
+                    Ok(Series {
+                        labels: s.metric,
+                        points,
+                    })
+                })
+                .collect::<Result<_, _>>()
+                .map(QueryData::Matrix)
+        }
+        "scalar" => {
+            let (t, v): (Value, Value) = from_value(data.result)?;
+            Ok(QueryData::Scalar(point(&t, &v)?))
+        }
+        other => Err(PromError::Decode(format!(
+            "unsupported resultType {:?}",
+            clean(other)
+        ))),
+    }
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, PromError> {
+    serde_json::from_value(v).map_err(|e| PromError::Decode(e.to_string()))
+}
+
+fn point(t: &Value, v: &Value) -> Result<Point, PromError> {
+    let t = t
+        .as_f64()
+        .ok_or_else(|| PromError::Decode("timestamp is not a number".into()))?;
+    let v = match v {
+        Value::String(s) => parse_value(s)?,
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        _ => return Err(PromError::Decode("sample value is not a string".into())),
+    };
+    Ok(Point { t, v })
+}
+
+/// Parses Prometheus's sample value strings, including `NaN`, `+Inf` and `-Inf`.
+pub fn parse_value(s: &str) -> Result<f64, PromError> {
+    match s {
+        "NaN" => Ok(f64::NAN),
+        "+Inf" | "Inf" => Ok(f64::INFINITY),
+        "-Inf" => Ok(f64::NEG_INFINITY),
+        _ => s
+            .parse()
+            .map_err(|_| PromError::Decode(format!("bad sample value {:?}", clean(s)))),
+    }
+}
+
+fn clean(s: &str) -> String {
+    let mut c = sanitize::clean_owned(s);
+    if c.len() > 300 {
+        let mut cut = 300;
+        while !c.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        c.truncate(cut);
+        c.push('…');
+    }
+    c
+}
+
+/// A short, readable excerpt of a non-JSON body: tags dropped, whitespace folded.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    let folded = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.is_empty() {
+        "empty body".into()
+    } else {
+        clean(&folded.chars().take(160).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_vector_with_special_values() {
+        let body = br#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"instance":"a"},"value":[1700000000.5,"NaN"]},
+            {"metric":{"instance":"b"},"value":[1700000000.5,"+Inf"]},
+            {"metric":{"instance":"c"},"value":[1700000000.5,"-Inf"]},
+            {"metric":{"instance":"d"},"value":[1700000000.5,"42.5"]}]}}"#;
+        let r = decode(200, body).unwrap();
+        let QueryData::Vector(v) = r.data else {
+            panic!("vector")
+        };
+        assert!(v[0].point.v.is_nan());
+        assert_eq!(v[1].point.v, f64::INFINITY);
+        assert_eq!(v[2].point.v, f64::NEG_INFINITY);
+        assert_eq!(v[3].point.v, 42.5);
+    }
+
+    #[test]
+    fn decodes_matrix_warnings_and_partial() {
+        let body = br#"{"status":"success","isPartial":true,"warnings":["w\u001b[2J"],
+            "data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"],[2,"2"]]}]}}"#;
+        let r = decode(200, body).unwrap();
+        assert!(r.partial);
+        assert_eq!(r.warnings, vec!["w\\x1b[2J".to_string()]);
+        assert!(matches!(r.data, QueryData::Matrix(ref m) if m[0].points.len() == 2));
+    }
+
+    #[test]
+    fn api_errors_keep_type_and_text() {
+        let body = br#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#;
+        assert_eq!(
+            decode(400, body),
+            Err(PromError::Api {
+                status: 400,
+                error_type: "bad_data".into(),
+                message: "parse error at char 3".into()
+            })
+        );
+    }
+
+    #[test]
+    fn html_error_pages_become_http_errors() {
+        let body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
+        match decode(502, body) {
+            Err(PromError::Http {
+                status: 502,
+                excerpt,
+            }) => assert!(excerpt.contains("502 Bad Gateway")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            decode(200, b"garbage{"),
+            Err(PromError::Decode(_))
+        ));
+    }
+}

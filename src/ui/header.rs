@@ -1,0 +1,81 @@
+//! The header line: environment badge, read-only state, sources' health and round-trip time,
+//! chart range, clock with time zone.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::text;
+use crate::config::EnvKind;
+use crate::model::{Health, Model};
+use crate::theme::{Role, Theme};
+
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    buf.set_style(area, theme.style(Role::HeaderBg));
+    let env_role = match model.env.kind {
+        EnvKind::Prod => Role::EnvProd,
+        EnvKind::Staging => Role::EnvStaging,
+        EnvKind::Other => Role::EnvOther,
+    };
+    let env_text = match model.env.kind {
+        EnvKind::Prod => format!(" ▲ PROD {} ", model.env.name.to_uppercase()),
+        _ => format!(" {} ", model.env.name),
+    };
+    let mut left = vec![
+        Span::styled(env_text, theme.style(env_role)),
+        Span::raw(" "),
+    ];
+    if model.read_only {
+        left.push(Span::styled("READ-ONLY ", theme.style(Role::Warning)));
+    }
+    for s in &model.sources {
+        let (sym, role) = match s.health() {
+            Health::Up => ("●", Role::Ok),
+            Health::Degraded => ("◐", Role::Warning),
+            Health::Down => ("✖", Role::Critical),
+            Health::Unknown => ("○", Role::Muted),
+        };
+        left.push(Span::styled(format!("{sym} "), theme.style(role)));
+        let detail = match (s.health(), s.last_rtt) {
+            (Health::Down, _) => "down".to_string(),
+            (_, Some(rtt)) => format!("{}ms", rtt.as_millis()),
+            _ => "…".to_string(),
+        };
+        left.push(Span::styled(
+            format!("{} {detail}  ", text::fit(&s.name, 16)),
+            theme.style(Role::Text),
+        ));
+    }
+    let mut right = Vec::new();
+    let range = crate::duration::format(model.window.range);
+    let range = if model.window.offset.is_zero() {
+        format!("range {range}")
+    } else {
+        format!(
+            "range {range} −{}",
+            crate::duration::format(model.window.offset)
+        )
+    };
+    right.push(Span::styled(format!("{range}  "), theme.style(Role::Muted)));
+    let tz = model.utc_offset.to_string();
+    let tz = if tz == "+00:00" {
+        "UTC".to_string()
+    } else {
+        tz
+    };
+    right.push(Span::styled(
+        format!("{} {tz} ", text::clock(model.now, model.utc_offset)),
+        theme.style(Role::Text),
+    ));
+    let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
+    Line::from(left).render(area, buf);
+    if area.width > right_width {
+        let r = Rect {
+            x: area.right() - right_width,
+            width: right_width,
+            ..area
+        };
+        Line::from(right).render(r, buf);
+    }
+}

@@ -1,0 +1,38 @@
+//! The `?` overlay: every key, from the same table the keymap uses.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use crate::keymap::BINDINGS;
+use crate::theme::{Role, Theme};
+
+pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let lines: Vec<Line> = BINDINGS
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!("{:>7}  ", b.label), theme.style(Role::Accent)),
+                Span::styled(b.help, theme.style(Role::Text)),
+            ])
+        })
+        .collect();
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = 48.min(area.width);
+    let rect = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    Clear.render(rect, buf);
+    Paragraph::new(lines)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.style(Role::BorderFocus))
+                .title(" Keys — any key closes "),
+        )
+        .render(rect, buf);
+}

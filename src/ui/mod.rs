@@ -1,0 +1,79 @@
+//! `render(&Model, &Theme, &mut Frame)`: a pure function of state. One file per screen region.
+
+mod chart;
+mod footer;
+mod header;
+mod help;
+mod panel;
+mod stat;
+mod table;
+mod text;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::model::{Model, Overlay};
+use crate::theme::{Role, Theme};
+
+/// Smallest terminal the dashboard lays out; below it a "too small" message shows.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Draws the whole screen.
+pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(area, theme, frame);
+        return;
+    }
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::render(model, theme, top, frame.buffer_mut());
+    footer::render(model, theme, bottom, frame.buffer_mut());
+    match model
+        .ui
+        .zoom
+        .and_then(|i| model.panels.get(i).map(|p| (i, p)))
+    {
+        Some((i, p)) => panel::render_zoomed(model, theme, i, p, body, frame.buffer_mut()),
+        None => dashboard(model, theme, body, frame),
+    }
+    if model.ui.overlay == Overlay::Help {
+        help::render(theme, area, frame.buffer_mut());
+    }
+}
+
+fn dashboard(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let lower = (area.height * 2 / 5).clamp(6, 16);
+    let [grid, lower_area] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(lower)]).areas(area);
+    panel::render_grid(model, theme, grid, frame.buffer_mut());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(" Alerts ");
+    frame.render_widget(
+        Paragraph::new("No alert rules configured.")
+            .style(theme.style(Role::Muted))
+            .block(block),
+        lower_area,
+    );
+}
+
+fn too_small(area: Rect, theme: &Theme, frame: &mut Frame) {
+    let msg = format!(
+        "Terminal too small: {}×{}. warroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge the window or press q to quit.",
+        area.width, area.height
+    );
+    frame.render_widget(
+        Paragraph::new(msg)
+            .style(theme.style(Role::Warning))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}

@@ -1,0 +1,255 @@
+//! A panel's frame (title, data status, error line) and the grid of panels.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Widget};
+
+use super::{chart, stat, table, text};
+use crate::config::{PanelKind, PanelSpec};
+use crate::model::{DataStatus, Focus, Model, Panel, QueryState, SeriesBuf};
+use crate::sanitize;
+use crate::template;
+use crate::theme::{Role, Theme};
+
+/// Smallest height a grid panel gets before rows scroll instead.
+const MIN_PANEL_HEIGHT: u16 = 6;
+
+/// Lays the visible panels out in a grid, scrolled so the selected one shows.
+pub fn render_grid(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let visible = model.visible_panels();
+    if visible.is_empty() {
+        let msg = if model.ui.filter.is_empty() {
+            "No panels configured."
+        } else {
+            "No panel matches the filter."
+        };
+        Line::styled(msg, theme.style(Role::Muted)).render(area, buf);
+        return;
+    }
+    let cols = model.ui.columns();
+    let rows_total = visible.len().div_ceil(cols);
+    let rows_fit = ((area.height / MIN_PANEL_HEIGHT).max(1) as usize).min(rows_total);
+    let sel_row = model.ui.panel.min(visible.len() - 1) / cols;
+    let first_row = sel_row.saturating_sub(rows_fit - 1);
+    let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows_fit]).split(area);
+    for (r, row_area) in row_areas.iter().enumerate() {
+        let row = first_row + r;
+        let members: Vec<usize> = visible
+            .iter()
+            .copied()
+            .skip(row * cols)
+            .take(cols)
+            .collect();
+        let weights: Vec<Constraint> = members
+            .iter()
+            .map(|&i| Constraint::Fill(model.panels[i].spec.width.unwrap_or(1).max(1)))
+            .collect();
+        let cells = Layout::horizontal(weights).split(*row_area);
+        for (c, &i) in members.iter().enumerate() {
+            let selected = model.ui.focus == Focus::Panels && row * cols + c == model.ui.panel;
+            render_one(
+                model,
+                theme,
+                &model.panels[i],
+                selected,
+                None,
+                cells[c],
+                buf,
+            );
+        }
+    }
+}
+
+/// One panel full screen, with the inspection cursor.
+pub fn render_zoomed(
+    model: &Model,
+    theme: &Theme,
+    _index: usize,
+    panel: &Panel,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    render_one(
+        model,
+        theme,
+        panel,
+        true,
+        Some(model.ui.cursor.unwrap_or(0)),
+        area,
+        buf,
+    );
+}
+
+fn render_one(
+    model: &Model,
+    theme: &Theme,
+    panel: &Panel,
+    selected: bool,
+    cursor: Option<usize>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let Some(q) = model.queries.get(panel.query) else {
+        return;
+    };
+    let status = q.status(model.now);
+    let border = if selected {
+        Role::BorderFocus
+    } else {
+        Role::Border
+    };
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if selected {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(theme.style(border))
+        .title(Line::from(Span::styled(
+            format!(
+                " {} ",
+                text::fit(&panel.spec.title, area.width.saturating_sub(4) as usize)
+            ),
+            theme.style(Role::Title),
+        )));
+    if let Some(badge) = status_badge(model, q, status, theme) {
+        block = block.title(badge.right_aligned());
+    }
+    if let Some(err) = &q.error {
+        let msg = format!(" {} ", sanitize::clean(&err.message));
+        block = block.title_bottom(Line::styled(
+            text::fit(&msg, area.width.saturating_sub(2) as usize),
+            theme.style(Role::Critical),
+        ));
+    } else if let Some(w) = q.warnings.first() {
+        block = block.title_bottom(Line::styled(
+            text::fit(
+                &format!(" ⚠ {} ", sanitize::clean(w)),
+                area.width.saturating_sub(2) as usize,
+            ),
+            theme.style(Role::Warning),
+        ));
+    }
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    if q.series.is_empty() {
+        let (msg, role) = match status {
+            DataStatus::Loading => ("loading…", Role::Muted),
+            DataStatus::Error => ("no data: query failing", Role::Critical),
+            _ => ("no data", Role::NoData),
+        };
+        Line::styled(msg, theme.style(role))
+            .centered()
+            .render(inner, buf);
+        return;
+    }
+    let stale = matches!(status, DataStatus::Stale | DataStatus::Error);
+    let view = PanelView {
+        model,
+        theme,
+        spec: &panel.spec,
+        query: q,
+        stale,
+        cursor,
+    };
+    match panel.spec.kind {
+        PanelKind::Line => chart::render(&view, inner, buf),
+        PanelKind::Stat => stat::render_stat(&view, inner, buf),
+        PanelKind::Gauge => stat::render_gauge(&view, inner, buf),
+        PanelKind::Table => table::render_table(&view, inner, buf),
+        PanelKind::Bars => table::render_bars(&view, inner, buf),
+    }
+}
+
+/// What a panel widget draws from.
+pub struct PanelView<'a> {
+    pub model: &'a Model,
+    pub theme: &'a Theme,
+    pub spec: &'a PanelSpec,
+    pub query: &'a QueryState,
+    /// Data is not current: draw it muted.
+    pub stale: bool,
+    /// Zoomed: steps back from the newest point of the inspection cursor.
+    pub cursor: Option<usize>,
+}
+
+impl PanelView<'_> {
+    /// The legend of a series: the panel's template, else its labels.
+    pub fn legend(&self, s: &SeriesBuf) -> String {
+        let raw = match &self.spec.legend {
+            Some(t) => template::render_lenient(t, template::label_lookup(&s.labels)),
+            None if s.labels.is_empty() => self.spec.title.clone(),
+            None => s
+                .labels
+                .iter()
+                .filter(|(k, _)| k.as_str() != "__name__")
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        };
+        sanitize::clean_owned(&raw)
+    }
+
+    /// Colour of a value against the panel's thresholds.
+    pub fn value_style(&self, v: f64) -> Style {
+        let role = if !v.is_finite() {
+            Role::NoData
+        } else if self.spec.critical.is_some_and(|c| v >= c) {
+            Role::Critical
+        } else if self.spec.warning.is_some_and(|w| v >= w) {
+            Role::Warning
+        } else if self.spec.warning.is_some() || self.spec.critical.is_some() {
+            Role::Ok
+        } else {
+            Role::Text
+        };
+        self.dim(self.theme.style(role))
+    }
+
+    /// Mutes a style when the data is stale.
+    pub fn dim(&self, style: Style) -> Style {
+        if self.stale {
+            self.theme.style(Role::Stale)
+        } else {
+            style
+        }
+    }
+}
+
+fn status_badge<'a>(
+    model: &Model,
+    q: &QueryState,
+    status: DataStatus,
+    theme: &Theme,
+) -> Option<Line<'a>> {
+    let since = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| text::clock(t, model.utc_offset))
+            .unwrap_or_else(|| "start".into())
+    };
+    let (label, role) = match status {
+        DataStatus::Ok => return None,
+        DataStatus::Loading => ("loading".to_string(), Role::Muted),
+        DataStatus::Degraded => ("◐ partial".to_string(), Role::Warning),
+        DataStatus::NoData => ("∅ no data".to_string(), Role::NoData),
+        DataStatus::Stale => (format!("STALE since {}", since(q.last_ok)), Role::Stale),
+        DataStatus::Error => {
+            let err = q.error.as_ref()?;
+            let stale = if q.series.is_empty() {
+                String::new()
+            } else {
+                format!(" · stale since {}", since(q.last_ok))
+            };
+            (
+                format!("✖ {}{stale}", sanitize::clean(&err.class)),
+                Role::Critical,
+            )
+        }
+    };
+    Some(Line::styled(format!(" {label} "), theme.style(role)))
+}

@@ -1,0 +1,129 @@
+//! A hand-written HTTP server for faults real servers won't produce on demand: garbage JSON,
+//! HTML error pages, stalls, scripted error envelopes. Records each request's head and body.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// What the server does with a request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// Status code, content type and body.
+    Send(u16, &'static str, String),
+    /// Read the request and never answer.
+    Stall,
+}
+
+pub struct Fake {
+    pub addr: SocketAddr,
+    pub requests: Arc<Mutex<Vec<String>>>,
+    reply: Arc<Mutex<Reply>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Fake {
+    pub async fn start(reply: Reply) -> Fake {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let reply = Arc::new(Mutex::new(reply));
+        let (req2, rep2) = (requests.clone(), reply.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (requests, reply) = (req2.clone(), rep2.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let Some(req) = read_request(&mut sock).await else {
+                            return;
+                        };
+                        requests.lock().unwrap().push(req);
+                        let r = reply.lock().unwrap().clone();
+                        match r {
+                            Reply::Stall => {
+                                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                                return;
+                            }
+                            Reply::Send(status, ctype, body) => {
+                                let head = format!(
+                                    "HTTP/1.1 {status} X\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\n\r\n",
+                                    body.len()
+                                );
+                                if sock.write_all(head.as_bytes()).await.is_err()
+                                    || sock.write_all(body.as_bytes()).await.is_err()
+                                {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Fake {
+            addr,
+            requests,
+            reply,
+            task,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn set(&self, reply: Reply) {
+        *self.reply.lock().unwrap() = reply;
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = find(&buf, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = sock.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some(String::from_utf8_lossy(&buf[..end + 4 + len]).to_string());
+        }
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}

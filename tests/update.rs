@@ -1,0 +1,290 @@
+//! Behaviour of `update` without a terminal: feed messages, look at the model.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::demo::{demo_model, PINNED_START};
+use warroom::model::{DataStatus, Focus, Health, Overlay};
+use warroom::msg::{Effect, Msg};
+use warroom::prom::client::Fetched;
+use warroom::prom::poller::{FetchKind, PollResult};
+use warroom::prom::{Labels, Point, PromError, QueryData, QueryResponse, Series};
+use warroom::update::update;
+
+fn key(c: KeyCode) -> Msg {
+    Msg::Key {
+        key: KeyEvent::new(c, KeyModifiers::NONE),
+        at: Instant::now(),
+    }
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap()
+}
+
+fn result(query: usize, generation: u64, at_s: i64, outcome: Result<Fetched, PromError>) -> Msg {
+    Msg::Poll(Box::new(PollResult {
+        query,
+        generation,
+        kind: FetchKind::Incremental,
+        at: at(at_s),
+        start: at_s as f64 - 10.0,
+        end: at_s as f64,
+        step: Duration::from_secs(1),
+        outcome,
+    }))
+}
+
+fn matrix(labels: &[(&str, &str)], points: &[(f64, f64)]) -> Result<Fetched, PromError> {
+    let labels: Labels = labels
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let series = Series {
+        labels,
+        points: points.iter().map(|&(t, v)| Point { t, v }).collect(),
+    };
+    Ok(Fetched {
+        response: QueryResponse {
+            data: QueryData::Matrix(vec![series]),
+            warnings: vec![],
+            partial: false,
+        },
+        rtt: Duration::from_millis(3),
+        bytes: 100,
+    })
+}
+
+#[test]
+fn grid_navigation_zoom_and_back() {
+    let mut m = demo_model(60, 120, 40);
+    assert_eq!(m.ui.columns(), 3);
+    update(&mut m, ch('l'));
+    update(&mut m, ch('j'));
+    assert_eq!(m.ui.panel, 4, "right then down in a 3-column grid");
+    update(&mut m, key(KeyCode::Up));
+    assert_eq!(m.ui.panel, 1);
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.ui.zoom, Some(1));
+    update(&mut m, ch('h'));
+    assert_eq!(
+        m.ui.cursor,
+        Some(1),
+        "left moves the inspection cursor back in zoom"
+    );
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.ui.zoom, None);
+    update(&mut m, key(KeyCode::Tab));
+    assert_eq!(m.ui.focus, Focus::Alerts);
+}
+
+#[test]
+fn help_overlay_opens_and_any_key_closes() {
+    let mut m = demo_model(60, 120, 40);
+    update(&mut m, ch('?'));
+    assert_eq!(m.ui.overlay, Overlay::Help);
+    let effects = update(&mut m, ch('q'));
+    assert_eq!(m.ui.overlay, Overlay::None);
+    assert!(
+        !effects.contains(&Effect::Quit),
+        "q closes help instead of quitting"
+    );
+    assert!(update(&mut m, ch('q')).contains(&Effect::Quit));
+}
+
+#[test]
+fn filter_narrows_panels() {
+    let mut m = demo_model(60, 120, 40);
+    let all = m.visible_panels().len();
+    update(&mut m, ch('/'));
+    for c in "cpu".chars() {
+        update(&mut m, ch(c));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.ui.overlay, Overlay::None);
+    let shown: Vec<_> = m
+        .visible_panels()
+        .iter()
+        .map(|&i| m.panels[i].spec.title.clone())
+        .collect();
+    assert_eq!(shown, vec!["DB CPU".to_string()]);
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.visible_panels().len(), all);
+}
+
+#[test]
+fn range_change_bumps_generation_and_drops_late_answers() {
+    let mut m = demo_model(60, 120, 40);
+    let gen = m.window.generation;
+    let effects = update(&mut m, ch('-'));
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::SetWindow(w) if w.generation == gen + 1)));
+    assert_eq!(m.window.range, Duration::from_secs(900));
+    let now = PINNED_START + 60;
+    update(
+        &mut m,
+        result(
+            0,
+            gen,
+            now,
+            matrix(&[("instance", "x")], &[(now as f64, 1.0)]),
+        ),
+    );
+    assert!(
+        m.queries[0].series.is_empty(),
+        "answer for the old window is dropped"
+    );
+    update(
+        &mut m,
+        result(
+            0,
+            gen + 1,
+            now,
+            matrix(&[("instance", "x")], &[(now as f64, 1.0)]),
+        ),
+    );
+    assert_eq!(m.queries[0].series.len(), 1);
+}
+
+#[test]
+fn failures_keep_last_data_and_mark_it_stale() {
+    let mut m = demo_model(60, 120, 40);
+    let g = m.window.generation;
+    let t0 = PINNED_START + 60;
+    let before = m.queries[0].series.clone();
+    assert_eq!(m.queries[0].status(at(t0)), DataStatus::Ok);
+    update(&mut m, Msg::Tick(at(t0 + 1)));
+    update(
+        &mut m,
+        result(
+            0,
+            g,
+            t0 + 1,
+            Err(PromError::Network("connection refused".into())),
+        ),
+    );
+    let q = &m.queries[0];
+    assert_eq!(q.status(at(t0 + 1)), DataStatus::Error);
+    assert_eq!(q.series, before, "last good data is kept");
+    assert_eq!(q.error.as_ref().unwrap().since, at(t0 + 1));
+    update(
+        &mut m,
+        result(
+            0,
+            g,
+            t0 + 2,
+            Err(PromError::Network("connection refused".into())),
+        ),
+    );
+    assert_eq!(
+        m.queries[0].error.as_ref().unwrap().since,
+        at(t0 + 1),
+        "since = first failure"
+    );
+    assert_eq!(m.sources[0].health(), Health::Degraded);
+    for i in 3..6 {
+        update(&mut m, result(0, g, t0 + i, Err(PromError::Timeout(800))));
+    }
+    assert_eq!(m.sources[0].health(), Health::Down);
+    // Recovery without a restart.
+    update(
+        &mut m,
+        result(
+            0,
+            g,
+            t0 + 7,
+            matrix(&[("instance", "pg-main-1")], &[((t0 + 7) as f64, 50.0)]),
+        ),
+    );
+    assert_eq!(m.queries[0].status(at(t0 + 7)), DataStatus::Ok);
+    assert_eq!(m.sources[0].health(), Health::Up);
+}
+
+#[test]
+fn silence_turns_into_stale_after_two_intervals() {
+    let m = demo_model(60, 120, 40);
+    let q = &m.queries[0];
+    let t0 = PINNED_START + 60;
+    assert_eq!(q.status(at(t0 + 2)), DataStatus::Ok);
+    assert_eq!(
+        q.status(at(t0 + 4)),
+        DataStatus::Stale,
+        "1s refresh: stale after ~3s of silence"
+    );
+}
+
+#[test]
+fn special_values_survive() {
+    let mut m = demo_model(60, 120, 40);
+    let g = m.window.generation;
+    let t = (PINNED_START + 61) as f64;
+    update(
+        &mut m,
+        result(
+            0,
+            g,
+            PINNED_START + 61,
+            matrix(&[("instance", "pg-main-1")], &[(t, f64::NAN)]),
+        ),
+    );
+    let s = m.queries[0]
+        .series
+        .iter()
+        .find(|s| s.labels.get("instance").map(String::as_str) == Some("pg-main-1"))
+        .unwrap();
+    assert!(
+        s.last().unwrap().v.is_nan(),
+        "NaN is kept as NaN, never zero"
+    );
+}
+
+#[test]
+fn api_errors_do_not_mark_the_source_down() {
+    let mut m = demo_model(60, 120, 40);
+    let g = m.window.generation;
+    for i in 0..5 {
+        let e = PromError::Api {
+            status: 400,
+            error_type: "bad_data".into(),
+            message: "parse error".into(),
+        };
+        update(&mut m, result(1, g, PINNED_START + 61 + i, Err(e)));
+    }
+    assert_eq!(m.sources[0].health(), Health::Up);
+    assert_eq!(m.queries[1].error.as_ref().unwrap().class, "bad_data");
+}
+
+#[test]
+fn identical_queries_are_fetched_once() {
+    let text = r#"
+        [[sources]]
+        name = "p"
+        url = "http://127.0.0.1:9"
+        [[panels]]
+        title = "A"
+        query = "up"
+        [[panels]]
+        title = "B"
+        query = " up "
+        [[panels]]
+        title = "C"
+        query = "up"
+        kind = "table"
+    "#;
+    let cfg = warroom::config::load_str(text, std::path::Path::new("t.toml"), &Default::default())
+        .unwrap();
+    let m = warroom::model::Model::new(&cfg.config, at(0));
+    assert_eq!(m.panels[0].query, m.panels[1].query);
+    assert_ne!(m.panels[0].query, m.panels[2].query);
+    assert_eq!(
+        m.queries.len(),
+        2,
+        "A and B share a range query; C is an instant query"
+    );
+}
