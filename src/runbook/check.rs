@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::resolve::CONTEXT_VARS;
 use super::spec::{ActionKind, ActionSpec, Runbook};
-use super::Diagnostic;
+use super::{diag, Diagnostic};
 use crate::template;
 
 /// Keys the dashboard itself uses (`q ? / a j k l h Enter Esc + - [ ] Tab y n`); pass them, plus
@@ -26,7 +26,7 @@ pub fn check_runbooks(
     for rb in runbooks {
         for alert in &rb.alerts {
             if !known_alerts.iter().any(|k| k == alert) {
-                out.push(Diagnostic::new(
+                out.push(diag(
                     &rb.file,
                     rb.alerts_line,
                     format!("alert {alert:?} is not defined by any alert rule"),
@@ -36,7 +36,7 @@ pub fn check_runbooks(
         }
         for action in &rb.actions {
             if reserved_keys.contains(&action.key) {
-                out.push(Diagnostic::new(
+                out.push(diag(
                     &rb.file,
                     action.line,
                     format!("key '{}' is already a dashboard key", action.key),
@@ -73,10 +73,12 @@ fn key_name(k: char) -> String {
 
 fn suggest(alert: &str, known: &[String]) -> String {
     let lower = alert.to_ascii_lowercase();
-    if let Some(close) = known
+    let close = known
         .iter()
-        .find(|k| k.to_ascii_lowercase() == lower || strsim(k, alert) <= 2)
-    {
+        .find(|k| k.to_ascii_lowercase() == lower)
+        .map(String::as_str)
+        .or_else(|| crate::diag::suggest(alert, known.iter().map(String::as_str)));
+    if let Some(close) = close {
         return format!("did you mean {close:?}?");
     }
     if known.is_empty() {
@@ -86,21 +88,6 @@ fn suggest(alert: &str, known: &[String]) -> String {
     } else {
         "use the name of an alert rule from the config".into()
     }
-}
-
-/// Levenshtein distance, for "did you mean".
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn check_programs(rb: &Runbook, action: &ActionSpec, out: &mut Vec<Diagnostic>) {
@@ -114,7 +101,7 @@ fn check_programs(rb: &Runbook, action: &ActionSpec, out: &mut Vec<Diagnostic>) 
     for (field, program) in programs {
         let Some(program) = program else { continue };
         if find_program(program).is_none() {
-            out.push(Diagnostic::new(
+            out.push(diag(
                 &rb.file,
                 action.line_of(field),
                 format!(
@@ -150,7 +137,7 @@ fn check_placeholders(rb: &Runbook, action: &ActionSpec, out: &mut Vec<Diagnosti
         };
         for name in names {
             if let Some(problem) = placeholder_problem(action, name) {
-                out.push(Diagnostic::new(
+                out.push(diag(
                     &rb.file,
                     action.line_of(field),
                     format!("key '{}': {problem}", action.key),
@@ -197,7 +184,7 @@ fn check_clashes(runbooks: &[Runbook], out: &mut Vec<Diagnostic>) {
             let Some(why) = overlap(a, b) else { continue };
             for act in &b.actions {
                 if let Some(other) = a.action(act.key) {
-                    out.push(Diagnostic::new(
+                    out.push(diag(
                         &b.file,
                         act.line,
                         format!(

@@ -26,8 +26,7 @@ pub mod resolve;
 pub mod spec;
 mod validate;
 
-use std::fmt;
-use std::path::PathBuf;
+pub use crate::diag::Diagnostic;
 
 pub use audit::{AuditLog, AuditRecord, Identity, RecordKind};
 pub use check::{check_runbooks, BUILTIN_KEYS};
@@ -38,43 +37,18 @@ pub use parse::{load_dir, parse_runbook};
 pub use resolve::{Context, Refusal, Request, Resolved, CONTEXT_VARS};
 pub use spec::{ActionKind, ActionSpec, Confirm, HttpSpec, Matcher, Runbook};
 
-/// A problem found in a runbook file, located precisely enough to fix it at 3 a.m.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// The runbook file.
-    pub file: PathBuf,
-    /// 1-based line in that file (front matter lines are counted from the top of the file).
-    pub line: usize,
-    /// What is wrong.
-    pub message: String,
-    /// What to do about it.
-    pub fix: String,
-}
-
-impl Diagnostic {
-    /// Builds a diagnostic.
-    pub fn new(
-        file: impl Into<PathBuf>,
-        line: usize,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
-            file: file.into(),
-            line,
-            message: message.into(),
-            fix: fix.into(),
-        }
-    }
-}
-
-impl fmt::Display for Diagnostic {
-    /// `runbooks/pg.md:12: message (fix: …)`, the format `warroom check` prints.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)?;
-        if !self.fix.is_empty() {
-            write!(f, "\n    fix: {}", self.fix)?;
-        }
-        Ok(())
+/// Builds a diagnostic: `line` 0 means the file as a whole; an empty `fix` means none.
+pub(crate) fn diag(
+    file: impl Into<std::path::PathBuf>,
+    line: usize,
+    message: impl Into<String>,
+    fix: impl Into<String>,
+) -> Diagnostic {
+    let fix = fix.into();
+    let d = Diagnostic::new(file, (line > 0).then_some(line), message);
+    if fix.is_empty() {
+        d
+    } else {
+        d.with_fix(fix)
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::spec::Runbook;
 use super::validate::{RawRunbook, Validator};
-use super::Diagnostic;
+use super::{diag, Diagnostic};
 
 /// Loads every `*.md` file in `dir` (sorted by name) except `README.md`. Files with any error are left out whole,
 /// so a half-understood runbook never offers actions; all their problems are returned.
@@ -16,7 +16,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Runbook>, Vec<Diagnostic>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            diags.push(Diagnostic::new(
+            diags.push(diag(
                 dir,
                 0,
                 format!("cannot read the runbook directory: {e}"),
@@ -38,7 +38,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Runbook>, Vec<Diagnostic>) {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                diags.push(Diagnostic::new(
+                diags.push(diag(
                     &path,
                     0,
                     format!("cannot read: {e}"),
@@ -50,7 +50,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Runbook>, Vec<Diagnostic>) {
         match parse_runbook(&path, &text) {
             Ok(rb) => {
                 if let Some(first) = runbooks.iter().find(|r| r.id == rb.id) {
-                    diags.push(Diagnostic::new(
+                    diags.push(diag(
                         &path,
                         1,
                         format!(
@@ -74,7 +74,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Runbook>, Vec<Diagnostic>) {
 pub fn parse_runbook(file: &Path, text: &str) -> Result<Runbook, Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (front, front_start, body) = split_front_matter(text).ok_or_else(|| {
-        vec![Diagnostic::new(
+        vec![diag(
             file,
             1,
             "no front matter: the file must start with a line holding only +++",
@@ -84,7 +84,7 @@ pub fn parse_runbook(file: &Path, text: &str) -> Result<Runbook, Vec<Diagnostic>
     let lines = LineMap { text, front_start };
     let raw: RawRunbook = toml::from_str(front).map_err(|e| {
         let line = e.span().map_or(1, |s| lines.line(&s));
-        vec![Diagnostic::new(
+        vec![diag(
             file,
             line,
             e.message().trim().to_string(),
@@ -187,6 +187,6 @@ text
     fn toml_errors_point_at_the_file_line() {
         let bad = GOOD.replace("label = \"Touch\"", "label = \"Touch");
         let d = parse_runbook(Path::new("x.md"), &bad).unwrap_err();
-        assert_eq!(d[0].line, 8, "{d:?}");
+        assert_eq!(d[0].line, Some(8), "{d:?}");
     }
 }

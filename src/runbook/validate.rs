@@ -13,7 +13,7 @@ use super::resolve::CONTEXT_VARS;
 use super::spec::{
     ActionKind, ActionSpec, AllowPattern, Confirm, HttpSpec, Matcher, Runbook, DEFAULT_TIMEOUT,
 };
-use super::Diagnostic;
+use super::{diag, Diagnostic};
 use crate::template;
 
 const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"];
@@ -85,8 +85,7 @@ pub(super) struct Validator<'a> {
 
 impl Validator<'_> {
     fn err(&mut self, line: usize, message: impl Into<String>, fix: impl Into<String>) {
-        self.diags
-            .push(Diagnostic::new(self.file, line, message, fix));
+        self.diags.push(diag(self.file, line, message, fix));
     }
 
     fn line<T>(&self, s: &Spanned<T>) -> usize {
