@@ -14,6 +14,7 @@ pub mod keymap;
 pub mod model;
 pub mod msg;
 pub mod prom;
+pub mod runbook;
 pub mod sanitize;
 pub mod snapshot;
 pub mod template;

@@ -1,0 +1,296 @@
+//! The audit log: one JSON object per line, appended and fsynced, in the state directory. It is
+//! what `warroom timeline` reads back for the postmortem: who ran what, on which target, how it
+//! ended.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::exec::Outcome;
+use super::resolve::{Refusal, Resolved};
+use crate::prom::Labels;
+
+/// What a record reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordKind {
+    /// A confirmed action is about to start (written before the child exists).
+    Started,
+    /// A dry run is about to start.
+    DryRun,
+    /// A run ended.
+    Finished,
+    /// Read-only mode stopped an action.
+    Denied,
+    /// Templates, the allow-list, the lock or the cooldown stopped an action.
+    Refused,
+}
+
+/// Who is at the keyboard and where.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// `$USER` (or `$LOGNAME`).
+    pub user: String,
+    /// `$SUDO_USER`, when warroom runs under sudo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_user: Option<String>,
+    /// Client address from `$SSH_CONNECTION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_client: Option<String>,
+    /// This host's name.
+    pub host: String,
+    /// The config's environment name (`prod`, `staging`…).
+    pub environment: String,
+}
+
+impl Identity {
+    /// Reads the user, sudo user, SSH client and host name from the process environment.
+    pub fn from_env(environment: &str) -> Identity {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Identity {
+            user: var("USER")
+                .or_else(|| var("LOGNAME"))
+                .unwrap_or_else(|| "unknown".into()),
+            sudo_user: var("SUDO_USER"),
+            ssh_client: var("SSH_CONNECTION")
+                .and_then(|c| c.split_whitespace().next().map(str::to_string)),
+            host: hostname(),
+            environment: environment.to_string(),
+        }
+    }
+
+    /// `alice@bastion-1` (with `(sudo from bob)` and `from 10.0.0.7` when known).
+    pub fn describe(&self) -> String {
+        let mut s = format!("{}@{}", self.user, self.host);
+        if let Some(u) = &self.sudo_user {
+            s.push_str(&format!(" (sudo from {u})"));
+        }
+        if let Some(c) = &self.ssh_client {
+            s.push_str(&format!(" from {c}"));
+        }
+        s
+    }
+}
+
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return "unknown".into();
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// UTC time of the record.
+    pub time: DateTime<Utc>,
+    /// What happened.
+    pub kind: RecordKind,
+    /// The run, for `Started`/`DryRun`/`Finished`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<u64>,
+    /// Who and where.
+    #[serde(flatten)]
+    pub who: Identity,
+    /// Runbook id.
+    pub runbook: String,
+    /// Action key.
+    pub action_key: String,
+    /// Action label.
+    pub action_label: String,
+    /// `dry-run` or `confirmed`.
+    pub mode: String,
+    /// The argv, or method and URL (redacted), as it ran or would have run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Environment additions, secrets redacted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    /// The target's name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    /// The alert labels the action used (or all of them for refusals).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Labels,
+    /// `Finished`: the outcome summary (`exit 0`, `timed out`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// `Finished`: the exit code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// `Finished`: the signal that killed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// `Finished`: whether the deadline passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_out: Option<bool>,
+    /// `Finished`: wall time in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// `Finished`: the last lines of output, control characters escaped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub output_tail: Vec<String>,
+    /// `Denied`/`Refused`: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl AuditRecord {
+    /// A record about `resolved` (command, env, target and labels filled in, redacted).
+    pub fn for_resolved(
+        kind: RecordKind,
+        who: &Identity,
+        r: &Resolved,
+        run_id: Option<u64>,
+    ) -> Self {
+        AuditRecord {
+            time: Utc::now(),
+            kind,
+            run_id,
+            who: who.clone(),
+            runbook: r.runbook.clone(),
+            action_key: r.key.to_string(),
+            action_label: r.label.clone(),
+            mode: if r.dry_run { "dry-run" } else { "confirmed" }.into(),
+            command: r.audit_command(),
+            env: r.redacted_env(),
+            target: r.target.clone(),
+            labels: r.labels.clone(),
+            outcome: None,
+            exit_code: None,
+            signal: None,
+            timed_out: None,
+            duration_ms: None,
+            output_tail: Vec::new(),
+            reason: None,
+        }
+    }
+
+    /// A `Denied` or `Refused` record for an action that could not be resolved or run.
+    pub fn refusal(
+        who: &Identity,
+        runbook: &str,
+        key: char,
+        label: &str,
+        dry_run: bool,
+        labels: &Labels,
+        refusal: &Refusal,
+    ) -> Self {
+        AuditRecord {
+            time: Utc::now(),
+            kind: if *refusal == Refusal::ReadOnly {
+                RecordKind::Denied
+            } else {
+                RecordKind::Refused
+            },
+            run_id: None,
+            who: who.clone(),
+            runbook: runbook.to_string(),
+            action_key: key.to_string(),
+            action_label: label.to_string(),
+            mode: if dry_run { "dry-run" } else { "confirmed" }.into(),
+            command: Vec::new(),
+            env: BTreeMap::new(),
+            target: String::new(),
+            labels: labels.clone(),
+            outcome: None,
+            exit_code: None,
+            signal: None,
+            timed_out: None,
+            duration_ms: None,
+            output_tail: Vec::new(),
+            reason: Some(refusal.to_string()),
+        }
+    }
+
+    /// Fills in the `Finished` fields.
+    pub fn finished(mut self, outcome: &Outcome, duration: Duration, tail: &[String]) -> Self {
+        self.kind = RecordKind::Finished;
+        self.time = Utc::now();
+        self.outcome = Some(outcome.summary());
+        self.exit_code = match outcome {
+            Outcome::Exited(c) => Some(*c),
+            Outcome::Http(s) => Some(i32::from(*s)),
+            _ => None,
+        };
+        self.signal = match outcome {
+            Outcome::Signalled(s) => Some(*s),
+            _ => None,
+        };
+        self.timed_out = Some(*outcome == Outcome::TimedOut);
+        self.duration_ms = Some(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX));
+        self.output_tail = tail.to_vec();
+        self
+    }
+}
+
+/// The append-only audit file.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+}
+
+impl AuditLog {
+    /// The log at `<state_dir>/audit.jsonl`.
+    pub fn in_state_dir(state_dir: &Path) -> Self {
+        AuditLog {
+            path: state_dir.join("audit.jsonl"),
+        }
+    }
+
+    /// The log at an explicit path.
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        AuditLog { path: path.into() }
+    }
+
+    /// Where the log lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record as one `write` and fsyncs it before returning. Blocking: call it from
+    /// a blocking thread (the launcher does).
+    pub fn append(&self, record: &AuditRecord) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
+        line.push('\n');
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        file.write_all(line.as_bytes())?;
+        file.sync_data()
+    }
+}
+
+/// Records at or after `since`, in file order. A missing file is an empty log; lines that do
+/// not parse (a torn last line after a crash, a record from a newer version) are skipped.
+pub fn read_since(path: &Path, since: DateTime<Utc>) -> std::io::Result<Vec<AuditRecord>> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for line in BufReader::new(file).split(b'\n') {
+        let line = line?;
+        let Ok(record) = serde_json::from_slice::<AuditRecord>(&line) else {
+            continue;
+        };
+        if record.time >= since {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}

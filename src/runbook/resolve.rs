@@ -1,0 +1,376 @@
+//! Turning an action template and an alert's labels into the exact thing that will run, or a
+//! refusal that says which label value was not allowed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::redact::{percent_encode, redact_url, shell_quote, shown_value};
+use super::spec::{ActionKind, ActionSpec, Confirm};
+use crate::prom::Labels;
+use crate::sanitize;
+use crate::template::{self, TemplateError};
+
+/// Names the caller may put in [`Context::vars`]; templates may use them as `{{ name }}`.
+pub const CONTEXT_VARS: &[&str] = &["source_url", "alertname", "environment", "value"];
+
+/// What an action is resolved against: the selected alert's labels and a few values from the
+/// running dashboard (see [`CONTEXT_VARS`]). Context values are trusted (they come from the
+/// config); label values are not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The alert's labels.
+    pub labels: Labels,
+    /// `source_url`, `alertname`, `environment`, `value`.
+    pub vars: BTreeMap<String, String>,
+}
+
+/// Why an action will not run. `Display` gives the message to show; label values in it are
+/// stripped of control characters and shortened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A label value failed its allow-list pattern.
+    #[error("label {label} = {value:?} is not allowed (it must match {pattern})")]
+    NotAllowed {
+        /// Label name.
+        label: String,
+        /// The offending value, sanitized and cut to 80 characters.
+        value: String,
+        /// The pattern it had to match.
+        pattern: String,
+    },
+    /// The action needs a label the alert does not carry.
+    #[error("the alert has no label {label:?}, which this action needs")]
+    MissingLabel {
+        /// Label name.
+        label: String,
+    },
+    /// A template names something neither the labels, the vars nor the context provide.
+    #[error("{0}")]
+    Template(String),
+    /// The resolved request is unusable (bad URL or header value, no dry run defined…).
+    #[error("{0}")]
+    Invalid(String),
+    /// Read-only mode: nothing runs.
+    #[error("read-only mode: actions are disabled")]
+    ReadOnly,
+    /// Another run of the same action on the same target holds the lock.
+    #[error("already running since {since}")]
+    Running {
+        /// When and by whom, as recorded by the holder.
+        since: String,
+    },
+    /// The action ran recently on this target.
+    #[error("cooling down, {} s left", ceil_secs(*left))]
+    CoolingDown {
+        /// Time until it may run again.
+        left: Duration,
+    },
+    /// The lock or audit file could not be used; nothing ran.
+    #[error("cannot record the run, so it was not started: {0}")]
+    Io(String),
+}
+
+fn ceil_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// What exactly to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Program and arguments, passed to `execve` as they are.
+    Argv(Vec<String>),
+    /// An HTTP request.
+    Http {
+        /// Upper-case method.
+        method: String,
+        /// Full URL, label parts percent-encoded.
+        url: String,
+        /// Header names and values.
+        headers: Vec<(String, String)>,
+        /// Request body.
+        body: Option<String>,
+    },
+}
+
+/// A fully resolved action: what the confirm dialog shows and what the executor runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Runbook id.
+    pub runbook: String,
+    /// Action key.
+    pub key: char,
+    /// Action label.
+    pub label: String,
+    /// The exact request.
+    pub request: Request,
+    /// Environment added to the inherited one (argv actions only).
+    pub env: BTreeMap<String, String>,
+    /// The target's name (what `type-target` asks for); empty when the action names none.
+    pub target: String,
+    /// The labels that went into the request (for the audit log).
+    pub labels: Labels,
+    /// Whether this is the action's dry run.
+    pub dry_run: bool,
+    /// Copied from the action.
+    pub dangerous: bool,
+    /// Copied from the action (dry runs need no confirmation: [`Confirm::None`]).
+    pub confirm: Confirm,
+}
+
+impl Resolved {
+    /// The exact command as the confirm dialog shows it: environment additions and arguments,
+    /// shell-quoted for reading (never run through a shell), secrets redacted. HTTP requests show
+    /// the method and URL, then headers and the body on their own lines.
+    pub fn display(&self) -> String {
+        match &self.request {
+            Request::Argv(argv) => {
+                let mut parts: Vec<String> = self
+                    .env
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", shell_quote(shown_value(k, v))))
+                    .collect();
+                parts.extend(argv.iter().map(|a| shell_quote(a)));
+                parts.join(" ")
+            }
+            Request::Http {
+                method,
+                url,
+                headers,
+                body,
+            } => {
+                let mut out = format!("{method} {}", sanitize::clean(&redact_url(url)));
+                for (k, v) in headers {
+                    let _ = write!(out, "\n{k}: {}", sanitize::clean(shown_value(k, v)));
+                }
+                if let Some(b) = body {
+                    let _ = write!(
+                        out,
+                        "\n\n{}",
+                        b.replace(|c: char| c.is_control() && c != '\n', " ")
+                    );
+                }
+                out
+            }
+        }
+    }
+
+    /// The argv for the audit log (verbatim; argv carries no secrets by convention), or the
+    /// method and redacted URL for HTTP.
+    pub fn audit_command(&self) -> Vec<String> {
+        match &self.request {
+            Request::Argv(argv) => argv.clone(),
+            Request::Http { method, url, .. } => vec![method.clone(), redact_url(url)],
+        }
+    }
+
+    /// The environment additions with secret-looking values redacted.
+    pub fn redacted_env(&self) -> BTreeMap<String, String> {
+        self.env
+            .iter()
+            .map(|(k, v)| (k.clone(), shown_value(k, v).to_string()))
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Verbatim,
+    Url,
+}
+
+struct Filler<'a> {
+    spec: &'a ActionSpec,
+    ctx: &'a Context,
+    used: Labels,
+    refusal: Option<Refusal>,
+}
+
+impl Filler<'_> {
+    fn fill(&mut self, tpl: &str, place: Place) -> Result<String, Refusal> {
+        let result = template::render(tpl, |name| self.lookup(name, place));
+        if let Some(r) = self.refusal.take() {
+            return Err(r);
+        }
+        result.map_err(|e| match e {
+            TemplateError::Unknown { name } => Refusal::Template(format!(
+                "unknown placeholder {{{{ {name} }}}} (labels.NAME, the action's vars, or {})",
+                CONTEXT_VARS.join(", ")
+            )),
+            other => Refusal::Template(other.to_string()),
+        })
+    }
+
+    fn lookup(&mut self, name: &str, place: Place) -> Option<String> {
+        let Some(path) = name.strip_prefix("labels.") else {
+            return self
+                .spec
+                .vars
+                .get(name)
+                .or_else(|| self.ctx.vars.get(name))
+                .cloned();
+        };
+        let (label, group) = match path.split_once('.') {
+            Some((l, g)) => (l, Some(g)),
+            None => (path, None),
+        };
+        match self.checked(label, group) {
+            Ok(v) => Some(if place == Place::Url {
+                percent_encode(&v)
+            } else {
+                v
+            }),
+            Err(r) => {
+                self.refusal.get_or_insert(r);
+                None
+            }
+        }
+    }
+
+    /// The allow-listed value of `label`, or of a named group of its allow pattern.
+    fn checked(&mut self, label: &str, group: Option<&str>) -> Result<String, Refusal> {
+        let value = self
+            .ctx
+            .labels
+            .get(label)
+            .ok_or_else(|| Refusal::MissingLabel {
+                label: label.to_string(),
+            })?;
+        let pattern = self.spec.allow_for(label);
+        let Some(caps) = pattern.regex.captures(value) else {
+            let shown: String = sanitize::clean(value).chars().take(80).collect();
+            return Err(Refusal::NotAllowed {
+                label: label.to_string(),
+                value: shown,
+                pattern: pattern.source,
+            });
+        };
+        self.used.insert(label.to_string(), value.clone());
+        match group {
+            None => Ok(value.clone()),
+            Some(g) => caps.name(g).map(|m| m.as_str().to_string()).ok_or_else(|| {
+                Refusal::Template(format!(
+                    "labels.{label}.{g}: the allow pattern for {label} has no group named {g} \
+                         that matched"
+                ))
+            }),
+        }
+    }
+}
+
+impl ActionSpec {
+    /// Resolves the action for `ctx`. Every label value used anywhere (argv, URL, headers, body,
+    /// env, target) must match its allow pattern; argv elements receive values verbatim, URL
+    /// parts percent-encoded. Shell actions get the labels named in `allow` as
+    /// `WARROOM_LABEL_<NAME>` and the vars as `WARROOM_VAR_<NAME>`, never in the script.
+    pub fn resolve(&self, ctx: &Context) -> Result<Resolved, Refusal> {
+        self.resolve_as(ctx, None)
+    }
+
+    /// Resolves the action's `dry_run` argv; `Ok(None)` when it has none.
+    pub fn resolve_dry_run(&self, ctx: &Context) -> Result<Option<Resolved>, Refusal> {
+        match &self.dry_run {
+            Some(argv) => self.resolve_as(ctx, Some(argv)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn resolve_as(
+        &self,
+        ctx: &Context,
+        dry_argv: Option<&Vec<String>>,
+    ) -> Result<Resolved, Refusal> {
+        let mut f = Filler {
+            spec: self,
+            ctx,
+            used: Labels::new(),
+            refusal: None,
+        };
+        let shell = matches!(self.kind, ActionKind::Argv { shell: true, .. });
+        let request = match (dry_argv, &self.kind) {
+            (Some(argv), _) | (None, ActionKind::Argv { argv, .. }) => Request::Argv(
+                argv.iter()
+                    .map(|a| f.fill(a, Place::Verbatim))
+                    .collect::<Result<_, _>>()?,
+            ),
+            (None, ActionKind::Http(h)) => {
+                let url = f.fill(&h.url, Place::Url)?;
+                let parsed = reqwest::Url::parse(&url)
+                    .map_err(|e| Refusal::Invalid(format!("URL {url:?} is not valid: {e}")))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(Refusal::Invalid(format!("URL {url:?} is not http(s)")));
+                }
+                let mut headers = Vec::new();
+                for (k, v) in &h.headers {
+                    let v = f.fill(v, Place::Verbatim)?;
+                    if v.chars().any(char::is_control) {
+                        return Err(Refusal::Invalid(format!(
+                            "header {k} would hold control characters"
+                        )));
+                    }
+                    headers.push((k.clone(), v));
+                }
+                let body = h
+                    .body
+                    .as_ref()
+                    .map(|b| f.fill(b, Place::Verbatim))
+                    .transpose()?;
+                Request::Http {
+                    method: h.method.clone(),
+                    url,
+                    headers,
+                    body,
+                }
+            }
+        };
+        let mut env = BTreeMap::new();
+        for (k, v) in &self.env {
+            env.insert(k.clone(), f.fill(v, Place::Verbatim)?);
+        }
+        if shell {
+            for label in self.allow.keys() {
+                if f.ctx.labels.contains_key(label) {
+                    let v = f.checked(label, None)?;
+                    env.insert(format!("WARROOM_LABEL_{}", env_name(label)), v);
+                }
+            }
+            for (k, v) in ctx.vars.iter().chain(self.vars.iter()) {
+                env.insert(format!("WARROOM_VAR_{}", env_name(k)), v.clone());
+            }
+        }
+        let target = match &self.target {
+            Some(t) => sanitize::clean_owned(&f.fill(t, Place::Verbatim)?),
+            None => String::new(),
+        };
+        Ok(Resolved {
+            runbook: self.runbook.clone(),
+            key: self.key,
+            label: self.label.clone(),
+            request,
+            env,
+            target,
+            labels: f.used,
+            dry_run: dry_argv.is_some(),
+            dangerous: self.dangerous && dry_argv.is_none(),
+            confirm: if dry_argv.is_some() {
+                Confirm::None
+            } else {
+                self.confirm
+            },
+        })
+    }
+}
+
+/// `instance` → `INSTANCE`, `pg-host` → `PG_HOST`.
+pub fn env_name(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,352 @@
+//! The validated shape of a runbook and its actions, as [`crate::runbook::parse`] produces it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::prom::Labels;
+
+/// Pattern applied to a label value that has no `allow` entry of its own: letters, digits and
+/// `_ . : -`, not starting with `-` or `.`, at most 253 characters. No spaces, quotes, slashes,
+/// `$`, `;` or control characters.
+pub const DEFAULT_ALLOW: &str = "[A-Za-z0-9_][A-Za-z0-9_.:-]{0,252}";
+
+static STRICT: LazyLock<Regex> =
+    LazyLock::new(|| anchored(DEFAULT_ALLOW).expect("DEFAULT_ALLOW is a valid pattern"));
+
+/// Default run timeout when an action sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One runbook file.
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    /// Stable identifier (`[a-z0-9_-]+`), used in lock names and the audit log.
+    pub id: String,
+    /// Title shown above the runbook pane.
+    pub title: String,
+    /// Where it was loaded from.
+    pub file: PathBuf,
+    /// Alert names it applies to (any of them).
+    pub alerts: Vec<String>,
+    /// Label matchers that must all hold.
+    pub matchers: Vec<Matcher>,
+    /// The one-key actions, in file order.
+    pub actions: Vec<ActionSpec>,
+    /// The Markdown body, for the runbook pane.
+    pub body: String,
+    /// Line of `alerts =` in the file (for diagnostics), or 1.
+    pub alerts_line: usize,
+}
+
+impl Runbook {
+    /// Whether this runbook is offered for an alert: its name is listed in `alerts` (when
+    /// `alerts` is non-empty) and every matcher holds on `labels` (`alertname` matchers see the
+    /// alert name). A runbook with neither alerts nor matchers applies to nothing.
+    pub fn applies_to(&self, alertname: &str, labels: &Labels) -> bool {
+        if self.alerts.is_empty() && self.matchers.is_empty() {
+            return false;
+        }
+        if !self.alerts.is_empty() && !self.alerts.iter().any(|a| a == alertname) {
+            return false;
+        }
+        self.matchers.iter().all(|m| {
+            let value = if m.name == "alertname" {
+                Some(alertname)
+            } else {
+                labels.get(&m.name).map(String::as_str)
+            };
+            m.matches(value.unwrap_or(""))
+        })
+    }
+
+    /// The action bound to `key`, if any.
+    pub fn action(&self, key: char) -> Option<&ActionSpec> {
+        self.actions.iter().find(|a| a.key == key)
+    }
+}
+
+/// How a label matcher compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchOp {
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `=~` (anchored regex)
+    Re,
+    /// `!~`
+    NotRe,
+}
+
+/// A Prometheus-style label matcher such as `instance=~"pg-.*"`.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    /// Label name.
+    pub name: String,
+    /// Comparison.
+    pub op: MatchOp,
+    /// The value or pattern as written.
+    pub value: String,
+    regex: Option<Regex>,
+}
+
+impl Matcher {
+    /// Parses `name="value"`, `name!="value"`, `name=~"re"` or `name!~"re"` (single or double
+    /// quotes). Regexes are anchored, as in PromQL.
+    pub fn parse(text: &str) -> Result<Matcher, String> {
+        let text = text.trim();
+        let name_end = text
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .ok_or_else(|| format!("{text:?} has no operator; write e.g. severity=\"critical\""))?;
+        let name = &text[..name_end];
+        if name.is_empty() {
+            return Err(format!("{text:?} does not start with a label name"));
+        }
+        let rest = text[name_end..].trim_start();
+        let (op, rest) = if let Some(r) = rest.strip_prefix("=~") {
+            (MatchOp::Re, r)
+        } else if let Some(r) = rest.strip_prefix("!~") {
+            (MatchOp::NotRe, r)
+        } else if let Some(r) = rest.strip_prefix("!=") {
+            (MatchOp::Ne, r)
+        } else if let Some(r) = rest.strip_prefix('=') {
+            (MatchOp::Eq, r)
+        } else {
+            return Err(format!(
+                "{text:?}: expected =, !=, =~ or !~ after the label name"
+            ));
+        };
+        let value = unquote(rest.trim())
+            .ok_or_else(|| format!("{text:?}: the value must be in quotes, e.g. \"critical\""))?;
+        let regex = match op {
+            MatchOp::Re | MatchOp::NotRe => Some(
+                anchored(&value)
+                    .map_err(|e| format!("{text:?}: invalid regular expression: {e}"))?,
+            ),
+            MatchOp::Eq | MatchOp::Ne => None,
+        };
+        Ok(Matcher {
+            name: name.to_string(),
+            op,
+            value,
+            regex,
+        })
+    }
+
+    /// Whether `value` (empty when the label is absent) satisfies the matcher.
+    pub fn matches(&self, value: &str) -> bool {
+        match (self.op, &self.regex) {
+            (MatchOp::Eq, _) => value == self.value,
+            (MatchOp::Ne, _) => value != self.value,
+            (MatchOp::Re, Some(re)) => re.is_match(value),
+            (MatchOp::NotRe, Some(re)) => !re.is_match(value),
+            (MatchOp::Re | MatchOp::NotRe, None) => false,
+        }
+    }
+}
+
+fn unquote(s: &str) -> Option<String> {
+    let quote = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = s.strip_prefix(quote)?.strip_suffix(quote)?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            out.push(chars.next()?);
+        } else if c == quote {
+            return None;
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+/// Compiles `pattern` so that it must match the whole value.
+pub fn anchored(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("^(?:{pattern})$"))
+}
+
+/// An allow-list entry: the pattern as written and its anchored compiled form. Named capture
+/// groups are available to templates as `{{ labels.NAME.GROUP }}`.
+#[derive(Debug, Clone)]
+pub struct AllowPattern {
+    /// The pattern as written in the file.
+    pub source: String,
+    /// Compiled with `^(?:…)$`, so it always matches the whole value.
+    pub regex: Regex,
+}
+
+impl AllowPattern {
+    /// Compiles a pattern from a runbook.
+    pub fn new(source: &str) -> Result<Self, regex::Error> {
+        Ok(AllowPattern {
+            source: source.to_string(),
+            regex: anchored(source)?,
+        })
+    }
+
+    /// The pattern used for labels without an `allow` entry.
+    pub fn default_strict() -> Self {
+        AllowPattern {
+            source: DEFAULT_ALLOW.to_string(),
+            regex: STRICT.clone(),
+        }
+    }
+}
+
+/// How much confirmation an action needs before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    /// Runs on the key press (only for actions that are not `dangerous`).
+    None,
+    /// A y/n dialog. The default.
+    YesNo,
+    /// The engineer types the target's name.
+    TypeTarget,
+}
+
+impl Confirm {
+    /// Parses the front-matter spelling.
+    pub fn parse(s: &str) -> Option<Confirm> {
+        match s {
+            "none" => Some(Confirm::None),
+            "yes-no" => Some(Confirm::YesNo),
+            "type-target" => Some(Confirm::TypeTarget),
+            _ => None,
+        }
+    }
+}
+
+/// An HTTP request template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSpec {
+    /// `GET`, `POST`, … (upper case).
+    pub method: String,
+    /// URL template; label values placed in it are percent-encoded.
+    pub url: String,
+    /// Header templates.
+    pub headers: BTreeMap<String, String>,
+    /// Body template.
+    pub body: Option<String>,
+}
+
+/// What an action does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionKind {
+    /// Run a program. With `shell`, argv is `[shell, "-c", script, …]` and holds no placeholders;
+    /// labels reach the script only as `WARROOM_LABEL_<NAME>` environment variables.
+    Argv {
+        /// Program and arguments (templates; `argv[0]` is a constant).
+        argv: Vec<String>,
+        /// Whether argv runs a shell script.
+        shell: bool,
+    },
+    /// Send an HTTP request.
+    Http(HttpSpec),
+}
+
+/// One key-bound action of a runbook.
+#[derive(Debug, Clone)]
+pub struct ActionSpec {
+    /// The owning runbook's id.
+    pub runbook: String,
+    /// The key that starts it.
+    pub key: char,
+    /// What the footer and confirm dialog call it.
+    pub label: String,
+    /// Program or HTTP request.
+    pub kind: ActionKind,
+    /// Confirmation level.
+    pub confirm: Confirm,
+    /// Argv of a read-only preview (same templating rules as `argv`).
+    pub dry_run: Option<Vec<String>>,
+    /// Run deadline; the process group is terminated after it.
+    pub timeout: Duration,
+    /// Quiet period after a run before the same action may run on the same target again.
+    pub cooldown: Duration,
+    /// Extra environment (templates); the rest is inherited.
+    pub env: BTreeMap<String, String>,
+    /// Marks actions that can hurt (restarts, kills); rendered loudly and never `confirm = "none"`.
+    pub dangerous: bool,
+    /// Template naming the target, e.g. `{{ labels.instance }}`.
+    pub target: Option<String>,
+    /// Allow-list patterns per label.
+    pub allow: BTreeMap<String, AllowPattern>,
+    /// Constants available as `{{ name }}`.
+    pub vars: BTreeMap<String, String>,
+    /// Line of the action's `key` in the file.
+    pub line: usize,
+    /// Line of each field (`argv`, `url`, `env`, `allow.instance`, …) for diagnostics.
+    pub lines: BTreeMap<String, usize>,
+}
+
+impl ActionSpec {
+    /// Line of a field for diagnostics, falling back to the action's own line.
+    pub fn line_of(&self, field: &str) -> usize {
+        self.lines.get(field).copied().unwrap_or(self.line)
+    }
+
+    /// Every template of the action with the field it comes from, for checks.
+    pub fn templates(&self) -> Vec<(&'static str, &str)> {
+        let mut out: Vec<(&'static str, &str)> = Vec::new();
+        match &self.kind {
+            ActionKind::Argv { argv, .. } => out.extend(argv.iter().map(|a| ("argv", a.as_str()))),
+            ActionKind::Http(h) => {
+                out.push(("url", &h.url));
+                out.extend(h.headers.values().map(|v| ("headers", v.as_str())));
+                if let Some(b) = &h.body {
+                    out.push(("body", b));
+                }
+            }
+        }
+        if let Some(d) = &self.dry_run {
+            out.extend(d.iter().map(|a| ("dry_run", a.as_str())));
+        }
+        out.extend(self.env.values().map(|v| ("env", v.as_str())));
+        if let Some(t) = &self.target {
+            out.push(("target", t));
+        }
+        out
+    }
+
+    /// The allow pattern for `label`: its own entry or the default strict one.
+    pub fn allow_for(&self, label: &str) -> AllowPattern {
+        self.allow
+            .get(label)
+            .cloned()
+            .unwrap_or_else(AllowPattern::default_strict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matchers_parse_and_match() {
+        let m = Matcher::parse(r#"instance=~"pg-.*""#).unwrap();
+        assert!(m.matches("pg-1:9187"));
+        assert!(!m.matches("xpg-1"));
+        let m = Matcher::parse("severity='critical'").unwrap();
+        assert!(m.matches("critical"));
+        assert!(Matcher::parse("severity critical").is_err());
+        assert!(Matcher::parse(r#"x=~"(""#).is_err());
+        let m = Matcher::parse(r#"env!="dev""#).unwrap();
+        assert!(m.matches(""));
+    }
+
+    #[test]
+    fn default_pattern_refuses_the_usual_tricks() {
+        let p = AllowPattern::default_strict();
+        for bad in [";touch /tmp/x", "$(id)", "-rf", "a\nb", "", "a b", "../x"] {
+            assert!(!p.regex.is_match(bad), "{bad:?}");
+        }
+        for good in ["pg-1:9187", "db_1.example.com", "10.0.0.1:5432"] {
+            assert!(p.regex.is_match(good), "{good}");
+        }
+    }
+}
