@@ -217,7 +217,12 @@ fn paused_prometheus_answers_nothing_and_dies_on_drop() {
         .write_all(b"GET /-/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut buf = [0u8; 64];
-    assert!(stream.read(&mut buf).is_err(), "a paused server answered");
+    let early = stream.read(&mut buf);
+    assert!(
+        early.is_err(),
+        "a paused server answered: {:?}",
+        early.map(|n| String::from_utf8_lossy(&buf[..n]).into_owned())
+    );
 
     prometheus.resume();
     let mut answer = String::new();

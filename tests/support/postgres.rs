@@ -250,9 +250,11 @@ fn run(mut command: Command) -> Output {
         .unwrap_or_else(|e| panic!("run {command:?}: {e}"))
 }
 
-/// `initdb`'s directory: from `PATH`, else the newest `/usr/lib/postgresql/N/bin`.
+/// `initdb`'s real directory (where `psql` and `pgbench` of the same version live too): from
+/// `PATH`, symlinks resolved, else the newest `/usr/lib/postgresql/N/bin`.
 fn find_bin_dir() -> PathBuf {
-    if let Some(dir) = find_on_path("initdb").and_then(|p| p.parent().map(Path::to_owned)) {
+    let on_path = find_on_path("initdb").and_then(|p| fs::canonicalize(p).ok());
+    if let Some(dir) = on_path.and_then(|p| p.parent().map(Path::to_owned)) {
         return dir;
     }
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")

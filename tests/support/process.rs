@@ -154,9 +154,17 @@ impl ServerProcess {
         self.try_exit().is_none()
     }
 
-    /// Freezes the process (SIGSTOP): it keeps its port but answers nothing.
+    /// Freezes the process (SIGSTOP): it keeps its port but answers nothing. Returns once
+    /// every thread has stopped, since a busy thread may run on for a moment after the signal.
     pub fn pause(&mut self) {
         self.signal(libc::SIGSTOP);
+        let pid = self.pid();
+        let stopped = super::wait_for(Duration::from_secs(10), || all_threads_stopped(pid));
+        assert!(
+            stopped,
+            "{} (pid {pid}) did not stop after SIGSTOP",
+            self.name
+        );
     }
 
     /// Thaws a paused process (SIGCONT).
@@ -220,4 +228,21 @@ pub fn tail_lines(path: &Path, n: usize) -> String {
         .map(|line| String::from_utf8_lossy(&line).into_owned())
         .collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Whether every thread of `pid` is in the stopped state (`T` in `/proc/PID/task/TID/stat`).
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().all(|task| {
+        std::fs::read_to_string(task.path().join("stat"))
+            .ok()
+            // The state follows the command name, which is in parentheses and may hold spaces.
+            .and_then(|stat| {
+                stat.rsplit_once(") ")
+                    .map(|(_, rest)| rest.starts_with('T'))
+            })
+            .unwrap_or(true) // a thread that exited meanwhile is not running either
+    })
 }
