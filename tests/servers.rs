@@ -237,3 +237,41 @@ fn paused_prometheus_answers_nothing_and_dies_on_drop() {
         "prometheus still listening after drop"
     );
 }
+
+fn panic_message(result: std::thread::Result<impl Sized>) -> String {
+    let payload = match result {
+        Ok(_) => panic!("expected a panic"),
+        Err(payload) => payload,
+    };
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_missing_binary_fails_with_the_install_command() {
+    let result = std::panic::catch_unwind(|| {
+        support::process::require_binary("warroom-no-such-server", "warroom-no-such-package")
+    });
+    let message = panic_message(result);
+    assert!(
+        message.contains("run scripts/test, or: apt-get install -y warroom-no-such-package"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_server_that_cannot_start_fails_with_its_log() {
+    let result = std::panic::catch_unwind(|| {
+        Prometheus::start(PrometheusOpts::default().rule("groups: [this is not: a rule file"))
+    });
+    let message = panic_message(result);
+    assert!(
+        message.contains("prometheus exited before it was ready"),
+        "{message}"
+    );
+    assert!(message.contains("last 30 lines"), "{message}");
+    assert!(message.contains("rules-0.yml"), "{message}");
+}
