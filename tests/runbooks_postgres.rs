@@ -1,6 +1,5 @@
-//! The shipped PostgreSQL runbooks against a real server. Skipped unless `WARROOM_TEST_PGPORT`
-//! names a local PostgreSQL on 127.0.0.1 that `WARROOM_TEST_PGUSER` (default `postgres`) can
-//! reach without a password prompt.
+//! The shipped PostgreSQL runbooks against a real server: each test starts a private
+//! PostgreSQL cluster on a free loopback port (see `tests/support/postgres.rs`).
 
 // Helpers outside `#[test]` functions are test code too.
 #![allow(clippy::unwrap_used)]
@@ -10,6 +9,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+mod support;
+
 use tokio::sync::mpsc;
 use warroom::runbook::{load_dir, start, ActionSpec, Context, Outcome, RunEvent};
 
@@ -18,10 +19,11 @@ struct Server {
     user: String,
 }
 
-fn server() -> Option<Server> {
-    let port = std::env::var("WARROOM_TEST_PGPORT").ok()?;
-    let user = std::env::var("WARROOM_TEST_PGUSER").unwrap_or_else(|_| "postgres".into());
-    Some(Server { port, user })
+/// A private cluster; dropping the first element stops it.
+fn server() -> (support::Postgres, Server) {
+    let pg = support::Postgres::start();
+    let s = Server { port: pg.port().to_string(), user: "postgres".into() };
+    (pg, s)
 }
 
 /// A psql session fed `sql` on stdin and then left open.
@@ -91,10 +93,7 @@ async fn run(a: &ActionSpec, s: &Server, dry: bool) -> Vec<String> {
 
 #[tokio::test]
 async fn idle_in_transaction_sessions_are_listed_then_terminated() {
-    let Some(s) = server() else {
-        eprintln!("skipped: set WARROOM_TEST_PGPORT to run against a real PostgreSQL");
-        return;
-    };
+    let (_pg, s) = server();
     let mut holder = session(&s, "begin; select 1;\n");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let a = action("pg-idle-in-transaction", 't', &s, ("older_than", "1"));
@@ -118,10 +117,7 @@ async fn idle_in_transaction_sessions_are_listed_then_terminated() {
 
 #[tokio::test]
 async fn long_running_statements_are_listed_then_cancelled() {
-    let Some(s) = server() else {
-        eprintln!("skipped: set WARROOM_TEST_PGPORT to run against a real PostgreSQL");
-        return;
-    };
+    let (_pg, s) = server();
     let mut holder = session(&s, "select pg_sleep(45);\n");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let a = action("pg-long-running-queries", 'c', &s, ("longer_than", "1"));
@@ -148,10 +144,7 @@ async fn long_running_statements_are_listed_then_cancelled() {
 
 #[tokio::test]
 async fn read_only_diagnostics_run() {
-    let Some(s) = server() else {
-        eprintln!("skipped: set WARROOM_TEST_PGPORT to run against a real PostgreSQL");
-        return;
-    };
+    let (_pg, s) = server();
     for (rb, key) in [
         ("pg-connections-high", 's'),
         ("pg-errors", 's'),

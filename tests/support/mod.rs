@@ -8,7 +8,7 @@
 //! installs them all.
 
 // Each test binary uses a different part of the harness.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod alertmanager;
 pub mod api;
