@@ -54,11 +54,9 @@ pub fn decode(status: u16, body: &[u8]) -> Result<QueryResponse, PromError> {
         }
     };
     if env.status != "success" {
-        return Err(PromError::Api {
-            status,
-            error_type: clean(env.error_type.as_deref().unwrap_or("error")),
-            message: clean(env.error.as_deref().unwrap_or("no error text")),
-        });
+        let message = clean(env.error.as_deref().unwrap_or("no error text"));
+        let error_type = error_type(env.error_type.as_deref(), status, &message);
+        return Err(PromError::Api { status, error_type, message });
     }
     if !(200..300).contains(&status) {
         return Err(PromError::Http { status, excerpt: excerpt(body) });
@@ -69,6 +67,34 @@ pub fn decode(status: u16, body: &[u8]) -> Result<QueryResponse, PromError> {
     let partial =
         env.is_partial || warnings.iter().any(|w| w.to_ascii_lowercase().contains("partial"));
     Ok(QueryResponse { data: decode_data(data)?, warnings, partial })
+}
+
+/// Prometheus's error class. VictoriaMetrics sends the HTTP status as `errorType` (`"422"` for
+/// parse errors and execution errors alike): name the class as Prometheus would.
+fn error_type(raw: Option<&str>, status: u16, message: &str) -> String {
+    let raw = raw.unwrap_or("error");
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return clean(raw);
+    }
+    const BAD_DATA: [&str; 6] = [
+        "cannot parse",
+        "unparsed data",
+        "unexpected token",
+        "unknown func",
+        "too many points",
+        "cannot unmarshal",
+    ];
+    let lower = message.to_ascii_lowercase();
+    match status {
+        _ if BAD_DATA.iter().any(|m| lower.contains(m)) => "bad_data",
+        400 => "bad_data",
+        422 => "execution",
+        503 => "unavailable",
+        504 => "timeout",
+        _ if lower.contains("timeout") || lower.contains("timed out") => "timeout",
+        _ => "internal",
+    }
+    .to_string()
 }
 
 fn decode_data(data: Data) -> Result<QueryData, PromError> {
@@ -209,6 +235,20 @@ mod tests {
                 message: "parse error at char 3".into()
             })
         );
+    }
+
+    #[test]
+    fn victoria_metrics_numeric_error_types_get_prometheus_classes() {
+        let parse = br#"{"status":"error","errorType":"422","error":"error when executing query=\"up(\" for (time=1, step=300000): argList: unexpected token \"\"; want \",\", \")\"; unparsed data: \"\""}"#;
+        assert!(matches!(decode(422, parse),
+            Err(PromError::Api { status: 422, ref error_type, .. }) if error_type == "bad_data"));
+        let points = br#"{"status":"error","errorType":"422","error":"too many points for the given step=1000; cannot exceed -search.maxPointsPerTimeseries=30000"}"#;
+        assert!(matches!(decode(422, points),
+            Err(PromError::Api { ref error_type, .. }) if error_type == "bad_data"));
+        let exec =
+            br#"{"status":"error","errorType":"422","error":"cannot execute: not enough memory"}"#;
+        assert!(matches!(decode(422, exec),
+            Err(PromError::Api { ref error_type, .. }) if error_type == "execution"));
     }
 
     #[test]
