@@ -81,6 +81,10 @@ impl App {
 
     async fn run_loop(mut self, terminal: &mut DefaultTerminal) -> anyhow::Result<()> {
         let (tx, mut rx) = mpsc::channel::<Msg>(1024);
+        // Size the charts before the pollers start, so their first fetch already uses the step
+        // this terminal needs instead of a full fetch that the resize would throw away.
+        let size = terminal.size()?;
+        update(&mut self.model, Msg::Resize { width: size.width, height: size.height });
         let (window_tx, window_rx) = watch::channel(self.model.window);
         let mut pollers = Pollers::start(
             self.query_specs(),
@@ -98,11 +102,7 @@ impl App {
         let mut clock = tokio::time::interval(Duration::from_secs(1));
         clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
-        let size = terminal.size()?;
-        let mut pending = vec![
-            Msg::Resize { width: size.width, height: size.height },
-            Msg::History(io.past_events()),
-        ];
+        let mut pending = vec![Msg::History(io.past_events())];
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME_INTERVAL;
         let started = Instant::now();

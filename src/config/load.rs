@@ -124,6 +124,7 @@ fn apply(config: &mut Config, o: &Overrides) {
                 headers: Default::default(),
                 ca_file: None,
                 max_concurrency: 4,
+                incremental_overlap: None,
             }),
         }
     }

@@ -112,6 +112,11 @@ pub struct SourceSpec {
     /// At most this many requests in flight to this source at once.
     #[serde(default = "default_concurrency")]
     pub max_concurrency: usize,
+    /// How much of the newest data incremental range fetches fetch again, because the server may
+    /// still change it (slow scrapes, VictoriaMetrics' `-search.latencyOffset`, ingestion delays
+    /// of Thanos or Mimir). Default 30s.
+    #[serde(default, deserialize_with = "crate::duration::de_opt")]
+    pub incremental_overlap: Option<Duration>,
 }
 
 fn default_concurrency() -> usize {

@@ -10,7 +10,7 @@ use crate::config::{self, Overrides};
 use crate::model::Model;
 use crate::msg::Msg;
 use crate::prom::client::Fetched;
-use crate::prom::poller::{plan, Plan, PollResult};
+use crate::prom::poller::{plan, Held, Plan, PollResult};
 use crate::prom::{Labels, Point, QueryData, QueryResponse, Sample, Series};
 use crate::update::update;
 
@@ -29,7 +29,7 @@ pub fn demo_model(seconds: u32, width: u16, height: u16) -> Model {
     update(&mut model, Msg::Resize { width, height });
     let mut sim = SimSource::new(PINNED_START as f64);
     let specs = model.query_specs();
-    let mut last: Vec<Option<(u64, f64)>> = vec![None; specs.len()];
+    let mut last: Vec<Option<Held>> = vec![None; specs.len()];
     // Replay the pollers once per second, as the real loop would, so alerts go through `for`.
     for t in PINNED_START..=now.timestamp() {
         let tick = at(t);
@@ -38,7 +38,7 @@ pub fn demo_model(seconds: u32, width: u16, height: u16) -> Model {
         for q in &specs {
             let p = plan(q, &model.window, last[q.id], tick);
             if q.range {
-                last[q.id] = Some((model.window.generation, p.end));
+                last[q.id] = Some(p.held(model.window.generation, Duration::ZERO));
             }
             let data = answer(&sim, &q.expr, q.range, &p);
             let fetched = Fetched {

@@ -150,22 +150,24 @@ impl QueryState {
         };
     }
 
-    /// Replaces held points at or after `from` with the new ones, series by series; series that
-    /// are new are added, series absent from the answer keep their history (and age out).
+    /// Replaces held points at or after `from` with the new ones, series by series, so the
+    /// result is what a full fetch would hold: a series absent from the answer loses its points
+    /// from `from` on too (and keeps its older history, which ages out), a new series is added.
     fn merge(&mut self, data: QueryData, from: f64) {
         let QueryData::Matrix(m) = data else {
             self.replace_latest(data);
             return;
         };
+        for buf in &mut self.series {
+            while buf.points.back().is_some_and(|p| p.t >= from) {
+                buf.points.pop_back();
+            }
+        }
         for s in m {
+            let points = s.points.into_iter().filter(|p| p.t >= from);
             match self.series.iter_mut().find(|b| b.labels == s.labels) {
-                Some(buf) => {
-                    while buf.points.back().is_some_and(|p| p.t >= from) {
-                        buf.points.pop_back();
-                    }
-                    buf.points.extend(s.points);
-                }
-                None => self.series.push(SeriesBuf { labels: s.labels, points: s.points.into() }),
+                Some(buf) => buf.points.extend(points),
+                None => self.series.push(SeriesBuf { labels: s.labels, points: points.collect() }),
             }
         }
     }
@@ -206,5 +208,110 @@ impl QueryState {
                 s.last().map(|p| crate::prom::Sample { labels: s.labels.clone(), point: p })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prom::client::Fetched;
+    use crate::prom::{QueryResponse, Series};
+
+    fn series(name: &str, points: &[(f64, f64)]) -> Series {
+        let labels = Labels::from([("s".to_string(), name.to_string())]);
+        Series { labels, points: points.iter().map(|&(t, v)| Point { t, v }).collect() }
+    }
+
+    fn result(kind: FetchKind, start: f64, end: f64, data: Vec<Series>) -> PollResult {
+        PollResult {
+            query: 0,
+            generation: 0,
+            kind,
+            at: DateTime::from_timestamp(end as i64, 0).unwrap_or_default(),
+            start,
+            end,
+            step: Duration::from_secs(10),
+            outcome: Ok(Fetched {
+                response: QueryResponse {
+                    data: QueryData::Matrix(data),
+                    warnings: vec![],
+                    partial: false,
+                },
+                rtt: Duration::ZERO,
+                bytes: 0,
+            }),
+        }
+    }
+
+    fn held(q: &QueryState) -> Vec<(String, Vec<(f64, f64)>)> {
+        let mut out: Vec<_> = q
+            .series
+            .iter()
+            .map(|s| (s.labels["s"].clone(), s.points.iter().map(|p| (p.t, p.v)).collect()))
+            .collect();
+        out.sort_by(|a: &(String, Vec<(f64, f64)>), b| a.0.cmp(&b.0));
+        out
+    }
+
+    #[test]
+    fn incremental_with_overlap_equals_a_full_fetch() {
+        let mut inc = QueryState::new("q".into(), 0, Duration::from_secs(5), true);
+        inc.apply(
+            result(
+                FetchKind::Full,
+                0.0,
+                40.0,
+                vec![
+                    series("a", &[(0.0, 1.0), (10.0, 2.0), (20.0, 3.0), (30.0, 4.0), (40.0, 4.0)]),
+                    series("gone", &[(30.0, 9.0), (40.0, 9.0)]),
+                ],
+            ),
+            0.0,
+        );
+        // The server revised 40 (a late scrape), "gone" vanished at 40, "new" appeared at 50.
+        inc.apply(
+            result(
+                FetchKind::Incremental,
+                40.0,
+                60.0,
+                vec![
+                    series("a", &[(40.0, 5.0), (50.0, 6.0), (60.0, 7.0)]),
+                    series("new", &[(50.0, 1.0), (60.0, 1.0)]),
+                ],
+            ),
+            15.0,
+        );
+        let mut full = QueryState::new("q".into(), 0, Duration::from_secs(5), true);
+        full.apply(
+            result(
+                FetchKind::Full,
+                20.0,
+                60.0,
+                vec![
+                    series("a", &[(20.0, 3.0), (30.0, 4.0), (40.0, 5.0), (50.0, 6.0), (60.0, 7.0)]),
+                    series("gone", &[(30.0, 9.0)]),
+                    series("new", &[(50.0, 1.0), (60.0, 1.0)]),
+                ],
+            ),
+            15.0,
+        );
+        assert_eq!(held(&inc), held(&full));
+    }
+
+    #[test]
+    fn points_before_the_window_are_trimmed() {
+        let mut q = QueryState::new("q".into(), 0, Duration::from_secs(5), true);
+        q.apply(
+            result(
+                FetchKind::Full,
+                0.0,
+                20.0,
+                vec![series("a", &[(0.0, 1.0), (10.0, 2.0), (20.0, 3.0)])],
+            ),
+            5.0,
+        );
+        assert_eq!(held(&q), vec![("a".to_string(), vec![(10.0, 2.0), (20.0, 3.0)])]);
+        q.apply(result(FetchKind::Incremental, 20.0, 30.0, vec![]), 25.0);
+        assert!(q.series.is_empty(), "a series with no point left in the window is dropped");
     }
 }

@@ -6,11 +6,16 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
 
 use super::decode::decode;
+use super::secret::{self, Secrets};
 use super::types::{PromError, QueryResponse};
 use crate::config::SourceSpec;
 
 /// Default deadline of one request when the source sets none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How much of the newest data incremental fetches re-fetch when the source sets nothing:
+/// covers slow scrapes and VictoriaMetrics' default `-search.latencyOffset` of 30 s.
+pub const DEFAULT_OVERLAP: Duration = Duration::from_secs(30);
 
 /// A query answer and what it cost.
 #[derive(Debug, Clone)]
@@ -30,13 +35,28 @@ pub struct ClientError {
     pub message: String,
 }
 
-/// A client for one source. Cheap to clone (shares the connection pool).
-#[derive(Debug, Clone)]
+/// A client for one source. Cheap to clone (shares the connection pool). Its `Debug` output,
+/// its errors and the warnings it passes on never hold the source's credentials.
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
     name: String,
     timeout: Duration,
+    overlap: Duration,
+    secrets: Secrets,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("name", &self.name)
+            .field("base", &secret::redact_url(&self.base))
+            .field("timeout", &self.timeout)
+            .field("overlap", &self.overlap)
+            .field("secrets", &self.secrets)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -44,8 +64,15 @@ impl Client {
     /// start-up and not at 3 a.m. Errors never include secret values.
     pub fn new(spec: &SourceSpec) -> Result<Self, ClientError> {
         let err = |message: String| ClientError { source_name: spec.name.clone(), message };
+        let mut secrets = Secrets::default();
+        if let Some(pw) = secret::url_password(&spec.url) {
+            secrets.add(&pw);
+        }
         let mut headers = HeaderMap::new();
         for (k, v) in &spec.headers {
+            if secret::sensitive_header(k) {
+                secrets.add(v);
+            }
             let name = HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| err(format!("header name {k:?} is not valid")))?;
             let mut value = HeaderValue::from_str(v)
@@ -54,6 +81,7 @@ impl Client {
             headers.insert(name, value);
         }
         if let Some(token) = bearer_token(spec).map_err(err)? {
+            secrets.add(&token);
             let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| err("bearer token has characters HTTP forbids".into()))?;
             value.set_sensitive(true);
@@ -63,7 +91,9 @@ impl Client {
             let password = secret(basic.password_env.as_deref(), basic.password_file.as_deref())
                 .map_err(err)?
                 .unwrap_or_default();
+            secrets.add(&password);
             let raw = format!("{}:{}", basic.username, password);
+            secrets.add(&base64(raw.as_bytes()));
             let mut value = HeaderValue::from_str(&format!("Basic {}", base64(raw.as_bytes())))
                 .map_err(|_| err("basic auth has characters HTTP forbids".into()))?;
             value.set_sensitive(true);
@@ -88,7 +118,14 @@ impl Client {
             base: spec.url.trim_end_matches('/').to_string(),
             name: spec.name.clone(),
             timeout,
+            overlap: spec.incremental_overlap.unwrap_or(DEFAULT_OVERLAP),
+            secrets,
         })
+    }
+
+    /// How much of the newest data incremental range fetches fetch again.
+    pub fn overlap(&self) -> Duration {
+        self.overlap
     }
 
     /// The source's name.
@@ -137,7 +174,15 @@ impl Client {
         self.post("/api/v1/query_range", form).await
     }
 
-    async fn post(&self, path: &str, mut form: Vec<(&str, String)>) -> Result<Fetched, PromError> {
+    async fn post(&self, path: &str, form: Vec<(&str, String)>) -> Result<Fetched, PromError> {
+        self.exchange(path, form).await.map_err(|e| e.scrubbed(&self.secrets))
+    }
+
+    async fn exchange(
+        &self,
+        path: &str,
+        mut form: Vec<(&str, String)>,
+    ) -> Result<Fetched, PromError> {
         // Ask the server to give up a little before we do, so it stops working for nobody.
         let server_timeout = self.timeout.mul_f64(0.9).max(Duration::from_millis(100));
         form.push(("timeout", format!("{}ms", server_timeout.as_millis())));
@@ -155,7 +200,10 @@ impl Client {
             .await
             .map_err(|_| PromError::Timeout(deadline.as_millis() as u64))??;
         let rtt = started.elapsed();
-        let response = decode(status, &body)?;
+        let mut response = decode(status, &body)?;
+        for w in &mut response.warnings {
+            *w = self.secrets.scrub(w);
+        }
         Ok(Fetched { response, rtt, bytes: body.len() })
     }
 }

@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::client::{Client, Fetched};
+pub use super::plan::{plan, FetchKind, Held, Plan, Window};
 use super::types::PromError;
 
 /// What one poller fetches.
@@ -26,42 +27,6 @@ pub struct QuerySpec {
     pub interval: Duration,
     /// After the first full window, fetch only new steps (off: re-fetch the whole window).
     pub incremental: bool,
-}
-
-/// The time window charts show; changed by zoom and pan. Every change bumps `generation`, and
-/// pollers then re-fetch the whole window.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Window {
-    pub range: Duration,
-    /// How far the window's end lies before now (panning into the past).
-    pub offset: Duration,
-    /// Most points a chart can show (its width in braille dots).
-    pub max_points: u32,
-    pub generation: u64,
-}
-
-impl Window {
-    /// The step for a query polled every `interval`: at least the interval, and coarse enough that
-    /// the window holds at most `max_points` points; rounded to a "nice" value.
-    pub fn step(&self, interval: Duration) -> Duration {
-        let by_width = self.range.as_secs_f64() / f64::from(self.max_points.max(10));
-        let raw = by_width.max(interval.as_secs_f64()).max(1.0);
-        let nice = [
-            1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0,
-        ];
-        Duration::from_secs_f64(nice.iter().copied().find(|n| *n >= raw).unwrap_or(raw.ceil()))
-    }
-}
-
-/// How a result relates to what the model already holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FetchKind {
-    /// Latest values only.
-    Instant,
-    /// The whole window: replace what is held.
-    Full,
-    /// Points from `start` on: replace held points at or after it, then append.
-    Incremental,
 }
 
 /// One poll's outcome, as sent to the update loop.
@@ -138,11 +103,12 @@ impl<M: Send + 'static> Job<M> {
         // Deadline below the interval so a slow answer never overlaps the next poll.
         let deadline = self.q.interval.mul_f64(0.8).max(Duration::from_millis(500));
         let client = self.client.with_timeout(deadline);
-        let mut last_end: Option<(u64, f64)> = None; // (generation, end) of the last good range fetch
+        let overlap = client.overlap();
+        let mut held: Option<Held> = None; // what the last good range fetch left in the model
         let mut failures: u32 = 0;
         loop {
             let window = *self.window.borrow_and_update();
-            let last = if self.q.incremental { last_end } else { None };
+            let last = if self.q.incremental { held } else { None };
             let plan = plan(&self.q, &window, last, Utc::now());
             let outcome = match plan.kind {
                 FetchKind::Instant => self.fetch(&client, None).await,
@@ -151,14 +117,26 @@ impl<M: Send + 'static> Job<M> {
             let ok = outcome.is_ok();
             let delay = match &outcome {
                 Ok(_) => {
+                    if failures > 0 {
+                        tracing::info!(
+                            source = client.name(),
+                            query = self.q.id,
+                            "query answers again"
+                        );
+                    }
                     failures = 0;
                     if plan.kind != FetchKind::Instant {
-                        last_end = Some((window.generation, plan.end));
+                        held = Some(plan.held(window.generation, overlap));
                     }
                     jitter(self.q.interval)
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
+                    if failures == 1 {
+                        tracing::warn!(source = client.name(), query = self.q.id, error = %e, "query failed");
+                    } else {
+                        tracing::debug!(source = client.name(), query = self.q.id, error = %e, failures, "query still failing");
+                    }
                     backoff(self.q.interval, failures, e.is_retryable())
                 }
             };
@@ -175,8 +153,8 @@ impl<M: Send + 'static> Job<M> {
             if self.tx.send((self.wrap)(result)).await.is_err() {
                 return; // the dashboard is gone
             }
-            if !ok && last_end.is_some_and(|(g, _)| g != window.generation) {
-                last_end = None;
+            if !ok && held.is_some_and(|h| h.generation != window.generation) {
+                held = None;
             }
             // Sleep until the next poll, but wake at once when the window changes.
             tokio::select! {
@@ -201,41 +179,6 @@ impl<M: Send + 'static> Job<M> {
     }
 }
 
-/// What the next request asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub kind: FetchKind,
-    pub at: DateTime<Utc>,
-    pub start: f64,
-    pub end: f64,
-    pub step: Duration,
-}
-
-/// Decides between an instant, a full and an incremental fetch. Range windows end on a step
-/// boundary so consecutive fetches line up; an incremental fetch starts at the last step already
-/// held (re-fetching it, as it may have been computed before all scrapes arrived).
-pub fn plan(q: &QuerySpec, w: &Window, last: Option<(u64, f64)>, now: DateTime<Utc>) -> Plan {
-    let step = w.step(q.interval);
-    let now_s = now.timestamp_millis() as f64 / 1000.0 - w.offset.as_secs_f64();
-    let step_s = step.as_secs_f64();
-    let end = (now_s / step_s).floor() * step_s;
-    let full_start = end - (w.range.as_secs_f64() / step_s).floor() * step_s;
-    if !q.range {
-        return Plan { kind: FetchKind::Instant, at: now, start: now_s, end: now_s, step };
-    }
-    match last {
-        Some((g, last_end))
-            if g == w.generation
-                && w.offset.is_zero()
-                && last_end > full_start
-                && last_end <= end =>
-        {
-            Plan { kind: FetchKind::Incremental, at: now, start: last_end, end, step }
-        }
-        _ => Plan { kind: FetchKind::Full, at: now, start: full_start, end, step },
-    }
-}
-
 /// The interval ± 10 %, so many dashboards started together don't poll in lockstep.
 fn jitter(interval: Duration) -> Duration {
     interval.mul_f64(0.9 + fastrand::f64() * 0.2)
@@ -255,69 +198,6 @@ pub fn backoff(interval: Duration, failures: u32, retryable: bool) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn q(range: bool) -> QuerySpec {
-        QuerySpec {
-            id: 0,
-            source: 0,
-            expr: "up".into(),
-            range,
-            interval: Duration::from_secs(5),
-            incremental: true,
-        }
-    }
-
-    fn w() -> Window {
-        Window {
-            range: Duration::from_secs(900),
-            offset: Duration::ZERO,
-            max_points: 150,
-            generation: 1,
-        }
-    }
-
-    fn at(s: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(s, 0).unwrap()
-    }
-
-    #[test]
-    fn step_fits_width_and_interval() {
-        assert_eq!(w().step(Duration::from_secs(5)), Duration::from_secs(10));
-        assert_eq!(w().step(Duration::from_secs(1)), Duration::from_secs(10));
-        let wide = Window { max_points: 1000, ..w() };
-        assert_eq!(wide.step(Duration::from_secs(1)), Duration::from_secs(1));
-        assert_eq!(wide.step(Duration::from_secs(5)), Duration::from_secs(5));
-    }
-
-    #[test]
-    fn first_fetch_is_full_and_aligned() {
-        let p = plan(&q(true), &w(), None, at(1_000_003));
-        assert_eq!(p.kind, FetchKind::Full);
-        assert_eq!(p.end, 1_000_000.0);
-        assert_eq!(p.start, 1_000_000.0 - 900.0);
-    }
-
-    #[test]
-    fn later_fetches_are_incremental_until_window_changes() {
-        let p = plan(&q(true), &w(), Some((1, 1_000_000.0)), at(1_000_012));
-        assert_eq!(p.kind, FetchKind::Incremental);
-        assert_eq!((p.start, p.end), (1_000_000.0, 1_000_010.0));
-        let zoomed = Window { generation: 2, ..w() };
-        assert_eq!(
-            plan(&q(true), &zoomed, Some((1, 1_000_000.0)), at(1_000_012)).kind,
-            FetchKind::Full
-        );
-        // A gap longer than the window: full again.
-        assert_eq!(
-            plan(&q(true), &w(), Some((1, 1_000_000.0)), at(1_002_000)).kind,
-            FetchKind::Full
-        );
-    }
-
-    #[test]
-    fn instant_queries_stay_instant() {
-        assert_eq!(plan(&q(false), &w(), None, at(5)).kind, FetchKind::Instant);
-    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -102,6 +102,23 @@ impl PromError {
         }
     }
 
+    /// The same error with every secret in its text replaced.
+    pub fn scrubbed(self, secrets: &super::secret::Secrets) -> PromError {
+        match self {
+            PromError::Api { status, error_type, message } => PromError::Api {
+                status,
+                error_type: secrets.scrub(&error_type),
+                message: secrets.scrub(&message),
+            },
+            PromError::Http { status, excerpt } => {
+                PromError::Http { status, excerpt: secrets.scrub(&excerpt) }
+            }
+            PromError::Timeout(ms) => PromError::Timeout(ms),
+            PromError::Network(m) => PromError::Network(secrets.scrub(&m)),
+            PromError::Decode(m) => PromError::Decode(secrets.scrub(&m)),
+        }
+    }
+
     /// Short class name for status lines: `bad_data`, `timeout`, `http 502`, `unreachable`…
     pub fn class(&self) -> String {
         match self {
