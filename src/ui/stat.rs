@@ -60,6 +60,12 @@ pub fn render_stat(view: &PanelView, area: Rect, buf: &mut Buffer) {
             }
         })
         .collect();
+    // Fewer points than columns (a coarse step): widen each bar so the line spans the panel.
+    let data: Vec<u64> = if data.is_empty() || data.len() >= width {
+        data
+    } else {
+        (0..width).map(|x| data[x * data.len() / width]).collect()
+    };
     Sparkline::default()
         .data(&data)
         .max(100)

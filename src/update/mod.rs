@@ -85,10 +85,11 @@ fn resize(model: &mut Model, width: u16, height: u16) -> Vec<Effect> {
     effects
 }
 
-/// Braille points across one grid chart at this terminal width (2 dots per cell).
+/// Points one grid chart shows at this terminal width: one per cell of its plot area (the panel
+/// less its borders and y-axis labels). More would be fetched for nothing.
 pub fn chart_points(width: u16, columns: usize) -> u32 {
     let per_panel = (width as usize / columns.max(1)).saturating_sub(10);
-    (per_panel as u32 * 2).clamp(20, 2000)
+    (per_panel as u32).clamp(20, 1000)
 }
 
 pub(crate) fn set_window(
