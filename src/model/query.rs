@@ -150,23 +150,24 @@ impl QueryState {
         };
     }
 
-    /// Replaces held points at or after `from` with the new ones, series by series, so the
-    /// result is what a full fetch would hold: a series absent from the answer loses its points
-    /// from `from` on too (and keeps its older history, which ages out), a new series is added.
+    /// Replaces held points at or after `from` with the new ones, series by series; a new series
+    /// is added. A series absent from the answer keeps its points (and ages out): its held
+    /// points are real history, while an empty answer may only mean that the server hides its
+    /// newest data (VictoriaMetrics answers nothing for a range inside its latency offset).
     fn merge(&mut self, data: QueryData, from: f64) {
         let QueryData::Matrix(m) = data else {
             self.replace_latest(data);
             return;
         };
-        for buf in &mut self.series {
-            while buf.points.back().is_some_and(|p| p.t >= from) {
-                buf.points.pop_back();
-            }
-        }
         for s in m {
             let points = s.points.into_iter().filter(|p| p.t >= from);
             match self.series.iter_mut().find(|b| b.labels == s.labels) {
-                Some(buf) => buf.points.extend(points),
+                Some(buf) => {
+                    while buf.points.back().is_some_and(|p| p.t >= from) {
+                        buf.points.pop_back();
+                    }
+                    buf.points.extend(points);
+                }
                 None => self.series.push(SeriesBuf { labels: s.labels, points: points.collect() }),
             }
         }
@@ -268,7 +269,7 @@ mod tests {
             ),
             0.0,
         );
-        // The server revised 40 (a late scrape), "gone" vanished at 40, "new" appeared at 50.
+        // The server revised 40 (a late scrape), "gone" vanished after 40, "new" appeared at 50.
         inc.apply(
             result(
                 FetchKind::Incremental,
@@ -289,7 +290,7 @@ mod tests {
                 60.0,
                 vec![
                     series("a", &[(20.0, 3.0), (30.0, 4.0), (40.0, 5.0), (50.0, 6.0), (60.0, 7.0)]),
-                    series("gone", &[(30.0, 9.0)]),
+                    series("gone", &[(30.0, 9.0), (40.0, 9.0)]),
                     series("new", &[(50.0, 1.0), (60.0, 1.0)]),
                 ],
             ),

@@ -1,0 +1,338 @@
+//! The client and the pollers against real servers: Prometheus and VictoriaMetrics each scrape a
+//! scripted exporter, and the same checks run against both. Where the two servers differ (error
+//! statuses, NaN samples), each check says so.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{mpsc, watch, Semaphore};
+
+use support::{Prometheus, PrometheusOpts, StaticExporter, VictoriaMetrics, VictoriaMetricsOpts};
+use warroom::config::{Config, SourceSpec};
+use warroom::model::Model;
+use warroom::msg::Msg;
+use warroom::prom::poller::{FetchKind, Pollers, Window};
+use warroom::prom::{Client, Labels, Point, PromError, QueryData};
+use warroom::update::update;
+
+/// A label value as the text format carries it (ESC raw; quote, backslash, newline escaped),
+/// and as the query API gives it back.
+const TRICKY_EXPOSED: &str = "\u{1b}[31mred \\\"quoted\\\" back\\\\slash\\nline";
+const TRICKY_VALUE: &str = "\u{1b}[31mred \"quoted\" back\\slash\nline";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Prometheus,
+    Victoria,
+}
+
+/// A server scraping a scripted exporter every second.
+struct Server {
+    kind: Kind,
+    url: String,
+    _exporter: Scripted,
+    _prometheus: Option<Prometheus>,
+    _victoria: Option<VictoriaMetrics>,
+}
+
+/// An exporter whose `warroom_real_gauge` and `warroom_real_requests_total` move every 100 ms.
+struct Scripted {
+    exporter: Arc<StaticExporter>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+fn metrics(tick: u64) -> String {
+    format!(
+        "# TYPE warroom_real_const gauge\n\
+         warroom_real_const{{state=\"idle in transaction\",db=\"shop\"}} 3\n\
+         warroom_real_const{{state=\"{TRICKY_EXPOSED}\",db=\"a\\\\b\"}} 4.5\n\
+         warroom_real_const{{state=\"with \\\"quotes\\\"\",db=\"x y\"}} -2.25\n\
+         # TYPE warroom_real_nan gauge\n\
+         warroom_real_nan NaN\n\
+         # TYPE warroom_real_inf gauge\n\
+         warroom_real_inf +Inf\n\
+         # TYPE warroom_real_gauge gauge\n\
+         warroom_real_gauge{{state=\"active\"}} {tick}\n\
+         warroom_real_gauge{{state=\"idle\"}} {}\n\
+         # TYPE warroom_real_requests_total counter\n\
+         warroom_real_requests_total{{code=\"200\"}} {}\n",
+        tick % 7,
+        tick * 10
+    )
+}
+
+impl Scripted {
+    fn start() -> Self {
+        let exporter = Arc::new(StaticExporter::start(&metrics(0)));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::spawn({
+            let (exporter, stop) = (Arc::clone(&exporter), Arc::clone(&stop));
+            move || {
+                let tick = AtomicU64::new(0);
+                while !stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    exporter.set(metrics(tick.fetch_add(1, Ordering::SeqCst) + 1));
+                }
+            }
+        });
+        Self { exporter, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Scripted {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts the exporter and the server, then runs `test` on a runtime of its own.
+fn run<F, Fut>(kind: Kind, test: F)
+where
+    F: FnOnce(Server) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let exporter = Scripted::start();
+    let target = exporter.exporter.target();
+    let server = match kind {
+        Kind::Prometheus => {
+            let p = Prometheus::start(PrometheusOpts::scraping(target));
+            Server {
+                kind,
+                url: p.url(),
+                _exporter: exporter,
+                _prometheus: Some(p),
+                _victoria: None,
+            }
+        }
+        Kind::Victoria => {
+            // A latency offset of 3 s (the harness's 1 s is shorter than a poll interval, so it
+            // would hide a poller that re-fetches too little), like production's 30 s in small.
+            let opts = VictoriaMetricsOpts {
+                extra_args: vec!["-search.latencyOffset=3s".into()],
+                ..VictoriaMetricsOpts::scraping(target)
+            };
+            let v = VictoriaMetrics::start(opts);
+            Server {
+                kind,
+                url: v.url(),
+                _exporter: exporter,
+                _prometheus: None,
+                _victoria: Some(v),
+            }
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(test(server));
+}
+
+fn client(url: &str, overlap: &str) -> Client {
+    let spec: SourceSpec = toml::from_str(&format!(
+        "name = \"real\"\nurl = \"{url}\"\ntimeout = \"5s\"\nincremental_overlap = \"{overlap}\""
+    ))
+    .expect("source spec");
+    Client::new(&spec).expect("client")
+}
+
+/// Polls the instant query until it returns at least `n` series.
+async fn wait_for(c: &Client, expr: &str, n: usize) -> Vec<warroom::prom::Sample> {
+    for _ in 0..300 {
+        if let Ok(f) = c.query(expr, None).await {
+            if let QueryData::Vector(v) = f.response.data {
+                if v.len() >= n {
+                    return v;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{expr}: fewer than {n} series after 30 s");
+}
+
+fn now_s() -> f64 {
+    Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+async fn queries_decode_exactly(s: Server) {
+    let c = client(&s.url, "30s");
+    wait_for(&c, "warroom_real_const", 3).await;
+    // Enough history for the range query below.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+
+    let QueryData::Vector(mut v) = c.query("warroom_real_const", None).await.unwrap().response.data
+    else {
+        panic!("instant query without a vector");
+    };
+    v.sort_by(|a, b| a.point.v.total_cmp(&b.point.v));
+    let target = s._exporter.exporter.target();
+    let base = |state: &str, db: &str| {
+        labels(&[
+            ("__name__", "warroom_real_const"),
+            ("db", db),
+            ("instance", &target),
+            ("job", "exporter"),
+            ("state", state),
+        ])
+    };
+    let got: Vec<(Labels, f64)> = v.into_iter().map(|s| (s.labels, s.point.v)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (base("with \"quotes\"", "x y"), -2.25),
+            (base("idle in transaction", "shop"), 3.0),
+            (base(TRICKY_VALUE, "a\\b"), 4.5),
+        ],
+        "{:?}",
+        s.kind
+    );
+
+    let inf = c.query("warroom_real_inf", None).await.unwrap().response.data.latest();
+    assert_eq!(inf.iter().map(|s| s.point.v).collect::<Vec<_>>(), vec![f64::INFINITY]);
+    let nan = c.query("warroom_real_nan", None).await.unwrap().response.data.latest();
+    match s.kind {
+        Kind::Prometheus => assert!(nan.len() == 1 && nan[0].point.v.is_nan(), "{nan:?}"),
+        // VictoriaMetrics stores NaN as "no value": the series is not in the answer.
+        Kind::Victoria => assert!(nan.is_empty(), "{nan:?}"),
+    }
+
+    let end = (now_s() - 4.0).floor();
+    let range = c
+        .query_range(r#"warroom_real_const{db="shop"}"#, end - 4.0, end, Duration::from_secs(1))
+        .await
+        .unwrap();
+    let QueryData::Matrix(m) = range.response.data else { panic!("range query without a matrix") };
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].labels, base("idle in transaction", "shop"));
+    let want: Vec<Point> = (0..5).map(|i| Point { t: end - 4.0 + f64::from(i), v: 3.0 }).collect();
+    assert_eq!(m[0].points, want, "{:?}", s.kind);
+
+    // A parse error: 400 bad_data from Prometheus, 422 (named bad_data) from VictoriaMetrics.
+    let status = if s.kind == Kind::Prometheus { 400 } else { 422 };
+    match c.query("sum(rate(warroom_real_requests_total[1m])", None).await {
+        Err(PromError::Api { status: got, error_type, message }) => {
+            assert_eq!((got, error_type.as_str()), (status, "bad_data"), "{message}");
+        }
+        other => panic!("{:?}: {other:?}", s.kind),
+    }
+    // Too many points per series: Prometheus caps at 11,000, VictoriaMetrics at 30,000.
+    let now = now_s().floor();
+    match c.query_range("warroom_real_const", now - 200_000.0, now, Duration::from_secs(1)).await {
+        Err(e @ PromError::Api { .. }) => {
+            assert_eq!(e.class(), "bad_data", "{e}");
+            assert!(!e.is_retryable());
+            assert!(matches!(e, PromError::Api { status: got, .. } if got == status), "{e:?}");
+        }
+        other => panic!("{:?}: {other:?}", s.kind),
+    }
+}
+
+#[test]
+fn prometheus_queries_decode_exactly() {
+    run(Kind::Prometheus, queries_decode_exactly);
+}
+
+#[test]
+fn victoria_metrics_queries_decode_exactly() {
+    run(Kind::Victoria, queries_decode_exactly);
+}
+
+/// Pollers feed a model for a while; its window then matches a full query of the same steps.
+async fn incremental_matches_full(s: Server) {
+    let overlap = Duration::from_secs(4);
+    let c = client(&s.url, "4s");
+    wait_for(&c, "warroom_real_gauge", 2).await;
+    let config: Config = toml::from_str(&format!(
+        "refresh = \"1s\"\nrange = \"20s\"\n\
+         [[sources]]\nname = \"real\"\nurl = \"{}\"\nincremental_overlap = \"4s\"\n\
+         [[panels]]\ntitle = \"gauge\"\nquery = \"warroom_real_gauge\"\n",
+        s.url
+    ))
+    .expect("config");
+    let mut model = Model::new(&config, Utc::now());
+    model.window = Window {
+        range: Duration::from_secs(20),
+        offset: Duration::ZERO,
+        max_points: 21,
+        generation: 0,
+    };
+    let (_window_tx, window_rx) = watch::channel(model.window);
+    let (tx, mut rx) = mpsc::channel(64);
+    let caps = vec![Arc::new(Semaphore::new(2))];
+    let mut pollers =
+        Pollers::start(model.query_specs(), std::slice::from_ref(&c), &caps, window_rx, tx, |r| {
+            Msg::Poll(Box::new(r))
+        });
+    // 24 s: longer than the window, so points age out of the model while it runs.
+    let mut kinds = Vec::new();
+    let mut last = None;
+    let until = tokio::time::Instant::now() + Duration::from_secs(24);
+    while let Ok(Some(msg)) = tokio::time::timeout_at(until, rx.recv()).await {
+        if let Msg::Poll(r) = &msg {
+            assert!(r.outcome.is_ok(), "{:?}: {:?}", s.kind, r.outcome);
+            kinds.push(r.kind);
+            last = Some((r.at, r.end));
+        }
+        update(&mut model, Msg::Tick(Utc::now()));
+        update(&mut model, msg);
+    }
+    pollers.stop();
+    assert_eq!(kinds.first(), Some(&FetchKind::Full), "{kinds:?}");
+    assert!(kinds.len() >= 15, "{} polls in 24 s at 1 s: {kinds:?}", kinds.len());
+    assert!(kinds[1..].iter().all(|k| *k == FetchKind::Incremental), "{kinds:?}");
+
+    let (at, end) = last.expect("a poll result");
+    let q = &model.queries[0];
+    let window_start = model.window_start();
+    assert_eq!(q.series.len(), 2, "{:?}", q.series);
+    for buf in &q.series {
+        assert!(buf.points.len() <= 21, "{} points in a 21-point window", buf.points.len());
+        assert!(buf.points.iter().all(|p| p.t >= window_start), "trimmed to the window");
+        assert_eq!(buf.last().map(|p| p.t), Some(end), "holds the newest step");
+    }
+
+    // Points settled when last fetched must equal a full fetch made now. (The newest ones may
+    // still change: VictoriaMetrics copies the previous point over its latency offset.)
+    let settled = at.timestamp_millis() as f64 / 1000.0 - overlap.as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let first = q.series.iter().filter_map(|b| b.points.front()).map(|p| p.t).fold(end, f64::min);
+    let full = c.query_range("warroom_real_gauge", first, end, Duration::from_secs(1)).await;
+    let QueryData::Matrix(full) = full.unwrap().response.data else { panic!("not a matrix") };
+    let mut compared = 0;
+    for buf in &q.series {
+        let want: Vec<Point> = full
+            .iter()
+            .find(|s| s.labels == buf.labels)
+            .map(|s| s.points.iter().copied().filter(|p| p.t <= settled).collect())
+            .unwrap_or_default();
+        let held: Vec<Point> = buf.points.iter().copied().filter(|p| p.t <= settled).collect();
+        assert_eq!(held, want, "{:?} {:?}", s.kind, buf.labels);
+        compared += held.len();
+    }
+    assert!(compared >= 20, "only {compared} points compared");
+}
+
+#[test]
+fn prometheus_incremental_fetches_match_a_full_fetch() {
+    run(Kind::Prometheus, incremental_matches_full);
+}
+
+#[test]
+fn victoria_metrics_incremental_fetches_match_a_full_fetch() {
+    run(Kind::Victoria, incremental_matches_full);
+}
