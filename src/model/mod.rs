@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 
 pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
-pub use source::{Health, SourceState};
+pub use source::{Caveat, Health, SourceState};
 pub use ui::{Focus, Overlay, Ui, ACK_EXPIRIES};
 
 use crate::alert::{AlertBook, AlertView, Event};

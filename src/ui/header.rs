@@ -34,11 +34,14 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Health::Unknown => ("○", Role::Muted),
         };
         left.push(Span::styled(format!("{sym} "), theme.style(role)));
-        let detail = match (s.health(), s.last_rtt) {
+        let mut detail = match (s.health(), s.last_rtt) {
             (Health::Down, _) => "down".to_string(),
             (_, Some(rtt)) => format!("{}ms", rtt.as_millis()),
             _ => "…".to_string(),
         };
+        if let (Health::Degraded | Health::Up, Some(why)) = (s.health(), s.caveat()) {
+            detail = format!("{detail} {}", text::fit(&crate::sanitize::clean(&why), 24));
+        }
         left.push(Span::styled(
             format!("{} {detail}  ", text::fit(&s.name, 16)),
             theme.style(Role::Text),

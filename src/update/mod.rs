@@ -65,6 +65,9 @@ fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
             Err(e) => (None, Some(e.to_string())),
         };
         source.record(r.at, rtt, error);
+        if let Ok(f) = &r.outcome {
+            source.note_answer(r.query, f.response.partial, &f.response.warnings);
+        }
     }
     effects.extend(redraw_if(query.apply(r, window_start)));
     effects
