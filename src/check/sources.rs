@@ -1,0 +1,171 @@
+//! `warroom check` against the live sources: each source answers a trivial query, and each panel
+//! and alert query is evaluated once as an instant query, with a short deadline. Problems come
+//! back as diagnostics pointing at the `[[sources]]`, `[[panels]]` or `[[alerts]]` table.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::config::{Config, ConfigFile, DEFAULT_CONFIG};
+use crate::diag::{table_line, Diagnostic};
+use crate::prom::{Client, PromError};
+
+/// How long one check request may take.
+pub const CHECK_DEADLINE: Duration = Duration::from_secs(3);
+
+/// Where a query comes from, for messages: table, index in it, and a name.
+#[derive(Debug, Clone)]
+struct Owner {
+    table: &'static str,
+    index: usize,
+    what: String,
+}
+
+/// Checks every source and query of `file` (the built-in default when it has no path).
+pub async fn check_config_sources(file: &ConfigFile) -> Vec<Diagnostic> {
+    let (text, shown) = match &file.path {
+        Some(p) => (std::fs::read_to_string(p).unwrap_or_default(), p.clone()),
+        None => (DEFAULT_CONFIG.to_string(), "<built-in default config>".into()),
+    };
+    check_sources(&file.config, &shown, &text).await
+}
+
+/// Tries each source once (`query=1`), then each distinct panel and alert query of the
+/// reachable sources once, at most `max_concurrency` at a time per source. `file` and `text`
+/// are the config's path and content, for line numbers.
+pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut clients = Vec::new();
+    for (i, spec) in config.sources.iter().enumerate() {
+        let line = table_line(text, "sources", i);
+        match Client::new(spec) {
+            Ok(c) => clients.push(Some(c.with_timeout(CHECK_DEADLINE))),
+            Err(e) => {
+                out.push(Diagnostic::new(file, line, e.to_string()).with_fix(
+                    "set the environment variable or fix the file the source names for its secret",
+                ));
+                clients.push(None);
+            }
+        }
+    }
+    let probes = clients.iter().map(|c| async move {
+        match c {
+            Some(c) => Some(c.query("1", None).await.map(|_| ())),
+            None => None,
+        }
+    });
+    let probes = futures_util::future::join_all(probes).await;
+    let mut reachable = vec![false; clients.len()];
+    for (i, probe) in probes.into_iter().enumerate() {
+        match probe {
+            Some(Ok(())) => reachable[i] = true,
+            Some(Err(e)) => {
+                let spec = &config.sources[i];
+                let (message, fix) =
+                    source_problem(&spec.name, &crate::prom::secret::redact_url(&spec.url), &e);
+                out.push(
+                    Diagnostic::new(file, table_line(text, "sources", i), message).with_fix(fix),
+                );
+            }
+            None => {}
+        }
+    }
+    let queries = distinct_queries(config);
+    let caps: Vec<Arc<Semaphore>> =
+        config.sources.iter().map(|s| Arc::new(Semaphore::new(s.max_concurrency.max(1)))).collect();
+    let runs = queries.iter().filter(|((src, _), _)| reachable.get(*src) == Some(&true)).map(
+        |((src, expr), owners)| {
+            let client = clients[*src].clone();
+            let cap = Arc::clone(&caps[*src]);
+            async move {
+                let _permit = cap.acquire().await;
+                let outcome = match client {
+                    Some(c) => c.query(expr, None).await.map(|_| ()),
+                    None => Ok(()),
+                };
+                (*src, owners, outcome)
+            }
+        },
+    );
+    for (src, owners, outcome) in futures_util::future::join_all(runs).await {
+        let Err(e) = outcome else { continue };
+        let (problem, fix) = query_problem(&config.sources[src].name, &e, config.refresh);
+        for o in owners {
+            let line = table_line(text, o.table, o.index);
+            out.push(Diagnostic::new(file, line, format!("{}: {problem}", o.what)).with_fix(&fix));
+        }
+    }
+    out.sort_by_key(|d| d.line);
+    out
+}
+
+/// Each distinct (source, expression) pair and the panels and alerts that use it.
+fn distinct_queries(config: &Config) -> BTreeMap<(usize, String), Vec<Owner>> {
+    let source_of = |name: &Option<String>| {
+        name.as_ref().and_then(|n| config.sources.iter().position(|s| &s.name == n)).unwrap_or(0)
+    };
+    let mut out: BTreeMap<(usize, String), Vec<Owner>> = BTreeMap::new();
+    for (index, p) in config.panels.iter().enumerate() {
+        let owner = Owner { table: "panels", index, what: format!("panel {:?}", p.title) };
+        out.entry((source_of(&p.source), p.query.trim().to_string())).or_default().push(owner);
+    }
+    for (index, rule) in config.alerts.iter().enumerate() {
+        if let Some(expr) = &rule.query {
+            let owner = Owner { table: "alerts", index, what: format!("alert {:?}", rule.name) };
+            out.entry((source_of(&rule.source), expr.trim().to_string())).or_default().push(owner);
+        }
+    }
+    out.retain(|(_, expr), _| !expr.is_empty());
+    out
+}
+
+fn source_problem(name: &str, url: &str, e: &PromError) -> (String, String) {
+    let secs = CHECK_DEADLINE.as_secs();
+    match e {
+        PromError::Network(m) => (
+            format!("source {name:?}: cannot reach {url}: {m}"),
+            "check the url, and that the server runs and is reachable from this host".into(),
+        ),
+        PromError::Timeout(_) => (
+            format!("source {name:?}: {url} did not answer within {secs}s"),
+            "check the url; if the server is only slow, raise the source's `timeout`".into(),
+        ),
+        PromError::Http { status: 401 | 403, .. } => (
+            format!("source {name:?}: {url} refused the credentials ({e})"),
+            "check bearer_token_env / bearer_token_file / basic_auth of this source".into(),
+        ),
+        PromError::Http { status: 404, .. } => (
+            format!("source {name:?}: no Prometheus query API under {url} (HTTP 404)"),
+            "give the base URL, without /api/v1 (Mimir: with its /prometheus prefix)".into(),
+        ),
+        _ => (
+            format!("source {name:?}: {url} does not answer as a Prometheus query API: {e}"),
+            "point the url at Prometheus, VictoriaMetrics, Thanos Querier or Mimir".into(),
+        ),
+    }
+}
+
+fn query_problem(source: &str, e: &PromError, refresh: Duration) -> (String, String) {
+    match e {
+        PromError::Api { status: 400 | 422, .. } if e.class() == "bad_data" => (
+            format!("{source:?} rejects the query: {e}"),
+            "fix the PromQL in `query` (try it in the server's expression browser)".into(),
+        ),
+        PromError::Api { status: 422, .. } => (
+            format!("{source:?} cannot run the query: {e}"),
+            "narrow the selectors or aggregate earlier (too many samples, many-to-many matching…)"
+                .into(),
+        ),
+        PromError::Timeout(_) => (
+            format!("{source:?} did not answer the query within {}s", CHECK_DEADLINE.as_secs()),
+            format!(
+                "too heavy for a dashboard refreshed every {}: narrow it or use a recording rule",
+                crate::duration::format(refresh)
+            ),
+        ),
+        _ => (format!("{source:?} failed the query: {e}"), "retry; check the server's log".into()),
+    }
+}

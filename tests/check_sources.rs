@@ -1,0 +1,82 @@
+//! `warroom check`'s live part against a real Prometheus: an unreachable source and a query the
+//! server rejects are errors with the line of their table and a fix; good queries pass.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use support::{free_port, Prometheus, PrometheusOpts, StaticExporter};
+use warroom::check::check_sources;
+use warroom::config::{load_str, Overrides};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_sources_and_rejected_queries_are_errors_with_lines() {
+    let exporter = StaticExporter::start("warroom_check_up 1\n");
+    let prometheus = tokio::task::spawn_blocking(move || {
+        Prometheus::start(PrometheusOpts::scraping(exporter.target()))
+    })
+    .await
+    .expect("start prometheus");
+    let dead = free_port(); // nothing listens there
+    let text = format!(
+        r#"refresh = "5s"
+
+[[sources]]
+name = "prom"
+url = "{url}"
+
+[[sources]]
+name = "gone"
+url = "http://127.0.0.1:{dead}"
+
+[[panels]]
+title = "Good"
+query = "sum(up)"
+
+[[panels]]
+title = "Bad"
+query = "sum(rate(up[1m])"
+
+[[panels]]
+title = "On the dead source"
+source = "gone"
+query = "up"
+
+[[alerts]]
+name = "Typo"
+query = "up >"
+critical = 1
+"#,
+        url = prometheus.url()
+    );
+    let file = Path::new("warroom.toml");
+    let config = load_str(&text, file, &Overrides::default()).expect("valid config").config;
+    let started = Instant::now();
+    let problems = check_sources(&config, file, &text).await;
+    let took = started.elapsed();
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let shown = shown.join("\n");
+    assert_eq!(problems.len(), 3, "{shown}");
+
+    // Sorted by line: the dead source (line 7), the bad panel (line 15), the typo alert (24).
+    let gone = &problems[0];
+    assert_eq!(gone.line, Some(7), "{shown}");
+    assert!(gone.message.contains("source \"gone\": cannot reach http://127.0.0.1:"), "{shown}");
+    assert!(gone.fix.as_deref().is_some_and(|f| f.contains("check the url")), "{shown}");
+
+    let bad = &problems[1];
+    assert_eq!(bad.line, Some(15), "{shown}");
+    assert!(
+        bad.message.starts_with("panel \"Bad\": \"prom\" rejects the query: bad_data"),
+        "{shown}"
+    );
+    assert!(bad.message.contains("unclosed left parenthesis"), "{shown}");
+    assert!(bad.fix.as_deref().is_some_and(|f| f.contains("fix the PromQL")), "{shown}");
+
+    let typo = &problems[2];
+    assert_eq!(typo.line, Some(24), "{shown}");
+    assert!(typo.message.starts_with("alert \"Typo\": \"prom\" rejects the query"), "{shown}");
+    assert!(shown.starts_with("warroom.toml:7: source \"gone\""), "{shown}");
+    assert!(took < Duration::from_secs(5), "check took {took:?}");
+}
