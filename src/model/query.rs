@@ -97,6 +97,13 @@ impl QueryState {
     /// Takes in one poll result. `window_start` is the oldest time still shown; older points are
     /// dropped. Returns true when anything visible changed.
     pub fn apply(&mut self, r: PollResult, window_start: f64) -> bool {
+        if r.kind == FetchKind::Unchanged && r.outcome.is_ok() {
+            // No request was sent: the held data is confirmed current, nothing else changes.
+            let was_stale = self.status(r.at) == DataStatus::Stale;
+            self.error = None;
+            self.last_ok = Some(r.at);
+            return was_stale;
+        }
         self.requests += 1;
         match r.outcome {
             Err(e) => {
@@ -122,6 +129,7 @@ impl QueryState {
                     FetchKind::Instant => self.replace_latest(data),
                     FetchKind::Full => self.replace_all(data),
                     FetchKind::Incremental => self.merge(data, r.start),
+                    FetchKind::Unchanged => {}
                 }
                 self.trim(window_start);
                 true

@@ -58,6 +58,10 @@ pub enum FetchKind {
     Full,
     /// Points from `start` on: replace held points at or after it, then append.
     Incremental,
+    /// Nothing new at this step: no new step has begun and no held point is waiting to settle.
+    /// No request was sent; the held data stands. Pollers send it only while their source has
+    /// answered within the last interval, so it never hides a server that stopped answering.
+    Unchanged,
 }
 
 /// What the next request asks for.
@@ -77,9 +81,11 @@ pub struct Held {
     pub generation: u64,
     /// Newest step fetched (Unix seconds).
     pub end: f64,
-    /// Points at or before this time are final; newer ones may still change on the server
-    /// (late scrapes, VictoriaMetrics' latency offset) and are fetched again.
+    /// Points at or before this time were final when fetched; newer ones may still change on
+    /// the server (late scrapes, VictoriaMetrics' latency offset) and are fetched again once
+    /// they have settled, `overlap` seconds after their time.
     pub settled: f64,
+    pub overlap: f64,
 }
 
 impl Plan {
@@ -87,7 +93,17 @@ impl Plan {
     /// may still revise the newest `overlap` of data.
     pub fn held(&self, generation: u64, overlap: Duration) -> Held {
         let at = self.at.timestamp_millis() as f64 / 1000.0;
-        Held { generation, end: self.end, settled: at - overlap.as_secs_f64() }
+        let overlap = overlap.as_secs_f64();
+        Held { generation, end: self.end, settled: at - overlap, overlap }
+    }
+
+    /// An [`FetchKind::Unchanged`] plan turned into a request for the same steps, for when the
+    /// source's liveness has to be checked by this poller itself.
+    pub fn fetch_anyway(self) -> Plan {
+        match self.kind {
+            FetchKind::Unchanged => Plan { kind: FetchKind::Incremental, ..self },
+            _ => self,
+        }
     }
 }
 
@@ -96,8 +112,9 @@ impl Plan {
 /// Range windows start and end on multiples of the step, so consecutive fetches line up. An
 /// incremental fetch starts at the oldest held step that was not yet settled when it was
 /// fetched (at least the newest held step), so a point first computed before all of its data
-/// arrived is fetched again. After a window change (new generation), or a gap longer than the
-/// window, the whole window is fetched.
+/// arrived is fetched again. When no new step has begun and no held point is waiting to settle,
+/// there is nothing to ask for ([`FetchKind::Unchanged`]). After a window change (new
+/// generation), or a gap longer than the window, the whole window is fetched.
 pub fn plan(q: &QuerySpec, w: &Window, held: Option<Held>, now: DateTime<Utc>) -> Plan {
     let step = w.step(q.interval);
     let now_s = now.timestamp_millis() as f64 / 1000.0 - w.offset.as_secs_f64();
@@ -111,7 +128,14 @@ pub fn plan(q: &QuerySpec, w: &Window, held: Option<Held>, now: DateTime<Utc>) -
         Some(h) if h.generation == w.generation && h.end > full_start && h.end <= end => {
             let unsettled = (h.settled / step_s).floor() * step_s + step_s;
             let start = unsettled.min(h.end).max(full_start);
-            Plan { kind: FetchKind::Incremental, at: now, start, end, step }
+            let wall = now.timestamp_millis() as f64 / 1000.0;
+            let waiting = h.settled < h.end && wall - h.overlap < h.end;
+            let kind = if end == h.end && (h.settled >= h.end || waiting) {
+                FetchKind::Unchanged
+            } else {
+                FetchKind::Incremental
+            };
+            Plan { kind, at: now, start, end, step }
         }
         _ => Plan { kind: FetchKind::Full, at: now, start: full_start, end, step },
     }
@@ -141,7 +165,7 @@ mod tests {
     }
 
     fn held(end: f64, settled: f64) -> Option<Held> {
-        Some(Held { generation: 1, end, settled })
+        Some(Held { generation: 1, end, settled, overlap: 30.0 })
     }
 
     #[test]
@@ -206,6 +230,25 @@ mod tests {
         // Never before the window.
         let p = plan(&q(true), &w(), held(1_000_000.0, 0.0), at(1_000_012));
         assert_eq!(p.start, 1_000_010.0 - 900.0);
+    }
+
+    #[test]
+    fn nothing_is_fetched_between_steps_once_settled() {
+        // Fetched at 1_000_003 with everything settled: nothing new before 1_000_010.
+        let h = held(1_000_000.0, 1_000_003.0);
+        let p = plan(&q(true), &w(), h, at(1_000_007));
+        assert_eq!((p.kind, p.start, p.end), (FetchKind::Unchanged, 1_000_000.0, 1_000_000.0));
+        assert_eq!(p.clone().fetch_anyway().kind, FetchKind::Incremental);
+        // Fetched at 1_000_003 with a 30 s overlap: the newest step settles at 1_000_030; until
+        // then there is nothing to gain, after it one more fetch of the unsettled steps.
+        let h = held(1_000_000.0, 999_973.0);
+        assert_eq!(plan(&q(true), &w(), h, at(1_000_008)).kind, FetchKind::Unchanged);
+        let wide = Window { range: Duration::from_secs(3600), ..w() }; // 30 s steps
+                                                                       // Fetched at 1_000_022 with a 20 s overlap: 1_000_020 settles at 1_000_040.
+        let h = Some(Held { generation: 1, end: 1_000_020.0, settled: 1_000_002.0, overlap: 20.0 });
+        assert_eq!(plan(&q(true), &wide, h, at(1_000_039)).kind, FetchKind::Unchanged);
+        let p = plan(&q(true), &wide, h, at(1_000_040));
+        assert_eq!((p.kind, p.start, p.end), (FetchKind::Incremental, 1_000_020.0, 1_000_020.0));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! range queries incrementally, and sends owned results tagged with the window generation it
 //! used — it never touches the model.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,12 +61,15 @@ impl Pollers {
         tx: mpsc::Sender<M>,
         wrap: fn(PollResult) -> M,
     ) -> Self {
+        let contacts: Vec<Arc<Contact>> = clients.iter().map(|_| Arc::default()).collect();
         let tasks = queries
             .into_iter()
             .filter_map(|q| {
                 let client = clients.get(q.source)?.clone();
                 let cap = caps.get(q.source)?.clone();
-                let job = Job { q, client, cap, window: window.clone(), tx: tx.clone(), wrap };
+                let contact = contacts.get(q.source)?.clone();
+                let window = window.clone();
+                let job = Job { q, client, cap, contact, window, tx: tx.clone(), wrap };
                 Some(tokio::spawn(job.run()))
             })
             .collect();
@@ -86,10 +90,40 @@ impl Drop for Pollers {
     }
 }
 
+/// When a source last answered any poller (Unix milliseconds; 0: never).
+#[derive(Debug, Default)]
+struct Contact(AtomicI64);
+
+impl Contact {
+    fn touch(&self) {
+        self.0.store(Utc::now().timestamp_millis(), Ordering::Relaxed);
+    }
+
+    /// Whether the source answered within `within`.
+    fn recent(&self, within: Duration) -> bool {
+        let age = Utc::now().timestamp_millis() - self.0.load(Ordering::Relaxed);
+        age >= 0 && (age as u128) <= within.as_millis()
+    }
+}
+
+/// The answer of a poll that sent no request ([`FetchKind::Unchanged`]).
+fn nothing_new() -> Fetched {
+    Fetched {
+        response: super::types::QueryResponse {
+            data: super::types::QueryData::Matrix(Vec::new()),
+            warnings: Vec::new(),
+            partial: false,
+        },
+        rtt: Duration::ZERO,
+        bytes: 0,
+    }
+}
+
 struct Job<M> {
     q: QuerySpec,
     client: Client,
     cap: Arc<Semaphore>,
+    contact: Arc<Contact>,
     window: watch::Receiver<Window>,
     tx: mpsc::Sender<M>,
     wrap: fn(PollResult) -> M,
@@ -109,11 +143,24 @@ impl<M: Send + 'static> Job<M> {
         loop {
             let window = *self.window.borrow_and_update();
             let last = if self.q.incremental { held } else { None };
-            let plan = plan(&self.q, &window, last, Utc::now());
+            let mut plan = plan(&self.q, &window, last, Utc::now());
+            // Skip the request only while the data held is good and the source is known to be
+            // answering: else this poll doubles as the check that it still does.
+            if failures > 0 || !self.contact.recent(self.q.interval) {
+                plan = plan.fetch_anyway();
+            }
             let outcome = match plan.kind {
+                FetchKind::Unchanged => Ok(nothing_new()),
                 FetchKind::Instant => self.fetch(&client, None).await,
                 _ => self.fetch(&client, Some(&plan)).await,
             };
+            let answered = match &outcome {
+                Ok(_) => plan.kind != FetchKind::Unchanged,
+                Err(e) => matches!(e, PromError::Api { status, .. } if *status < 500),
+            };
+            if answered {
+                self.contact.touch();
+            }
             let ok = outcome.is_ok();
             let delay = match &outcome {
                 Ok(_) => {
@@ -125,7 +172,7 @@ impl<M: Send + 'static> Job<M> {
                         );
                     }
                     failures = 0;
-                    if plan.kind != FetchKind::Instant {
+                    if matches!(plan.kind, FetchKind::Full | FetchKind::Incremental) {
                         held = Some(plan.held(window.generation, overlap));
                     }
                     jitter(self.q.interval)

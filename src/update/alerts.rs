@@ -8,8 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::alert::{AlertState, Event, Observation};
 use crate::model::{Model, Overlay, ACK_EXPIRIES};
 use crate::msg::Effect;
-use crate::prom::poller::PollResult;
-use crate::prom::{QueryData, Sample};
+use crate::prom::poller::{FetchKind, PollResult};
+use crate::prom::{QueryData, Sample, Series};
 
 /// Shortest time between two bells.
 const BELL_EVERY: Duration = Duration::from_secs(30);
@@ -29,7 +29,17 @@ pub(super) fn evaluate(model: &mut Model, r: &PollResult) -> Vec<Effect> {
     let mut events = Vec::new();
     match &r.outcome {
         Ok(f) => {
-            let samples = current(&f.response.data, r);
+            let samples = match (r.kind, model.queries.get(r.query)) {
+                // No request was sent: the newest step held is still the current one.
+                (FetchKind::Unchanged, Some(q)) => {
+                    let held = q
+                        .latest()
+                        .into_iter()
+                        .map(|s| Series { labels: s.labels, points: vec![s.point] });
+                    current(&QueryData::Matrix(held.collect()), r.end, r.step)
+                }
+                _ => current(&f.response.data, r.end, r.step),
+            };
             for i in rules {
                 events.extend(model.alerts.observe(i, Observation::Samples(&samples), r.at));
             }
@@ -46,11 +56,11 @@ pub(super) fn evaluate(model: &mut Model, r: &PollResult) -> Vec<Effect> {
 
 /// The samples present at the newest step of an answer: a series whose newest point is older
 /// has vanished, as far as alerting goes.
-fn current(data: &QueryData, r: &PollResult) -> Vec<Sample> {
+fn current(data: &QueryData, end: f64, step: Duration) -> Vec<Sample> {
     let newest = data.latest();
     match data {
         QueryData::Matrix(_) => {
-            let cutoff = r.end - r.step.as_secs_f64() / 2.0;
+            let cutoff = end - step.as_secs_f64() / 2.0;
             newest.into_iter().filter(|s| s.point.t >= cutoff).collect()
         }
         _ => newest,

@@ -57,7 +57,9 @@ fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
     let Some(query) = model.queries.get_mut(r.query) else {
         return effects;
     };
-    if let Some(source) = model.sources.get_mut(query.source) {
+    // An unchanged poll sent no request: it says nothing about the source.
+    let source = model.sources.get_mut(query.source).filter(|_| r.kind != FetchKind::Unchanged);
+    if let Some(source) = source {
         let (rtt, error) = match &r.outcome {
             Ok(f) => (Some(f.rtt), None),
             // An API error means the server answered: it is up, the query is wrong.

@@ -28,6 +28,9 @@ pub struct PrometheusOpts {
     pub alertmanager_url: Option<String>,
     /// Extra command-line flags, e.g. `--query.lookback-delta=10s`.
     pub extra_args: Vec<String>,
+    /// History loaded before start (OpenMetrics text with timestamps, ending in `# EOF`), turned
+    /// into TSDB blocks by `promtool tsdb create-blocks-from openmetrics`.
+    pub backfill: Option<String>,
 }
 
 impl Default for PrometheusOpts {
@@ -40,6 +43,7 @@ impl Default for PrometheusOpts {
             rule_files: Vec::new(),
             alertmanager_url: None,
             extra_args: Vec::new(),
+            backfill: None,
         }
     }
 }
@@ -47,10 +51,7 @@ impl Default for PrometheusOpts {
 impl PrometheusOpts {
     /// Defaults, scraping `target` every second.
     pub fn scraping(target: impl Into<String>) -> Self {
-        Self {
-            targets: vec![target.into()],
-            ..Self::default()
-        }
+        Self { targets: vec![target.into()], ..Self::default() }
     }
 
     /// Adds a rule file given by its YAML content.
@@ -72,6 +73,7 @@ pub struct Prometheus {
     // Declared before `dir` so the process dies before its data dir is removed.
     process: ServerProcess,
     port: u16,
+    opts: PrometheusOpts,
     dir: TempDir,
 }
 
@@ -132,6 +134,19 @@ impl Prometheus {
         self.process.kill();
     }
 
+    /// Kills the server if it runs, then starts it again on the same port with the same data
+    /// directory (a crash and a restart, as far as clients can tell); returns once it is ready.
+    pub fn restart(&mut self) {
+        self.process.kill();
+        let binary = require_binary("prometheus", "prometheus");
+        let (command, log) = command(&binary, &self.opts, self.port, self.dir.path());
+        self.process = ServerProcess::spawn("prometheus", command, &log);
+        let ready = format!("http://127.0.0.1:{}/-/ready", self.port);
+        if let Err(failure) = self.process.wait_ready(&ready, READY_TIMEOUT) {
+            panic!("prometheus did not restart: {}", failure.message);
+        }
+    }
+
     /// The last `n` lines of the server's log.
     pub fn tail_log(&self, n: usize) -> String {
         self.process.tail_log(n)
@@ -145,23 +160,46 @@ fn attempt(binary: &Path, opts: &PrometheusOpts, port: u16) -> Result<Prometheus
         .expect("create a temp dir for prometheus");
     let config = dir.path().join("prometheus.yml");
     std::fs::write(&config, config_yaml(opts, dir.path())).expect("write prometheus.yml");
-
-    let mut command = Command::new(binary);
-    command
-        .current_dir(dir.path())
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--web.enable-lifecycle")
-        .args(&opts.extra_args);
-    let log = dir.path().join("prometheus.log");
+    if let Some(history) = &opts.backfill {
+        backfill(history, dir.path());
+    }
+    let (command, log) = command(binary, opts, port, dir.path());
     let mut process = ServerProcess::spawn("prometheus", command, &log);
     let ready = format!("http://127.0.0.1:{port}/-/ready");
     process.wait_ready(&ready, READY_TIMEOUT)?;
-    Ok(Prometheus { process, port, dir })
+    Ok(Prometheus { process, port, opts: opts.clone(), dir })
+}
+
+/// The command line of a Prometheus in `dir` on `port`, and its log file.
+fn command(binary: &Path, opts: &PrometheusOpts, port: u16, dir: &Path) -> (Command, PathBuf) {
+    let mut command = Command::new(binary);
+    command
+        .current_dir(dir)
+        .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--web.enable-lifecycle")
+        .args(&opts.extra_args);
+    (command, dir.join("prometheus.log"))
+}
+
+/// Writes `history` as TSDB blocks into `dir/data` with promtool.
+fn backfill(history: &str, dir: &Path) {
+    let input = dir.join("backfill.om");
+    std::fs::write(&input, history).expect("write the backfill file");
+    let promtool = require_binary("promtool", "prometheus");
+    let out = Command::new(promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
+        .arg(&input)
+        .arg(dir.join("data"))
+        .output()
+        .expect("run promtool");
+    assert!(
+        out.status.success(),
+        "promtool could not backfill: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn config_yaml(opts: &PrometheusOpts, dir: &Path) -> String {
