@@ -58,12 +58,13 @@ pub fn render(
     ];
     Clear.render(rect, buf);
     Paragraph::new(lines)
+        .style(theme.style(Role::Text))
         .wrap(Wrap { trim: false })
         .block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.style(Role::BorderFocus))
-                .title(" Acknowledge "),
+                .title(Line::styled(" Acknowledge ", theme.style(Role::Title))),
         )
         .render(rect, buf);
 }

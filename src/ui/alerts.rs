@@ -70,7 +70,7 @@ pub fn marker(alert: &AlertView) -> (&'static str, Role) {
 
 fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Line<'a> {
     let (sym, role) = marker(a);
-    let style = if a.ack.is_some() { theme.style(Role::Muted) } else { theme.style(role) };
+    let style = if a.ack.is_some() { theme.style(Role::Acked) } else { theme.style(role) };
     let since = text::clock(a.since, model.utc_offset);
     let value = if a.value.is_nan() && a.state != AlertState::Firing {
         String::new()
@@ -85,7 +85,7 @@ fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Li
     let name = text::fit(&format!("{} {labels}", sanitize::clean(&a.rule)), room);
     Line::from(vec![
         Span::styled(fixed, style),
-        Span::styled(ack, theme.style(Role::Muted)),
+        Span::styled(ack, theme.style(Role::Acked)),
         Span::styled(
             format!("{name:<room$}"),
             if a.ack.is_some() { style } else { theme.style(Role::Text) },

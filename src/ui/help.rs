@@ -28,11 +28,12 @@ pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
     };
     Clear.render(rect, buf);
     Paragraph::new(lines)
+        .style(theme.style(Role::Text))
         .block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.style(Role::BorderFocus))
-                .title(" Keys — any key closes "),
+                .title(Line::styled(" Keys — any key closes ", theme.style(Role::Title))),
         )
         .render(rect, buf);
 }

@@ -27,6 +27,8 @@ pub const MIN_HEIGHT: u16 = 16;
 /// Draws the whole screen.
 pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
+    // The base every widget patches over: cells nothing else styles still take the theme's text.
+    frame.buffer_mut().set_style(area, theme.style(Role::Text));
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, theme, frame);
         return;

@@ -90,7 +90,7 @@ fn render_one(
         let msg = format!(" {} ", sanitize::clean(&err.message));
         block = block.title_bottom(Line::styled(
             text::fit(&msg, area.width.saturating_sub(2) as usize),
-            theme.style(Role::Critical),
+            theme.style(Role::QueryError),
         ));
     } else if let Some(w) = q.warnings.first() {
         block = block.title_bottom(Line::styled(
@@ -109,7 +109,7 @@ fn render_one(
     if q.series.is_empty() {
         let (msg, role) = match status {
             DataStatus::Loading => ("loading…", Role::Muted),
-            DataStatus::Error => ("no data: query failing", Role::Critical),
+            DataStatus::Error => ("no data: query failing", Role::QueryError),
             _ => ("no data", Role::NoData),
         };
         Line::styled(msg, theme.style(role)).centered().render(inner, buf);
@@ -203,7 +203,7 @@ fn status_badge<'a>(
             } else {
                 format!(" · stale since {}", since(q.last_ok))
             };
-            (format!("✖ {}{stale}", sanitize::clean(&err.class)), Role::Critical)
+            (format!("✖ {}{stale}", sanitize::clean(&err.class)), Role::QueryError)
         }
     };
     Some(Line::styled(format!(" {label} "), theme.style(role)))
