@@ -75,14 +75,16 @@ fn too_small_screens() {
     }
 }
 
-/// Themes change how things look, never where they are: every theme draws the same text.
+/// Themes change how things look, never where they are: every theme draws the same text. (A
+/// theme without colours shades stacked-bar segments `▓▒░` to tell them apart: same places.)
 #[test]
 fn every_theme_draws_the_same_text() {
+    let unshade = |s: String| s.replace(['▓', '▒', '░'], "█");
     for (w, h) in SIZES {
         for (name, model) in screens(w, h) {
             let reference = frame(&model, w, h);
             for theme in themes() {
-                let text = buffer_text(&render(&model, &theme, w, h));
+                let text = unshade(buffer_text(&render(&model, &theme, w, h)));
                 assert_eq!(text, reference, "{name} {w}x{h} in theme {}", theme.name());
             }
         }

@@ -2,11 +2,14 @@
 
 mod ack;
 mod alerts;
+mod axis;
+mod bars;
 mod chart;
 mod detail;
 mod footer;
 mod header;
 mod help;
+mod legend;
 mod panel;
 mod stat;
 mod table;
@@ -52,7 +55,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
 }
 
 fn dashboard(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let lower = (area.height * 2 / 5).clamp(6, 16);
+    let lower = (area.height / 3).clamp(6, 16);
     let [grid, lower_area] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(lower)]).areas(area);
     panel::render_grid(model, theme, grid, frame.buffer_mut());
