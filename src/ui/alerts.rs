@@ -78,9 +78,16 @@ fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Li
         format_value(a.value)
     };
     let labels = short_labels(a);
-    let fixed = format!("{sym} {} {:<8} ", a.severity.label(), a.state.label());
+    // Narrow (80 columns split in two): the name matters more than the time, which the details
+    // pane shows anyway.
+    let narrow = width < 60;
+    let fixed = if narrow {
+        format!("{sym} {} {} ", a.severity.label(), a.state.label())
+    } else {
+        format!("{sym} {} {:<8} ", a.severity.label(), a.state.label())
+    };
     let ack = if a.ack.is_some() { "ACK " } else { "" };
-    let tail = format!(" {value:>7} {since}");
+    let tail = if narrow { format!(" {value:>6}") } else { format!(" {value:>7} {since}") };
     let room = width.saturating_sub(fixed.chars().count() + ack.len() + tail.chars().count());
     let name = text::fit(&format!("{} {labels}", sanitize::clean(&a.rule)), room);
     Line::from(vec![
