@@ -18,6 +18,7 @@ pub mod runbook;
 pub mod sanitize;
 pub mod snapshot;
 pub mod template;
+pub mod term;
 pub mod theme;
 pub mod ui;
 pub mod units;

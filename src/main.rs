@@ -38,7 +38,11 @@ fn main() -> ExitCode {
             Ok(rt) => rt,
             Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
         };
-    runtime.block_on(run(cli))
+    let code = runtime.block_on(run(cli));
+    // Leave without waiting on blocking work still running (a DNS lookup on a dead network):
+    // once the dashboard has quit, the process must be gone promptly.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(250));
+    code
 }
 
 async fn run(cli: Cli) -> ExitCode {

@@ -93,11 +93,19 @@ fn every_theme_draws_the_same_text() {
 
 #[test]
 fn any_size_renders_without_panic() {
-    let m = demo_model(90, 80, 24);
-    for w in [1u16, 2, 5, 20, 59, 60, 61, 79, 80, 81, 200, 333] {
-        for h in [1u16, 2, 5, 15, 16, 17, 24, 60, 120] {
+    let mut m = demo_model(90, 80, 24);
+    for w in [0u16, 1, 2, 5, 20, 59, 60, 61, 79, 80, 81, 200, 333] {
+        for h in [0u16, 1, 2, 5, 15, 16, 17, 24, 60, 120] {
+            // Before the model hears of the new size (a resize still settling) and after.
+            let _ = frame(&m, w, h);
+            update(&mut m, Msg::Resize { width: w, height: h });
             let _ = frame(&m, w, h);
         }
+    }
+    // Zoomed and help screens of a model that last heard of a 1×1 terminal, at both extremes.
+    for (_, screen) in screens(1, 1) {
+        let _ = frame(&screen, 1, 1);
+        let _ = frame(&screen, 333, 120);
     }
 }
 
