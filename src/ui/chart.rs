@@ -34,9 +34,13 @@ const AXIS_MIN_WIDTH: u16 = 16;
 
 pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let model = view.model;
-    let end = model.now.timestamp_millis() as f64 / 1000.0 - model.window.offset.as_secs_f64();
+    let step = view.query.step.as_secs_f64().max(1.0);
+    // The window ends on the step grid, as range fetches do: between two steps the chart draws
+    // the same cells, so a clock tick sends nothing for it over the link.
+    let now = model.now.timestamp_millis() as f64 / 1000.0 - model.window.offset.as_secs_f64();
+    let end = (now / step).floor() * step;
     let range = model.window.range.as_secs_f64();
-    let gap = view.query.step.as_secs_f64().max(1.0) * 2.5;
+    let gap = step * 2.5;
     // Series as runs of finite points inside the window: a gap or NaN breaks the line rather
     // than drawing a straight segment that was never measured.
     let segments: Vec<Vec<Vec<(f64, f64)>>> = view
