@@ -38,9 +38,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
     };
     let mut spans = Vec::new();
-    if model.ui.overlay == Overlay::Filter || !model.ui.filter.is_empty() {
+    if matches!(model.ui.overlay, Overlay::Filter) || !model.ui.filter.is_empty() {
         spans.push(Span::styled(format!("/{}", model.ui.filter), theme.style(Role::Accent)));
-        if model.ui.overlay == Overlay::Filter {
+        if matches!(model.ui.overlay, Overlay::Filter) {
             spans.push(Span::styled("▏", theme.style(Role::Accent)));
         }
         spans.push(Span::raw("  "));

@@ -1,0 +1,97 @@
+//! The selected alert and its runbook: what it is, who is on it, the action keys (disabled in
+//! read-only mode), and the Markdown body to read.
+
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+
+use super::text;
+use crate::model::Model;
+use crate::sanitize;
+use crate::theme::{Role, Theme};
+
+pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(a) = model.selected_alert() else {
+        return vec![Line::styled(
+            "Select an alert (Tab, j/k) to see its runbook.",
+            theme.style(Role::Muted),
+        )];
+    };
+    let muted = theme.style(Role::Muted);
+    let (sym, role) = super::alerts::marker(&a);
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(
+                format!("{sym} {} {} ", a.severity.label(), a.state.label()),
+                theme.style(role),
+            ),
+            Span::styled(sanitize::clean_owned(&a.rule), theme.style(Role::Title)),
+            Span::styled(format!(" since {}", text::clock(a.since, model.utc_offset)), muted),
+        ]),
+        Line::styled(a.summary.clone(), theme.style(Role::Text)),
+    ];
+    let labels: Vec<String> =
+        a.labels.iter().map(|(k, v)| format!("{k}={}", sanitize::clean(v))).collect();
+    if !labels.is_empty() {
+        out.push(Line::styled(labels.join(" "), muted));
+    }
+    if let Some(ack) = &a.ack {
+        let until = ack
+            .until
+            .map(|u| format!("until {}", text::clock(u, model.utc_offset)))
+            .unwrap_or_else(|| "until resolved".into());
+        let note = ack.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
+        out.push(Line::styled(format!("acknowledged by {} {until}{note}", ack.by), muted));
+    }
+    let runbooks = model.runbooks_for(&a);
+    if runbooks.is_empty() {
+        let hint = match &a.runbook {
+            Some(id) => format!(
+                "runbook {:?} is not loaded (check the runbooks folder)",
+                sanitize::clean(id)
+            ),
+            None => "no runbook for this alert".into(),
+        };
+        out.push(Line::styled(hint, theme.style(Role::Warning)));
+        return out;
+    }
+    for rb in runbooks {
+        out.push(Line::raw(""));
+        out.push(Line::styled(sanitize::clean_owned(&rb.title), theme.style(Role::Title)));
+        for act in &rb.actions {
+            let (key_role, note) = if model.read_only {
+                (Role::Muted, " (read-only: disabled)")
+            } else if act.dangerous {
+                (Role::Critical, " (dangerous)")
+            } else {
+                (Role::Accent, "")
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!(" [{}] ", act.key), theme.style(key_role)),
+                Span::styled(sanitize::clean_owned(&act.label), theme.style(Role::Text)),
+                Span::styled(note, muted),
+            ]));
+        }
+        out.push(Line::raw(""));
+        out.extend(markdown(&rb.body, theme));
+    }
+    out
+}
+
+/// A light Markdown reading: headings bold, bullets as •, emphasis markers dropped.
+fn markdown<'a>(body: &str, theme: &Theme) -> Vec<Line<'a>> {
+    body.lines()
+        .map(|raw| {
+            let line = sanitize::clean_owned(raw);
+            let plain = line.replace("**", "").replace('`', "");
+            if let Some(h) = plain.strip_prefix('#') {
+                let h = h.trim_start_matches('#').trim().to_string();
+                Line::styled(h, theme.style(Role::Title).add_modifier(Modifier::BOLD))
+            } else if let Some(item) = plain.trim_start().strip_prefix("- ") {
+                let indent = plain.len() - plain.trim_start().len();
+                Line::styled(format!("{}• {item}", " ".repeat(indent)), theme.style(Role::Text))
+            } else {
+                Line::styled(plain, theme.style(Role::Text))
+            }
+        })
+        .collect()
+}
