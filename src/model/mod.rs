@@ -195,11 +195,32 @@ impl Model {
             .collect()
     }
 
+    /// Position of the selection in `alerts` (as returned by [`Model::visible_alerts`]).
+    pub fn selected_index(&self, alerts: &[AlertView]) -> usize {
+        self.ui
+            .alert_key
+            .as_ref()
+            .and_then(|k| alerts.iter().position(|a| &a.key == k))
+            .unwrap_or(self.ui.alert)
+            .min(alerts.len().saturating_sub(1))
+    }
+
     /// The alert under the selection.
     pub fn selected_alert(&self) -> Option<AlertView> {
         let alerts = self.visible_alerts();
-        let i = self.ui.alert.min(alerts.len().saturating_sub(1));
+        let i = self.selected_index(&alerts);
         alerts.into_iter().nth(i)
+    }
+
+    /// Moves the selection by `delta` rows and pins it to that alert.
+    pub fn move_alert_selection(&mut self, delta: isize) {
+        let alerts = self.visible_alerts();
+        if alerts.is_empty() {
+            return;
+        }
+        let i = self.selected_index(&alerts).saturating_add_signed(delta).min(alerts.len() - 1);
+        self.ui.alert = i;
+        self.ui.alert_key = Some(alerts[i].key.clone());
     }
 
     /// Runbooks for an alert: the one its rule names, then any whose `alerts`/`matchers` apply.

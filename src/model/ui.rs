@@ -60,8 +60,10 @@ pub struct Ui {
     pub focus: Focus,
     /// Index into the visible (filtered) panels.
     pub panel: usize,
-    /// Index into the visible (filtered) alerts.
+    /// Index into the visible (filtered) alerts, used when `alert_key` is not listed.
     pub alert: usize,
+    /// The selected alert: the selection follows it when the list reorders.
+    pub alert_key: Option<crate::alert::AlertKey>,
     /// Panel shown full screen (index into all panels).
     pub zoom: Option<usize>,
     /// Value-inspection cursor in a zoomed chart: steps back from the newest point.

@@ -52,7 +52,7 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
     if let Some(run) = c.dry_run.and_then(|id| model.runs.get(id)) {
         lines.push(Line::styled(format!("dry run ({}):", run.status(model.now)), muted));
         let out = output_lines(run, theme);
-        let room = (h as usize).saturating_sub(lines.len() + 5);
+        let room = (max_h as usize).saturating_sub(lines.len() + 5);
         let skip = out.len().saturating_sub(room);
         lines.extend(out.into_iter().skip(skip));
     }
@@ -69,6 +69,16 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
         _ => vec![Span::styled("Run it?  y = yes   n/Esc = no", danger)],
     };
     lines.push(Line::from(prompt));
+    // As tall as the (wrapped) content, no taller.
+    let inner_w = usize::from(w.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner_w).max(1)).sum();
+    let h = (rows as u16 + 2).min(max_h);
+    let rect = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
     Clear.render(rect, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })

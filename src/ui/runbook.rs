@@ -77,21 +77,39 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     out
 }
 
-/// A light Markdown reading: headings bold, bullets as •, emphasis markers dropped.
+/// A light Markdown reading: headings bold, bullets as •, emphasis markers dropped, and the
+/// source's hard-wrapped paragraphs joined so the pane wraps them to its own width.
 fn markdown<'a>(body: &str, theme: &Theme) -> Vec<Line<'a>> {
-    body.lines()
-        .map(|raw| {
-            let line = sanitize::clean_owned(raw);
-            let plain = line.replace("**", "").replace('`', "");
-            if let Some(h) = plain.strip_prefix('#') {
-                let h = h.trim_start_matches('#').trim().to_string();
-                Line::styled(h, theme.style(Role::Title).add_modifier(Modifier::BOLD))
-            } else if let Some(item) = plain.trim_start().strip_prefix("- ") {
-                let indent = plain.len() - plain.trim_start().len();
-                Line::styled(format!("{}• {item}", " ".repeat(indent)), theme.style(Role::Text))
-            } else {
-                Line::styled(plain, theme.style(Role::Text))
+    let mut out: Vec<Line> = Vec::new();
+    let mut para = String::new();
+    let text = theme.style(Role::Text);
+    let flush = |para: &mut String, out: &mut Vec<Line<'a>>| {
+        if !para.is_empty() {
+            out.push(Line::styled(std::mem::take(para), text));
+        }
+    };
+    for raw in body.lines() {
+        let line = sanitize::clean_owned(raw).replace("**", "").replace('`', "");
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            flush(&mut para, &mut out);
+            out.push(Line::raw(""));
+        } else if let Some(h) = trimmed.strip_prefix('#') {
+            flush(&mut para, &mut out);
+            let h = h.trim_start_matches('#').trim().to_string();
+            out.push(Line::styled(h, theme.style(Role::Title).add_modifier(Modifier::BOLD)));
+        } else if let Some(item) = trimmed.strip_prefix("- ").or_else(|| trimmed.strip_prefix("* "))
+        {
+            flush(&mut para, &mut out);
+            let indent = line.len() - line.trim_start().len();
+            para = format!("{}• {item}", " ".repeat(indent));
+        } else {
+            if !para.is_empty() {
+                para.push(' ');
             }
-        })
-        .collect()
+            para.push_str(trimmed);
+        }
+    }
+    flush(&mut para, &mut out);
+    out
 }

@@ -54,6 +54,7 @@ fn filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     model.ui.panel = 0;
     model.ui.alert = 0;
+    model.ui.alert_key = None;
     vec![Effect::Redraw]
 }
 
@@ -95,8 +96,8 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         Action::Up | Action::Down | Action::Left | Action::Right => match ui.focus {
             Focus::Panels => ui.panel = move_in_grid(ui.panel, panels, cols, action),
             Focus::Alerts => match action {
-                Action::Up => ui.alert = ui.alert.saturating_sub(1),
-                Action::Down => ui.alert += 1,
+                Action::Up => model.move_alert_selection(-1),
+                Action::Down => model.move_alert_selection(1),
                 _ => return Vec::new(),
             },
         },
