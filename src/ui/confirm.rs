@@ -14,13 +14,7 @@ use crate::theme::{Role, Theme};
 
 pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &mut Buffer) {
     let w = area.width.saturating_sub(4).min(100);
-    let h = area.height.saturating_sub(2).min(22);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let max_h = area.height.saturating_sub(2).min(22);
     let r = &c.resolved;
     let muted = theme.style(Role::Muted);
     let danger = if r.dangerous { theme.style(Role::Critical) } else { theme.style(Role::Warning) };
