@@ -123,6 +123,14 @@ pub fn load_runbooks(
         }
         load_dir(&dir)
     };
+    let mut runbooks = runbooks;
+    for action in runbooks.iter_mut().flat_map(|rb| rb.actions.iter_mut()) {
+        for (k, v) in &config.config.runbook_vars {
+            if action.vars.contains_key(k) {
+                action.vars.insert(k.clone(), v.clone());
+            }
+        }
+    }
     let alerts: Vec<String> = config.config.alerts.iter().map(|r| r.name.clone()).collect();
     problems.extend(check_runbooks(&runbooks, &alerts, &crate::keymap::reserved_chars()));
     problems.extend(unknown_runbook_ids(config, &runbooks));
