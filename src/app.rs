@@ -40,6 +40,8 @@ pub struct App {
     pub state_dir: PathBuf,
     /// Fetch only new steps of range queries.
     pub incremental: bool,
+    /// Prometheus's own alerts and Alertmanager: what the pager tasks talk to.
+    pub pager: crate::pager::PagerSetup,
 }
 
 impl App {
@@ -52,6 +54,7 @@ impl App {
         let mut model = Model::new(&config.config, chrono::Utc::now());
         model.utc_offset = chrono::Offset::fix(chrono::Local::now().offset());
         model.user = crate::identity::user();
+        let pager = crate::pager::PagerSetup::new(&config.config, &clients)?;
         Ok(Self {
             model,
             theme,
@@ -59,6 +62,7 @@ impl App {
             caps,
             state_dir: config.state_dir(),
             incremental: config.config.incremental,
+            pager,
         })
     }
 
@@ -90,6 +94,7 @@ impl App {
             tx.clone(),
             |r| Msg::Poll(Box::new(r)),
         );
+        let mut pager = crate::pager::PagerTasks::start(&self.pager, tx.clone());
         let mut io = EffectRunner::open(&self.state_dir, window_tx);
         let mut events = EventStream::new();
         let mut sigterm = signal(SignalKind::terminate())?;
@@ -116,6 +121,7 @@ impl App {
                             return Ok(());
                         }
                         Effect::Redraw => dirty = true,
+                        Effect::CreateSilence(request) => pager.create_silence(*request),
                         other => io.run(other),
                     }
                 }
@@ -205,7 +211,7 @@ impl EffectRunner {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
-            Effect::Quit | Effect::Redraw => {}
+            Effect::Quit | Effect::Redraw | Effect::CreateSilence(_) => {}
         }
     }
 }

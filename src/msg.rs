@@ -19,6 +19,8 @@ pub enum Msg {
     Resize { width: u16, height: u16 },
     /// A poller's result.
     Poll(Box<PollResult>),
+    /// A result of the pager side: Prometheus's alerts, Alertmanager's silences, a new silence.
+    Pager(crate::pager::PagerMsg),
     /// Recent alert history read from disk at start-up.
     History(Vec<Event>),
     /// Leave now (signal, terminal gone).
@@ -38,4 +40,6 @@ pub enum Effect {
     Bell,
     /// Append alert events to the history file.
     Record(Vec<Event>),
+    /// Create a silence in Alertmanager; the outcome comes back as `Msg::Pager`.
+    CreateSilence(Box<crate::pager::SilenceRequest>),
 }

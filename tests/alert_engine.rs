@@ -70,7 +70,7 @@ fn listing(book: &AlertBook) -> String {
         .iter()
         .map(|a| {
             let who = match a.key.scope {
-                Scope::Query => "query".to_string(),
+                Scope::Query | Scope::Prometheus => "query".to_string(),
                 Scope::Series => a.key.labels["instance"].clone(),
             };
             let state = serde_json::to_value(a.state).unwrap();
@@ -405,6 +405,7 @@ fn acknowledgements() {
             by: "ana".into(),
             note: Some("on it\\x1b[2J".into()),
             until: None,
+            silence: None,
         }
     );
     assert_eq!(listing(&book), "db-1 firing/warning acked");

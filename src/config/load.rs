@@ -124,6 +124,7 @@ fn apply(config: &mut Config, o: &Overrides) {
                 headers: Default::default(),
                 ca_file: None,
                 max_concurrency: 4,
+                fetch_alerts: true,
             }),
         }
     }
@@ -230,6 +231,39 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
         }
     }
     validate_alerts(config, file, text, &names, &mut out);
+    if let Some(am) = &config.alertmanager {
+        let line = text.lines().position(|l| l.trim() == "[alertmanager]").map(|i| i + 1);
+        let fix = "write the full base URL, e.g. http://alertmanager:9093";
+        match reqwest::Url::parse(&am.url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            Ok(u) => out.push(
+                Diagnostic::new(
+                    file,
+                    line,
+                    format!("alertmanager: unsupported URL scheme {:?}", u.scheme()),
+                )
+                .with_fix(fix),
+            ),
+            Err(e) => out.push(
+                Diagnostic::new(
+                    file,
+                    line,
+                    format!("alertmanager: url {:?} is not a URL ({e})", am.url),
+                )
+                .with_fix(fix),
+            ),
+        }
+        if am.bearer_token_env.is_some() && am.bearer_token_file.is_some() {
+            out.push(
+                Diagnostic::new(
+                    file,
+                    line,
+                    "alertmanager: both bearer_token_env and bearer_token_file",
+                )
+                .with_fix("keep one of them"),
+            );
+        }
+    }
     out
 }
 

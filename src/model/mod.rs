@@ -57,6 +57,8 @@ pub struct Model {
     /// Ring the bell on new firing alerts.
     pub bell: bool,
     pub last_bell: Option<DateTime<Utc>>,
+    /// Prometheus's own alerts, Alertmanager's silences.
+    pub pager: crate::pager::PagerState,
 }
 
 /// How many recent events the model keeps for display.
@@ -136,6 +138,7 @@ impl Model {
             user: "unknown".into(),
             bell: config.bell,
             last_bell: None,
+            pager: crate::pager::PagerState::new(config),
         }
     }
 
@@ -169,11 +172,11 @@ impl Model {
             .collect()
     }
 
-    /// Alerts matching the filter, in display order.
+    /// Alerts matching the filter, in display order: local rules' and the sources' own.
     pub fn visible_alerts(&self) -> Vec<AlertView> {
         let f = self.ui.filter.to_lowercase();
-        self.alerts
-            .alerts()
+        self.pager
+            .merge(self.alerts.alerts(), self.now)
             .into_iter()
             .filter(|a| {
                 f.is_empty()

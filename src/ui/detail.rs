@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::text;
-use crate::alert::Event;
+use crate::alert::{Event, Origin};
 use crate::model::Model;
 use crate::sanitize;
 use crate::theme::{Role, Theme};
@@ -34,10 +34,38 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         if !labels.is_empty() {
             lines.push(Line::from(vec![label("labels"), Span::raw(labels.join(" "))]));
         }
+        let since = match &a.origin {
+            Origin::Local => "since",
+            Origin::Prometheus { source } => {
+                lines.push(Line::from(vec![
+                    label("from"),
+                    Span::raw(format!("Prometheus {} (its own rule)", sanitize::clean(source))),
+                ]));
+                "active since"
+            }
+        };
         lines.push(Line::from(vec![
-            label("since"),
+            label(since),
             Span::raw(text::clock(a.since, model.utc_offset)),
         ]));
+        if let Some(s) = &a.silence {
+            let id =
+                s.id.as_deref()
+                    .map(|i| format!(" ({i})"))
+                    .unwrap_or_else(|| " (being made)".into());
+            lines.push(Line::from(vec![
+                label("silenced"),
+                Span::styled(
+                    format!(
+                        "by {} until {}: {}{id}",
+                        s.by,
+                        text::clock(s.until, model.utc_offset),
+                        s.comment
+                    ),
+                    theme.style(Role::Muted),
+                ),
+            ]));
+        }
         if let Some(ack) = &a.ack {
             let until = ack
                 .until
@@ -70,6 +98,7 @@ fn event_line<'a>(model: &Model, theme: &Theme, e: &Event) -> Line<'a> {
     let what = match e {
         Event::Transition { from, to, .. } => format!("{} → {}", from.label(), to.label()),
         Event::Escalation { from, to, .. } => format!("{} → {}", from.label(), to.label()),
+        Event::Ack { by, silence: Some(_), .. } => format!("silenced by {by}"),
         Event::Ack { by, .. } => format!("acked by {by}"),
         Event::Unack { reason, .. } => format!("ack ended ({reason:?})"),
     };

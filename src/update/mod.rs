@@ -3,6 +3,7 @@
 
 mod alerts;
 mod keys;
+mod pager;
 
 use crate::model::Model;
 use crate::msg::{Effect, Msg};
@@ -27,6 +28,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Resize { width, height } => resize(model, width, height),
         Msg::Poll(result) => poll(model, *result),
         Msg::Key { key, at } => keys::key_event(model, key, at),
+        Msg::Pager(m) => pager::message(model, m),
         Msg::History(events) => {
             model.remember(events);
             vec![Effect::Redraw]
