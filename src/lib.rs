@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod app;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod demo;
 pub mod diag;
@@ -17,6 +18,7 @@ pub mod pager;
 pub mod prom;
 pub mod runbook;
 pub mod sanitize;
+pub mod setup;
 pub mod snapshot;
 pub mod template;
 pub mod theme;

@@ -318,7 +318,7 @@ fn silences_from_alertmanager_mark_what_they_cover() {
     m.ui.focus = Focus::Alerts;
     key(&mut m, KeyCode::Down);
     let screen = frame(&m);
-    assert!(screen.contains("silenced by bo until"), "{screen}");
+    assert!(screen.contains("silenced in Alertmanager by bo until"), "{screen}");
     if std::env::var_os("SHOW").is_some() {
         println!("{screen}");
     }

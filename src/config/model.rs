@@ -26,6 +26,10 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Folder of runbook files (default: `runbooks/` beside the config file).
     pub runbooks_dir: Option<PathBuf>,
+    /// Values for runbook actions' `vars` that this dashboard's environment needs (a database
+    /// port, a cluster name…); they win over the defaults written in the runbook files.
+    #[serde(default)]
+    pub runbook_vars: BTreeMap<String, String>,
     /// Extra folder of theme files.
     pub themes_dir: Option<PathBuf>,
     #[serde(default)]

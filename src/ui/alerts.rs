@@ -42,7 +42,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Line::styled(msg, theme.style(Role::Ok)).render(inner, buf);
         return;
     }
-    let selected = model.ui.alert.min(alerts.len() - 1);
+    let selected = model.selected_index(&alerts);
     let rows = inner.height as usize;
     let first = selected.saturating_sub(rows.saturating_sub(1));
     for ((i, alert), row) in alerts.iter().enumerate().skip(first).zip(inner.rows()) {

@@ -3,11 +3,16 @@
 mod ack;
 mod alerts;
 mod chart;
-mod detail;
+mod confirm;
 mod footer;
 mod header;
 mod help;
+mod history;
+mod output;
+mod overlay;
+mod pane;
 mod panel;
+mod runbook;
 mod stat;
 mod table;
 mod text;
@@ -46,6 +51,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
             let silence = model.pager.silences_enabled();
             ack::render(theme, key, note, *expiry, silence, area, frame.buffer_mut())
         }
+        Overlay::Confirm(c) => confirm::render(model, theme, c, area, frame.buffer_mut()),
         Overlay::Filter | Overlay::None => {}
     }
 }
@@ -59,7 +65,7 @@ fn dashboard(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let [list, side] =
         Layout::horizontal([Constraint::Percentage(split), Constraint::Fill(1)]).areas(lower_area);
     alerts::render(model, theme, list, frame.buffer_mut());
-    detail::render(model, theme, side, frame.buffer_mut());
+    pane::render(model, theme, side, frame.buffer_mut());
 }
 
 fn too_small(area: Rect, theme: &Theme, frame: &mut Frame) {
