@@ -338,6 +338,26 @@ mod tests {
     }
 
     #[test]
+    fn alertmanager_and_fetch_alerts() {
+        let src = "[[sources]]\nname = \"a\"\nurl = \"http://p:9090\"\n";
+        let text = format!("{src}fetch_alerts = false\n[alertmanager]\nurl = \"http://am:9093\"\n");
+        let cfg =
+            load_str(&text, Path::new("t.toml"), &Overrides::default()).expect("valid").config;
+        assert!(!cfg.sources[0].fetch_alerts);
+        assert_eq!(cfg.alertmanager.map(|a| a.url).as_deref(), Some("http://am:9093"));
+        let cfg = load_str(src, Path::new("t.toml"), &Overrides::default()).expect("valid").config;
+        assert!(cfg.sources[0].fetch_alerts, "on by default");
+
+        let bad = format!("{src}\n[alertmanager]\nurl = \"am:9093\"\nbearer_token_env = \"A\"\nbearer_token_file = \"f\"\n");
+        let problems = load_str(&bad, Path::new("t.toml"), &Overrides::default()).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems
+            .iter()
+            .all(|p| p.line == Some(5) && p.message.starts_with("alertmanager:")));
+        assert!(problems[0].fix.as_deref().is_some_and(|f| f.contains("http://")));
+    }
+
+    #[test]
     fn resolution_order() {
         let none = |_: &str| None;
         assert_eq!(resolve_path(Some(Path::new("a.toml")), none), Some("a.toml".into()));
