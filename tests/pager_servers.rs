@@ -196,7 +196,21 @@ fn prometheus_alerts_and_alertmanager_silences_agree_with_warroom() {
         assert!(suppressed, "Alertmanager's alerts: {:?}", am.alerts());
     });
 
-    // 6. Alertmanager gone: the next silence fails, and the alert is acknowledged here instead.
+    // 6. `warroom snapshot` fetches both once: the alert, silenced, in the printed frame.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, &text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["snapshot", "--size", "150x30", "--config"])
+        .arg(&config)
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(printed.contains("SIL prom:prod PgDown shop\\x1b[2J"), "{printed}");
+
+    // 7. Alertmanager gone: the next silence fails, and the alert is acknowledged here instead.
     let mut am = am;
     am.kill();
     m.pager.alertmanager.as_mut().unwrap().silences.clear();

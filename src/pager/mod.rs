@@ -13,7 +13,7 @@ pub mod tasks;
 pub mod types;
 
 pub use state::{firing_counts, matcher_labels, AmState, Notice, PagerState, PromSource};
-pub use tasks::{create_silence, PagerMsg, PagerSetup, PagerTasks};
+pub use tasks::{create_silence, fetch_once, PagerMsg, PagerSetup, PagerTasks};
 pub use types::{Matcher, PromAlert, PromState, Silence, SilenceRequest};
 
 /// How long a silence made for an alert acknowledged "until resolved" lasts: Alertmanager

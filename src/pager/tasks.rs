@@ -137,6 +137,25 @@ impl Drop for PagerTasks {
     }
 }
 
+/// Every pager fetch once, at the same time (for `warroom snapshot`).
+pub async fn fetch_once(setup: &PagerSetup) -> Vec<PagerMsg> {
+    let alerts = setup.prom.iter().map(|(source, client)| async move {
+        let result = api::prom_alerts(client).await;
+        PagerMsg::PromAlerts { source: *source, at: Utc::now(), result }
+    });
+    let silences = async {
+        match &setup.alertmanager {
+            Some(am) => {
+                vec![PagerMsg::Silences { at: Utc::now(), result: api::silences(am).await }]
+            }
+            None => Vec::new(),
+        }
+    };
+    let (mut msgs, silences) = tokio::join!(futures_util::future::join_all(alerts), silences);
+    msgs.extend(silences);
+    msgs
+}
+
 /// Creates the silence `request` asks for and reports the outcome: what the dashboard does for
 /// `Effect::CreateSilence`, callable on its own (tests use the same path).
 pub async fn create_silence(am: &Client, request: SilenceRequest) -> PagerMsg {
