@@ -166,6 +166,20 @@ fn without_alertmanager_a_acknowledges_a_prometheus_alert_here() {
     );
     assert!(frame(&m).contains("ACK prom:main PgDown"));
     assert!(frame(&m).contains("(1 acked)"));
+
+    // Dimmed: the row's marker is drawn in the muted role, not the critical one.
+    let theme = Theme::default();
+    let mut t = Terminal::new(TestBackend::new(140, 40)).unwrap();
+    t.draw(|f| warroom::ui::render(&m, &theme, f)).unwrap();
+    let buf = t.backend().buffer();
+    let y = (0..40)
+        .find(|&y| {
+            (0..140).map(|x| buf[(x, y)].symbol()).collect::<String>().contains("ACK prom:main")
+        })
+        .unwrap();
+    let x = (0..140).find(|&x| buf[(x, y)].symbol() == "!").unwrap();
+    assert_eq!(buf[(x, y)].fg, theme.style(warroom::theme::Role::Muted).fg.unwrap_or_default());
+    assert_ne!(buf[(x, y)].fg, theme.style(warroom::theme::Role::Critical).fg.unwrap_or_default());
 }
 
 const AM: &str = "[alertmanager]\nurl = \"http://127.0.0.1:9\"\n";
