@@ -295,6 +295,22 @@ fn a_failed_silence_falls_back_to_a_local_ack_and_says_so() {
 }
 
 #[test]
+fn read_only_makes_no_silence() {
+    let mut m = model(AM);
+    m.read_only = true;
+    firing_local(&mut m);
+    m.ui.focus = Focus::Alerts;
+    key(&mut m, KeyCode::Char('a'));
+    assert!(frame(&m).contains("Enter acknowledge"));
+    let effects = key(&mut m, KeyCode::Enter);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::CreateSilence(_))));
+    assert!(matches!(&recorded(&effects)[..], [Event::Ack { silence: None, .. }]));
+    let screen = frame(&m);
+    assert!(screen.contains("ACK cpu_high"), "{screen}");
+    assert!(screen.contains("read-only: acknowledged here only"), "{screen}");
+}
+
+#[test]
 fn silences_from_alertmanager_mark_what_they_cover() {
     let mut m = model(AM);
     firing_local(&mut m);

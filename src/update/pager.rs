@@ -27,7 +27,8 @@ pub(super) fn message(model: &mut Model, msg: PagerMsg) -> Vec<Effect> {
 }
 
 /// Acknowledges the alert `key` as the dialog asked: as an Alertmanager silence when one is
-/// configured (ending at `until`, or in an hour for "until resolved"), else here only.
+/// configured and the dashboard is not read-only (ending at `until`, or in an hour for "until
+/// resolved"), else here only.
 pub(super) fn acknowledge(
     model: &mut Model,
     key: AlertKey,
@@ -35,6 +36,15 @@ pub(super) fn acknowledge(
     until: Option<DateTime<Utc>>,
 ) -> Vec<Effect> {
     if !model.pager.silences_enabled() {
+        return local_ack(model, &key, note, until);
+    }
+    if model.read_only {
+        // Read-only covers the team's pager too: no silence, an acknowledgement here only.
+        model.pager.notice = Some(Notice {
+            at: model.now,
+            text: "read-only: acknowledged here only, no silence made in Alertmanager".into(),
+            problem: true,
+        });
         return local_ack(model, &key, note, until);
     }
     let Some(alert) = model.visible_alerts().into_iter().find(|a| a.key == key) else {
