@@ -43,6 +43,8 @@ pub struct App {
     pub incremental: bool,
     /// Starts runbook actions: locks, cooldowns, audit records.
     pub launcher: Launcher,
+    /// Prometheus's own alerts and Alertmanager: what the pager tasks talk to.
+    pub pager: crate::pager::PagerSetup,
 }
 
 impl App {
@@ -59,6 +61,7 @@ impl App {
         let state_dir = config.state_dir();
         let who = Identity::from_env(&model.env.name);
         let launcher = Launcher::new(&state_dir, who, model.read_only);
+        let pager = crate::pager::PagerSetup::new(&config.config, &clients)?;
         Ok(Self {
             model,
             theme,
@@ -67,6 +70,7 @@ impl App {
             state_dir,
             incremental: config.config.incremental,
             launcher,
+            pager,
         })
     }
 
@@ -100,6 +104,7 @@ impl App {
         );
         let (run_tx, mut run_rx) = mpsc::unbounded_channel();
         let mut io = EffectRunner::open(&self.state_dir, window_tx, &self.launcher, run_tx);
+        let mut pager = crate::pager::PagerTasks::start(&self.pager, tx.clone());
         let mut events = EventStream::new();
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
@@ -127,6 +132,7 @@ impl App {
                             return Ok(());
                         }
                         Effect::Redraw => dirty = true,
+                        Effect::CreateSilence(request) => pager.create_silence(*request),
                         other => feedback.extend(io.run(other)),
                     }
                 }
@@ -269,7 +275,7 @@ impl<'a> EffectRunner<'a> {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
-            Effect::Quit | Effect::Redraw => {}
+            Effect::Quit | Effect::Redraw | Effect::CreateSilence(_) => {}
         }
         None
     }

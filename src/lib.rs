@@ -14,6 +14,7 @@ pub mod identity;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod pager;
 pub mod prom;
 pub mod runbook;
 pub mod sanitize;

@@ -25,6 +25,8 @@ pub enum Msg {
     Run(RunEvent),
     /// A run that could not start (read-only, lock held, cooldown, audit log unwritable).
     RunRefused { run_id: u64, reason: String },
+    /// A result of the pager side: Prometheus's alerts, Alertmanager's silences, a new silence.
+    Pager(crate::pager::PagerMsg),
     /// Recent alert history read from disk at start-up.
     History(Vec<Event>),
     /// Leave now (signal, terminal gone).
@@ -49,4 +51,6 @@ pub enum Effect {
     Launch { run_id: u64, action: Box<ActionSpec>, resolved: Box<Resolved> },
     /// Write a refusal (template or allow-list failure) to the audit log.
     Refused { action: Box<ActionSpec>, labels: Labels, dry_run: bool, refusal: Refusal },
+    /// Create a silence in Alertmanager; the outcome comes back as `Msg::Pager`.
+    CreateSilence(Box<crate::pager::SilenceRequest>),
 }

@@ -60,9 +60,12 @@ fn from_event(e: &Event) -> Option<Entry> {
             format!("{rule} escalated {} → {}", from.label(), to.label()),
             format!("{summary} {}", labels_text(labels)),
         ),
-        Event::Ack { rule, labels, by, note, until, .. } => (
+        Event::Ack { rule, labels, by, note, until, silence, .. } => (
             "ack",
-            format!("{rule} acknowledged by {by}"),
+            match silence {
+                Some(id) => format!("{rule} silenced in Alertmanager by {by} (silence {id})"),
+                None => format!("{rule} acknowledged by {by}"),
+            },
             format!(
                 "{}{} {}",
                 note.as_deref().map(|n| format!("note: {n}; ")).unwrap_or_default(),

@@ -66,6 +66,8 @@ pub struct Model {
     pub runs: Runs,
     /// A short message for the footer (refusals, results), with when it was set.
     pub flash: Option<(String, DateTime<Utc>)>,
+    /// Prometheus's own alerts, Alertmanager's silences.
+    pub pager: crate::pager::PagerState,
 }
 
 /// How many recent events the model keeps for display.
@@ -148,6 +150,7 @@ impl Model {
             runbooks: Vec::new(),
             runs: Runs::default(),
             flash: None,
+            pager: crate::pager::PagerState::new(config),
         }
     }
 
@@ -181,11 +184,11 @@ impl Model {
             .collect()
     }
 
-    /// Alerts matching the filter, in display order.
+    /// Alerts matching the filter, in display order: local rules' and the sources' own.
     pub fn visible_alerts(&self) -> Vec<AlertView> {
         let f = self.ui.filter.to_lowercase();
-        self.alerts
-            .alerts()
+        self.pager
+            .merge(self.alerts.alerts(), self.now)
             .into_iter()
             .filter(|a| {
                 f.is_empty()

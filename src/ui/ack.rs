@@ -15,6 +15,7 @@ pub fn render(
     key: &AlertKey,
     note: &str,
     expiry: usize,
+    silence: bool,
     area: Rect,
     buf: &mut Buffer,
 ) {
@@ -28,6 +29,7 @@ pub fn render(
         .enumerate()
         .map(|(i, e)| {
             let text = match e {
+                None if silence => "until resolved (1h)".to_string(),
                 None => "until resolved".to_string(),
                 Some(m) if *m >= 60 => format!("{}h", m / 60),
                 Some(m) => format!("{m}m"),
@@ -49,7 +51,14 @@ pub fn render(
         ]),
         Line::from([vec![Span::styled("expiry ", theme.style(Role::Muted))], choices].concat()),
         Line::raw(""),
-        Line::styled("Enter acknowledge · Tab expiry · Esc cancel", theme.style(Role::Accent)),
+        Line::styled(
+            if silence {
+                "Enter silence in Alertmanager · Tab expiry · Esc cancel"
+            } else {
+                "Enter acknowledge · Tab expiry · Esc cancel"
+            },
+            theme.style(Role::Accent),
+        ),
     ];
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
@@ -57,7 +66,7 @@ pub fn render(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.style(Role::BorderFocus))
-                .title(" Acknowledge "),
+                .title(if silence { " Acknowledge: silence " } else { " Acknowledge " }),
         )
         .render(rect, buf);
 }

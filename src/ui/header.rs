@@ -45,14 +45,14 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
     let mut right = Vec::new();
-    let firing = model.alerts.firing_count();
-    let unacked = model.alerts.unacked_firing_count();
+    let all = model.pager.merge(model.alerts.alerts(), model.now);
+    let (firing, unacked) = crate::pager::firing_counts(&all);
     if firing > 0 {
         let role = if unacked > 0 { Role::Critical } else { Role::Warning };
         let acked =
             if unacked < firing { format!(" ({} acked)", firing - unacked) } else { String::new() };
         right.push(Span::styled(format!("▲ {firing} FIRING{acked}  "), theme.style(role)));
-    } else if !model.alerts.rules().is_empty() {
+    } else if !model.alerts.rules().is_empty() || !model.pager.sources.is_empty() {
         right.push(Span::styled("✓ no alerts firing  ", theme.style(Role::Ok)));
     }
     let range = crate::duration::format(model.window.range);

@@ -26,6 +26,7 @@ fn event_line<'a>(model: &Model, theme: &Theme, e: &Event) -> Line<'a> {
     let what = match e {
         Event::Transition { from, to, .. } => format!("{} → {}", from.label(), to.label()),
         Event::Escalation { from, to, .. } => format!("{} → {}", from.label(), to.label()),
+        Event::Ack { by, silence: Some(_), .. } => format!("silenced by {}", sanitize::clean(by)),
         Event::Ack { by, .. } => format!("acked by {}", sanitize::clean(by)),
         Event::Unack { reason, .. } => format!("ack ended ({reason:?})"),
     };

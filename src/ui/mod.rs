@@ -48,7 +48,8 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
     match &model.ui.overlay {
         Overlay::Help => help::render(theme, area, frame.buffer_mut()),
         Overlay::Ack { key, note, expiry } => {
-            ack::render(theme, key, note, *expiry, area, frame.buffer_mut())
+            let silence = model.pager.silences_enabled() && !model.read_only;
+            ack::render(theme, key, note, *expiry, silence, area, frame.buffer_mut())
         }
         Overlay::Confirm(c) => confirm::render(model, theme, c, area, frame.buffer_mut()),
         Overlay::Filter | Overlay::None => {}

@@ -5,6 +5,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use super::text;
+use crate::alert::Origin;
 use crate::model::Model;
 use crate::sanitize;
 use crate::theme::{Role, Theme};
@@ -25,10 +26,23 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
                 theme.style(role),
             ),
             Span::styled(sanitize::clean_owned(&a.rule), theme.style(Role::Title)),
-            Span::styled(format!(" since {}", text::clock(a.since, model.utc_offset)), muted),
+            Span::styled(
+                format!(
+                    " {} {}",
+                    if a.origin == Origin::Local { "since" } else { "active since" },
+                    text::clock(a.since, model.utc_offset)
+                ),
+                muted,
+            ),
         ]),
         Line::styled(a.summary.clone(), theme.style(Role::Text)),
     ];
+    if let Origin::Prometheus { source } = &a.origin {
+        out.push(Line::styled(
+            format!("from Prometheus {} (its own alerting rule)", sanitize::clean(source)),
+            muted,
+        ));
+    }
     let labels: Vec<String> =
         a.labels.iter().map(|(k, v)| format!("{k}={}", sanitize::clean(v))).collect();
     if !labels.is_empty() {
@@ -41,6 +55,19 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
             .unwrap_or_else(|| "until resolved".into());
         let note = ack.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
         out.push(Line::styled(format!("acknowledged by {} {until}{note}", ack.by), muted));
+    }
+    if let Some(sil) = &a.silence {
+        let id =
+            sil.id.as_deref().map(|i| format!(" ({i})")).unwrap_or_else(|| " (being made)".into());
+        out.push(Line::styled(
+            format!(
+                "silenced in Alertmanager by {} until {}: {}{id}",
+                sil.by,
+                text::clock(sil.until, model.utc_offset),
+                sil.comment
+            ),
+            muted,
+        ));
     }
     let runbooks = model.runbooks_for(&a);
     if runbooks.is_empty() {

@@ -4,6 +4,7 @@
 mod actions;
 mod alerts;
 mod keys;
+mod pager;
 
 pub use actions::{action_for_key, CONFIRM_GUARD};
 
@@ -32,6 +33,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Key { key, at } => keys::key_event(model, key, at),
         Msg::Run(ev) => actions::run_event(model, ev),
         Msg::RunRefused { run_id, reason } => actions::refused(model, run_id, reason),
+        Msg::Pager(m) => pager::message(model, m),
         Msg::History(events) => {
             model.remember(events);
             vec![Effect::Redraw]
