@@ -17,6 +17,7 @@ use crate::model::Model;
 use crate::msg::{Effect, Msg};
 use crate::prom::poller::{Pollers, QuerySpec, Window};
 use crate::prom::Client;
+use crate::runbook::{Identity, Launcher, RunEvent, RunHandle, Runbook};
 use crate::term::{self, HangupWatch, Input};
 use crate::theme::Theme;
 use crate::update::update;
@@ -46,11 +47,15 @@ pub struct App {
     pub state_dir: PathBuf,
     /// Fetch only new steps of range queries.
     pub incremental: bool,
+    /// Starts runbook actions: locks, cooldowns, audit records.
+    pub launcher: Launcher,
+    /// Prometheus's own alerts and Alertmanager: what the pager tasks talk to.
+    pub pager: crate::pager::PagerSetup,
 }
 
 impl App {
     /// Builds clients for every source. Errors (unreadable token file…) come before the screen.
-    pub fn new(config: &ConfigFile, theme: Theme) -> anyhow::Result<Self> {
+    pub fn new(config: &ConfigFile, theme: Theme, runbooks: Vec<Runbook>) -> anyhow::Result<Self> {
         let sources = &config.config.sources;
         let clients = sources.iter().map(Client::new).collect::<Result<Vec<_>, _>>()?;
         let caps =
@@ -58,13 +63,20 @@ impl App {
         let mut model = Model::new(&config.config, chrono::Utc::now());
         model.utc_offset = chrono::Offset::fix(chrono::Local::now().offset());
         model.user = crate::identity::user();
+        model.runbooks = runbooks;
+        let state_dir = config.state_dir();
+        let who = Identity::from_env(&model.env.name);
+        let launcher = Launcher::new(&state_dir, who, model.read_only);
+        let pager = crate::pager::PagerSetup::new(&config.config, &clients)?;
         Ok(Self {
             model,
             theme,
             clients,
             caps,
-            state_dir: config.state_dir(),
+            state_dir,
             incremental: config.config.incremental,
+            launcher,
+            pager,
         })
     }
 
@@ -104,7 +116,9 @@ impl App {
             tx.clone(),
             |r| Msg::Poll(Box::new(r)),
         );
-        let mut io = EffectRunner::open(&self.state_dir, window_tx);
+        let (run_tx, mut run_rx) = mpsc::unbounded_channel();
+        let mut io = EffectRunner::open(&self.state_dir, window_tx, &self.launcher, run_tx);
+        let mut pager = crate::pager::PagerTasks::start(&self.pager, tx.clone());
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
         let mut sigint = signal(SignalKind::interrupt())?;
@@ -125,18 +139,24 @@ impl App {
         let started = Instant::now();
         let mut first_full_frame = false;
         let outcome = loop {
+            let mut feedback = Vec::new();
             let mut quit = false;
             for msg in pending.drain(..) {
                 for effect in update(&mut self.model, msg) {
                     match effect {
                         Effect::Quit => quit = true,
                         Effect::Redraw => dirty = true,
-                        other => io.run(other),
+                        Effect::CreateSilence(request) => pager.create_silence(*request),
+                        other => feedback.extend(io.run(other)),
                     }
                 }
             }
             if quit {
                 break Ok(());
+            }
+            pending.append(&mut feedback);
+            if !pending.is_empty() {
+                continue;
             }
             if dirty && last_draw.elapsed() >= FRAME_INTERVAL {
                 // After a panic the hook has given the terminal back: draw no more. And drawing
@@ -180,6 +200,12 @@ impl App {
                         }
                     }
                 }
+                Some(ev) = run_rx.recv() => {
+                    if let RunEvent::Finished { run_id, .. } = &ev {
+                        io.runs.retain(|h| h.run_id() != *run_id);
+                    }
+                    pending.push(Msg::Run(ev));
+                }
                 _ = tokio::time::sleep_until(resize.due), if resize.pending.is_some() => {
                     if let Some((width, height)) = resize.pending.take() {
                         pending.push(Msg::Resize { width, height });
@@ -202,11 +228,11 @@ impl App {
             }
         };
         pollers.stop();
+        io.shutdown(&mut run_rx).await;
         tracing::info!("dashboard loop ended");
         outcome
     }
 }
-
 /// Takes `first` and every input event already read, so a burst (a paste, a resize storm) costs
 /// one frame; of a burst of resizes only the last size counts. Returns whether to redraw now.
 fn take_input(
@@ -254,20 +280,51 @@ impl Default for Resize {
     }
 }
 
-/// Carries out effects that touch the world: files, pollers, the bell.
-struct EffectRunner {
+/// Carries out effects that touch the world: files, pollers, runs, the bell.
+struct EffectRunner<'a> {
     history_path: PathBuf,
     history: Option<HistoryLog>,
     window: watch::Sender<Window>,
+    launcher: &'a Launcher,
+    run_tx: mpsc::UnboundedSender<RunEvent>,
+    runs: Vec<RunHandle>,
 }
 
-impl EffectRunner {
-    fn open(state_dir: &std::path::Path, window: watch::Sender<Window>) -> Self {
+/// How long quitting waits for cancelled actions to end (and their audit records to land).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
+
+impl<'a> EffectRunner<'a> {
+    fn open(
+        state_dir: &std::path::Path,
+        window: watch::Sender<Window>,
+        launcher: &'a Launcher,
+        run_tx: mpsc::UnboundedSender<RunEvent>,
+    ) -> Self {
         let history_path = state_dir.join(HISTORY_FILE);
         let history = HistoryLog::open(&history_path)
             .map_err(|e| tracing::warn!("alert history off: {}: {e}", history_path.display()))
             .ok();
-        Self { history_path, history, window }
+        Self { history_path, history, window, launcher, run_tx, runs: Vec::new() }
+    }
+
+    /// Cancels running actions and waits (bounded) until each has finished, so no child is left
+    /// behind and every `finished` audit record is written.
+    async fn shutdown(&mut self, run_rx: &mut mpsc::UnboundedReceiver<RunEvent>) {
+        if self.runs.is_empty() {
+            return;
+        }
+        for h in &self.runs {
+            h.cancel();
+        }
+        let mut open: Vec<u64> = self.runs.iter().map(RunHandle::run_id).collect();
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        while !open.is_empty() {
+            match tokio::time::timeout_at(deadline, run_rx.recv()).await {
+                Ok(Some(RunEvent::Finished { run_id, .. })) => open.retain(|id| *id != run_id),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
     }
 
     fn past_events(&self) -> Vec<crate::alert::Event> {
@@ -279,8 +336,19 @@ impl EffectRunner {
         events
     }
 
-    fn run(&mut self, effect: Effect) {
+    fn run(&mut self, effect: Effect) -> Option<Msg> {
         match effect {
+            Effect::Launch { run_id, action, resolved } => {
+                match self.launcher.launch(run_id, &action, *resolved, self.run_tx.clone()) {
+                    Ok(handle) => self.runs.push(handle),
+                    Err(refusal) => {
+                        return Some(Msg::RunRefused { run_id, reason: refusal.to_string() })
+                    }
+                }
+            }
+            Effect::Refused { action, labels, dry_run, refusal } => {
+                self.launcher.record_refusal(&action, dry_run, &labels, &refusal);
+            }
             Effect::SetWindow(w) => {
                 let _ = self.window.send(w);
             }
@@ -296,8 +364,9 @@ impl EffectRunner {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
-            Effect::Quit | Effect::Redraw => {}
+            Effect::Quit | Effect::Redraw | Effect::CreateSilence(_) => {}
         }
+        None
     }
 }
 

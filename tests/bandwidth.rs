@@ -74,7 +74,7 @@ fn poll(
             bytes: 10,
         }),
     };
-    update(m, Msg::Poll(Box::new(r))).contains(&Effect::Redraw)
+    update(m, Msg::Poll(Box::new(r))).iter().any(|e| matches!(e, Effect::Redraw))
 }
 
 fn matrix(points: &[(i64, f64)]) -> QueryData {

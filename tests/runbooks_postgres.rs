@@ -1,6 +1,5 @@
-//! The shipped PostgreSQL runbooks against a real server. Skipped unless `WARROOM_TEST_PGPORT`
-//! names a local PostgreSQL on 127.0.0.1 that `WARROOM_TEST_PGUSER` (default `postgres`) can
-//! reach without a password prompt.
+//! The shipped PostgreSQL runbooks against a real server: each test starts a private
+//! PostgreSQL cluster on a free loopback port (see `tests/support/postgres.rs`).
 
 // Helpers outside `#[test]` functions are test code too.
 #![allow(clippy::unwrap_used)]
@@ -10,6 +9,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+mod support;
+
 use tokio::sync::mpsc;
 use warroom::runbook::{load_dir, start, ActionSpec, Context, Outcome, RunEvent};
 
@@ -18,26 +19,17 @@ struct Server {
     user: String,
 }
 
-fn server() -> Option<Server> {
-    let port = std::env::var("WARROOM_TEST_PGPORT").ok()?;
-    let user = std::env::var("WARROOM_TEST_PGUSER").unwrap_or_else(|_| "postgres".into());
-    Some(Server { port, user })
+/// A private cluster; dropping the first element stops it.
+fn server() -> (support::Postgres, Server) {
+    let pg = support::Postgres::start();
+    let s = Server { port: pg.port().to_string(), user: "postgres".into() };
+    (pg, s)
 }
 
 /// A psql session fed `sql` on stdin and then left open.
 fn session(s: &Server, sql: &str) -> Child {
     let mut child = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &s.port,
-            "-U",
-            &s.user,
-            "postgres",
-        ])
+        .args(["-X", "-q", "-h", "127.0.0.1", "-p", &s.port, "-U", &s.user, "postgres"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -66,13 +58,9 @@ fn action(runbook: &str, key: char, s: &Server, threshold: (&str, &str)) -> Acti
 
 async fn run(a: &ActionSpec, s: &Server, dry: bool) -> Vec<String> {
     let mut ctx = Context::default();
-    ctx.labels
-        .insert("instance".into(), "127.0.0.1:9187".into());
-    let mut r = if dry {
-        a.resolve_dry_run(&ctx).unwrap().unwrap()
-    } else {
-        a.resolve(&ctx).unwrap()
-    };
+    ctx.labels.insert("instance".into(), "127.0.0.1:9187".into());
+    let mut r =
+        if dry { a.resolve_dry_run(&ctx).unwrap().unwrap() } else { a.resolve(&ctx).unwrap() };
     assert_eq!(r.env.get("PGHOST").map(String::as_str), Some("127.0.0.1"));
     r.env.insert("PGUSER".into(), s.user.clone());
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -91,25 +79,16 @@ async fn run(a: &ActionSpec, s: &Server, dry: bool) -> Vec<String> {
 
 #[tokio::test]
 async fn idle_in_transaction_sessions_are_listed_then_terminated() {
-    let Some(s) = server() else {
-        eprintln!("skipped: set WARROOM_TEST_PGPORT to run against a real PostgreSQL");
-        return;
-    };
+    let (_pg, s) = server();
     let mut holder = session(&s, "begin; select 1;\n");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let a = action("pg-idle-in-transaction", 't', &s, ("older_than", "1"));
     let listed = run(&a, &s, true).await;
     assert!(listed.iter().any(|l| l.contains("| psql")), "{listed:#?}");
-    assert!(
-        !listed.iter().any(|l| l.contains("terminated")),
-        "{listed:#?}"
-    );
+    assert!(!listed.iter().any(|l| l.contains("terminated")), "{listed:#?}");
     let done = run(&a, &s, false).await;
     assert!(done.iter().any(|l| l.contains("terminated")), "{done:#?}");
-    assert!(
-        done.iter().any(|l| l.trim_end().ends_with("| t")),
-        "{done:#?}"
-    );
+    assert!(done.iter().any(|l| l.trim_end().ends_with("| t")), "{done:#?}");
     let again = run(&a, &s, true).await;
     assert!(again.iter().any(|l| l == "(0 rows)"), "{again:#?}");
     let _ = holder.kill();
@@ -118,40 +97,27 @@ async fn idle_in_transaction_sessions_are_listed_then_terminated() {
 
 #[tokio::test]
 async fn long_running_statements_are_listed_then_cancelled() {
-    let Some(s) = server() else {
-        eprintln!("skipped: set WARROOM_TEST_PGPORT to run against a real PostgreSQL");
-        return;
-    };
+    let (_pg, s) = server();
     let mut holder = session(&s, "select pg_sleep(45);\n");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let a = action("pg-long-running-queries", 'c', &s, ("longer_than", "1"));
     let listed = run(&a, &s, true).await;
-    assert!(
-        listed.iter().any(|l| l.contains("pg_sleep(45)")),
-        "{listed:#?}"
-    );
+    assert!(listed.iter().any(|l| l.contains("pg_sleep(45)")), "{listed:#?}");
     let done = run(&a, &s, false).await;
     assert!(
-        done.iter()
-            .any(|l| l.contains("pg_sleep(45)") && l.trim_end().ends_with("| t")),
+        done.iter().any(|l| l.contains("pg_sleep(45)") && l.trim_end().ends_with("| t")),
         "{done:#?}"
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     let again = run(&a, &s, true).await;
-    assert!(
-        !again.iter().any(|l| l.contains("pg_sleep(45)")),
-        "{again:#?}"
-    );
+    assert!(!again.iter().any(|l| l.contains("pg_sleep(45)")), "{again:#?}");
     let _ = holder.kill();
     let _ = holder.wait();
 }
 
 #[tokio::test]
 async fn read_only_diagnostics_run() {
-    let Some(s) = server() else {
-        eprintln!("skipped: set WARROOM_TEST_PGPORT to run against a real PostgreSQL");
-        return;
-    };
+    let (_pg, s) = server();
     for (rb, key) in [
         ("pg-connections-high", 's'),
         ("pg-errors", 's'),
@@ -161,8 +127,7 @@ async fn read_only_diagnostics_run() {
         let a = action(rb, key, &s, ("unused", "0"));
         let out = run(&a, &s, false).await;
         assert!(
-            out.iter()
-                .any(|l| l.ends_with("rows)") || l.ends_with("row)")),
+            out.iter().any(|l| l.ends_with("rows)") || l.ends_with("row)")),
             "{rb} {key}: {out:#?}"
         );
     }

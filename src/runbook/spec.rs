@@ -115,9 +115,7 @@ impl Matcher {
         } else if let Some(r) = rest.strip_prefix('=') {
             (MatchOp::Eq, r)
         } else {
-            return Err(format!(
-                "{text:?}: expected =, !=, =~ or !~ after the label name"
-            ));
+            return Err(format!("{text:?}: expected =, !=, =~ or !~ after the label name"));
         };
         let value = unquote(rest.trim())
             .ok_or_else(|| format!("{text:?}: the value must be in quotes, e.g. \"critical\""))?;
@@ -128,12 +126,7 @@ impl Matcher {
             ),
             MatchOp::Eq | MatchOp::Ne => None,
         };
-        Ok(Matcher {
-            name: name.to_string(),
-            op,
-            value,
-            regex,
-        })
+        Ok(Matcher { name: name.to_string(), op, value, regex })
     }
 
     /// Whether `value` (empty when the label is absent) satisfies the matcher.
@@ -183,18 +176,12 @@ pub struct AllowPattern {
 impl AllowPattern {
     /// Compiles a pattern from a runbook.
     pub fn new(source: &str) -> Result<Self, regex::Error> {
-        Ok(AllowPattern {
-            source: source.to_string(),
-            regex: anchored(source)?,
-        })
+        Ok(AllowPattern { source: source.to_string(), regex: anchored(source)? })
     }
 
     /// The pattern used for labels without an `allow` entry.
     pub fn default_strict() -> Self {
-        AllowPattern {
-            source: DEFAULT_ALLOW.to_string(),
-            regex: STRICT.clone(),
-        }
+        AllowPattern { source: DEFAULT_ALLOW.to_string(), regex: STRICT.clone() }
     }
 }
 
@@ -315,10 +302,7 @@ impl ActionSpec {
 
     /// The allow pattern for `label`: its own entry or the default strict one.
     pub fn allow_for(&self, label: &str) -> AllowPattern {
-        self.allow
-            .get(label)
-            .cloned()
-            .unwrap_or_else(AllowPattern::default_strict)
+        self.allow.get(label).cloned().unwrap_or_else(AllowPattern::default_strict)
     }
 }
 

@@ -5,12 +5,17 @@ mod alerts;
 mod axis;
 mod bars;
 mod chart;
-mod detail;
+mod confirm;
 mod footer;
 mod header;
 mod help;
+mod history;
 mod legend;
+mod output;
+mod overlay;
+mod pane;
 mod panel;
+mod runbook;
 mod stat;
 mod table;
 mod text;
@@ -48,8 +53,10 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
     match &model.ui.overlay {
         Overlay::Help => help::render(theme, area, frame.buffer_mut()),
         Overlay::Ack { key, note, expiry } => {
-            ack::render(theme, key, note, *expiry, area, frame.buffer_mut())
+            let silence = model.pager.silences_enabled() && !model.read_only;
+            ack::render(theme, key, note, *expiry, silence, area, frame.buffer_mut())
         }
+        Overlay::Confirm(c) => confirm::render(model, theme, c, area, frame.buffer_mut()),
         Overlay::Filter | Overlay::None => {}
     }
 }
@@ -63,7 +70,7 @@ fn dashboard(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let [list, side] =
         Layout::horizontal([Constraint::Percentage(split), Constraint::Fill(1)]).areas(lower_area);
     alerts::render(model, theme, list, frame.buffer_mut());
-    detail::render(model, theme, side, frame.buffer_mut());
+    pane::render(model, theme, side, frame.buffer_mut());
 }
 
 fn too_small(area: Rect, theme: &Theme, frame: &mut Frame) {

@@ -47,10 +47,7 @@ impl Default for PrometheusOpts {
 impl PrometheusOpts {
     /// Defaults, scraping `target` every second.
     pub fn scraping(target: impl Into<String>) -> Self {
-        Self {
-            targets: vec![target.into()],
-            ..Self::default()
-        }
+        Self { targets: vec![target.into()], ..Self::default() }
     }
 
     /// Adds a rule file given by its YAML content.
@@ -150,10 +147,7 @@ fn attempt(binary: &Path, opts: &PrometheusOpts, port: u16) -> Result<Prometheus
     command
         .current_dir(dir.path())
         .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
+        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg("--web.enable-lifecycle")
         .args(&opts.extra_args);
