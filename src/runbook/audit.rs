@@ -55,8 +55,7 @@ impl Identity {
         Identity {
             user: var("USER").or_else(|| var("LOGNAME")).unwrap_or_else(|| "unknown".into()),
             sudo_user: var("SUDO_USER"),
-            ssh_client: var("SSH_CONNECTION")
-                .and_then(|c| c.split_whitespace().next().map(str::to_string)),
+            ssh_client: crate::identity::ssh_client(),
             host: hostname(),
             environment: environment.to_string(),
         }

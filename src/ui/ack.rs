@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::alert::AlertKey;
 use crate::model::ACK_EXPIRIES;
@@ -20,12 +20,7 @@ pub fn render(
 ) {
     let w = 60.min(area.width);
     let h = 9.min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = super::overlay::centered(area, w, h, buf);
     let labels: Vec<String> =
         key.labels.iter().map(|(k, v)| format!("{k}={}", sanitize::clean(v))).collect();
     let choices: Vec<Span> = ACK_EXPIRIES
@@ -56,7 +51,6 @@ pub fn render(
         Line::raw(""),
         Line::styled("Enter acknowledge · Tab expiry · Esc cancel", theme.style(Role::Accent)),
     ];
-    Clear.render(rect, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
 use super::output::output_lines;
 use crate::model::{Confirmation, Model};
@@ -67,13 +67,7 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
     let inner_w = usize::from(w.saturating_sub(2)).max(1);
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner_w).max(1)).sum();
     let h = (rows as u16 + 2).min(max_h);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    Clear.render(rect, buf);
+    let rect = super::overlay::centered(area, w, h, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(

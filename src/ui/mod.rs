@@ -9,6 +9,7 @@ mod header;
 mod help;
 mod history;
 mod output;
+mod overlay;
 mod pane;
 mod panel;
 mod runbook;
