@@ -93,7 +93,7 @@ async fn run(cli: Cli) -> ExitCode {
 /// broken files are left out and the footer says so); config and theme problems do.
 fn build_app(cli: &Cli, config: &ConfigFile) -> Result<App, ExitCode> {
     let theme = setup::load_theme(config, cli.theme.is_some()).map_err(|p| report(&p))?;
-    let (runbooks, problems) = setup::load_runbooks(config, None, cli.common.demo);
+    let (runbooks, problems) = setup::load_runbooks(config, None, demo_dashboard(cli));
     for p in &problems {
         tracing::warn!("runbook problem: {p}");
     }
@@ -121,14 +121,14 @@ async fn check(
         }
     }
     let (loaded, runbook_problems) =
-        setup::load_runbooks(config, runbooks.as_deref(), cli.common.demo);
+        setup::load_runbooks(config, runbooks.as_deref(), demo_dashboard(cli));
     problems.extend(runbook_problems);
     if !offline {
         problems.extend(
             warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await,
         );
     }
-    let summary = warroom::cmd::check::Summary::new(config, &loaded, cli.common.demo);
+    let summary = warroom::cmd::check::Summary::new(config, &loaded, demo_dashboard(cli));
     print!("{}", warroom::cmd::check::report(&problems, &summary));
     if problems.is_empty() {
         ExitCode::SUCCESS
@@ -165,4 +165,9 @@ fn report(problems: &[Diagnostic]) -> ExitCode {
 fn fail(msg: &str) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "warroom: {}", warroom::sanitize::clean(msg));
     ExitCode::FAILURE
+}
+
+/// The demo dashboard (and its compiled-in runbooks) is used with `--demo` and no `--config`.
+fn demo_dashboard(cli: &Cli) -> bool {
+    cli.common.demo && cli.common.config.is_none()
 }
