@@ -127,7 +127,7 @@ pub fn load_runbooks(
     for action in runbooks.iter_mut().flat_map(|rb| rb.actions.iter_mut()) {
         for (k, v) in &config.config.runbook_vars {
             if action.vars.contains_key(k) {
-                action.vars.insert(k.clone(), v.clone());
+                action.set_var(k, v);
             }
         }
     }

@@ -155,7 +155,8 @@ fn kill_9_during_a_run_leaves_the_started_record() {
     let pid = t.pane_pid();
     let out = std::process::Command::new("kill").args(["-9", &pid.to_string()]).output().unwrap();
     assert!(out.status.success());
-    assert_eq!(t.wait_exit(Duration::from_secs(5)), Some(137), "warroom was killed");
+    let status = t.wait_exit(Duration::from_secs(20));
+    assert!(status.is_some_and(|s| s != 0), "warroom was killed: {status:?}");
     let log = audit(&marker);
     assert!(log.contains("\"kind\":\"started\""), "the started record survived: {log}");
     assert!(log.contains("\"sleep\""), "{log}");

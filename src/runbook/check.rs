@@ -121,6 +121,20 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
 }
 
 fn check_placeholders(rb: &Runbook, action: &ActionSpec, out: &mut Vec<Diagnostic>) {
+    // Labels are filled once, at load time: only constants from `vars` are known then.
+    if let Ok(names) = template::placeholders(&action.label_template) {
+        for name in names.into_iter().filter(|n| !action.vars.contains_key(*n)) {
+            out.push(diag(
+                &rb.file,
+                action.line_of("label"),
+                format!(
+                    "key '{}': label placeholder {{{{ {name} }}}} is not a name from vars",
+                    action.key
+                ),
+                "a label may only use names from vars, e.g. {{ older_than }}",
+            ));
+        }
+    }
     for (field, tpl) in action.templates() {
         let Ok(names) = template::placeholders(tpl) else {
             continue;

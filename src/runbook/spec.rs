@@ -243,8 +243,10 @@ pub struct ActionSpec {
     pub runbook: String,
     /// The key that starts it.
     pub key: char,
-    /// What the footer and confirm dialog call it.
+    /// What the footer and confirm dialog call it: `label_template` with the `vars` filled in.
     pub label: String,
+    /// The label as written, e.g. `"Terminate sessions idle for more than {{ older_than }} s"`.
+    pub label_template: String,
     /// Program or HTTP request.
     pub kind: ActionKind,
     /// Confirmation level.
@@ -272,6 +274,13 @@ pub struct ActionSpec {
 }
 
 impl ActionSpec {
+    /// Sets `vars.name` (e.g. from the config's `runbook_vars`) and fills the label again, so it
+    /// never states a value the action no longer uses.
+    pub fn set_var(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_owned(), value.to_owned());
+        self.label = render_label(&self.label_template, &self.vars);
+    }
+
     /// Line of a field for diagnostics, falling back to the action's own line.
     pub fn line_of(&self, field: &str) -> usize {
         self.lines.get(field).copied().unwrap_or(self.line)
@@ -304,6 +313,13 @@ impl ActionSpec {
     pub fn allow_for(&self, label: &str) -> AllowPattern {
         self.allow.get(label).cloned().unwrap_or_else(AllowPattern::default_strict)
     }
+}
+
+/// A label template with its `{{ name }}` placeholders filled from `vars`; as written when it
+/// names anything else (`warroom check` reports that).
+pub fn render_label(template: &str, vars: &BTreeMap<String, String>) -> String {
+    crate::template::render(template, |name| vars.get(name).cloned())
+        .unwrap_or_else(|_| template.to_owned())
 }
 
 #[cfg(test)]

@@ -334,7 +334,8 @@ impl Validator<'_> {
         Some(ActionSpec {
             runbook: runbook.to_string(),
             key,
-            label: raw.label,
+            label: super::spec::render_label(&raw.label, &vars),
+            label_template: raw.label,
             kind,
             confirm,
             dry_run,
