@@ -143,12 +143,19 @@ impl Tmux {
         loop {
             // tmux marks the pane dead when the terminal closes and fills in the status when it
             // has reaped the process, a moment later.
+            // tmux 3.3 sometimes leaves the exited program a zombie for a long while: read the
+            // status the kernel keeps for the zombie instead.
             if self.display("#{pane_dead}") == "1" {
                 if let Ok(status) = self.display("#{pane_dead_status}").parse() {
                     return Some(status);
                 }
                 if let Ok(signal) = self.display("#{pane_dead_signal}").parse::<i32>() {
                     return Some(128 + signal);
+                }
+                if let Some(status) =
+                    self.display("#{pane_pid}").parse().ok().and_then(zombie_status)
+                {
+                    return Some(status);
                 }
             }
             if Instant::now() >= deadline {
@@ -209,6 +216,19 @@ pub fn wait_gone(marker: &str, within: Duration) -> Vec<u32> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The exit status of a zombie (128 + N when signal N ended it), from the `exit_code` field of
+/// `/proc/PID/stat` (Linux 3.5+); `None` while the process still runs.
+fn zombie_status(pid: u32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (in parentheses): state is field 3, exit_code field 52.
+    let rest: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    if rest.first() != Some(&"Z") {
+        return None;
+    }
+    let code: i32 = rest.get(52 - 3)?.parse().ok()?;
+    Some(if code & 0x7f != 0 { 128 + (code & 0x7f) } else { (code >> 8) & 0xff })
 }
 
 fn path_str(p: &Path) -> String {
