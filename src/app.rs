@@ -1,13 +1,12 @@
 //! The loop: one task owns the terminal. It selects over terminal events, the message channel,
-//! the clock and signals; drains a batch of messages; applies them with `update`; carries out the
+//! the clock, signals and a hang-up watch; drains a batch of messages; applies them with `update`; carries out the
 //! effects; and draws once, only when something changed, at most every [`FRAME_INTERVAL`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
+use crossterm::event::Event;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -18,6 +17,8 @@ use crate::model::Model;
 use crate::msg::{Effect, Msg};
 use crate::prom::poller::{Pollers, QuerySpec, Window};
 use crate::prom::Client;
+use crate::runbook::{Identity, Launcher, RunEvent, RunHandle, Runbook};
+use crate::term::{self, HangupWatch, Input};
 use crate::theme::Theme;
 use crate::update::update;
 
@@ -26,6 +27,12 @@ pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 
 /// Most messages applied before a frame is drawn.
 const BATCH: usize = 256;
+
+/// How often the loop checks that the terminal is still there and no task panicked.
+const WATCHDOG: Duration = Duration::from_millis(250);
+
+/// How long the terminal size must stay put before the model (and the chart step) follows it.
+const RESIZE_SETTLE: Duration = Duration::from_millis(150);
 
 /// How far back the alert history shown at start-up reaches.
 const HISTORY_SHOWN: chrono::Duration = chrono::Duration::hours(24);
@@ -40,11 +47,15 @@ pub struct App {
     pub state_dir: PathBuf,
     /// Fetch only new steps of range queries.
     pub incremental: bool,
+    /// Starts runbook actions: locks, cooldowns, audit records.
+    pub launcher: Launcher,
+    /// Prometheus's own alerts and Alertmanager: what the pager tasks talk to.
+    pub pager: crate::pager::PagerSetup,
 }
 
 impl App {
     /// Builds clients for every source. Errors (unreadable token file…) come before the screen.
-    pub fn new(config: &ConfigFile, theme: Theme) -> anyhow::Result<Self> {
+    pub fn new(config: &ConfigFile, theme: Theme, runbooks: Vec<Runbook>) -> anyhow::Result<Self> {
         let sources = &config.config.sources;
         let clients = sources.iter().map(Client::new).collect::<Result<Vec<_>, _>>()?;
         let caps =
@@ -52,13 +63,20 @@ impl App {
         let mut model = Model::new(&config.config, chrono::Utc::now());
         model.utc_offset = chrono::Offset::fix(chrono::Local::now().offset());
         model.user = crate::identity::user();
+        model.runbooks = runbooks;
+        let state_dir = config.state_dir();
+        let who = Identity::from_env(&model.env.name);
+        let launcher = Launcher::new(&state_dir, who, model.read_only);
+        let pager = crate::pager::PagerSetup::new(&config.config, &clients)?;
         Ok(Self {
             model,
             theme,
             clients,
             caps,
-            state_dir: config.state_dir(),
+            state_dir,
             incremental: config.config.incremental,
+            launcher,
+            pager,
         })
     }
 
@@ -73,14 +91,22 @@ impl App {
 
     /// Takes over the terminal, runs until quit, and restores the terminal — also on error.
     pub async fn run(self) -> anyhow::Result<()> {
-        let mut terminal = ratatui::init();
+        let mut terminal = term::enter()?;
         let result = self.run_loop(&mut terminal).await;
-        ratatui::restore();
+        // ratatui's Terminal reports a failure to show the cursor on drop with `eprintln!`,
+        // which panics when stderr is the dead terminal: show it here, and if that fails there is
+        // no terminal left to tidy, so skip the drop.
+        if terminal.show_cursor().is_err() {
+            std::mem::forget(terminal);
+        }
+        term::leave();
         result
     }
 
     async fn run_loop(mut self, terminal: &mut DefaultTerminal) -> anyhow::Result<()> {
         let (tx, mut rx) = mpsc::channel::<Msg>(1024);
+        let (input_tx, mut input) = mpsc::channel::<Input>(BATCH);
+        term::spawn_input(input_tx)?;
         // Size the charts before the pollers start, so their first fetch already uses the step
         // this terminal needs instead of a full fetch that the resize would throw away.
         let size = terminal.size()?;
@@ -94,38 +120,59 @@ impl App {
             tx.clone(),
             |r| Msg::Poll(Box::new(r)),
         );
-        let mut io = EffectRunner::open(&self.state_dir, window_tx);
-        let mut events = EventStream::new();
+        let (run_tx, mut run_rx) = mpsc::unbounded_channel();
+        let mut io = EffectRunner::open(&self.state_dir, window_tx, &self.launcher, run_tx);
+        let mut pager = crate::pager::PagerTasks::start(&self.pager, tx.clone());
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
         let mut sigint = signal(SignalKind::interrupt())?;
         let mut clock = tokio::time::interval(Duration::from_secs(1));
         clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let hangup = HangupWatch::new();
+        let mut watchdog = tokio::time::interval(WATCHDOG);
+        watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
         let mut pending = vec![Msg::History(io.past_events())];
+        let mut resize = Resize::default();
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME_INTERVAL;
         let started = Instant::now();
         let mut first_full_frame = false;
-        loop {
+        let outcome = loop {
+            let mut feedback = Vec::new();
+            let mut quit = false;
             for msg in pending.drain(..) {
                 for effect in update(&mut self.model, msg) {
                     match effect {
-                        Effect::Quit => {
-                            pollers.stop();
-                            return Ok(());
-                        }
+                        Effect::Quit => quit = true,
                         Effect::Redraw => dirty = true,
-                        other => io.run(other),
+                        Effect::CreateSilence(request) => pager.create_silence(*request),
+                        other => feedback.extend(io.run(other)),
                     }
                 }
             }
+            if quit {
+                break Ok(());
+            }
+            pending.append(&mut feedback);
+            if !pending.is_empty() {
+                continue;
+            }
             if dirty && last_draw.elapsed() >= FRAME_INTERVAL {
+                // After a panic the hook has given the terminal back: draw no more. And drawing
+                // asks the terminal its size; on a dead one crossterm runs `tput`. Look first.
+                if term::panicked() {
+                    break Err(anyhow::anyhow!("internal error (a task panicked); see the log"));
+                }
+                if hangup.hung_up() {
+                    tracing::info!("leaving: the terminal hung up");
+                    break Ok(());
+                }
                 let (model, theme) = (&self.model, &self.theme);
-                if terminal.draw(|f| crate::ui::render(model, theme, f)).is_err() {
+                if let Err(e) = terminal.draw(|f| crate::ui::render(model, theme, f)) {
                     // The terminal is gone (SSH dropped, tmux killed): leave at once.
-                    pollers.stop();
-                    return Ok(());
+                    tracing::info!("leaving: cannot draw: {e}");
+                    break Ok(());
                 }
                 dirty = false;
                 last_draw = Instant::now();
@@ -135,15 +182,15 @@ impl App {
                     first_full_frame = true;
                     let ms = started.elapsed().as_millis();
                     tracing::info!(ms, "first full frame with data");
+                    #[cfg(debug_assertions)]
+                    debug_panic();
                 }
             }
             let draw_in = FRAME_INTERVAL.saturating_sub(last_draw.elapsed());
             tokio::select! {
-                ev = events.next() => match ev {
-                    Some(Ok(ev)) => pending.extend(event_msg(ev)),
-                    // End of input or a read error: the terminal went away.
-                    Some(Err(_)) | None => pending.push(Msg::Quit),
-                },
+                first = input.recv() => {
+                    dirty |= take_input(first, &mut input, &mut pending, &mut resize);
+                }
                 Some(msg) = rx.recv() => {
                     pending.push(msg);
                     while pending.len() < BATCH {
@@ -153,30 +200,131 @@ impl App {
                         }
                     }
                 }
+                Some(ev) = run_rx.recv() => {
+                    if let RunEvent::Finished { run_id, .. } = &ev {
+                        io.runs.retain(|h| h.run_id() != *run_id);
+                    }
+                    pending.push(Msg::Run(ev));
+                }
+                _ = tokio::time::sleep_until(resize.due), if resize.pending.is_some() => {
+                    if let Some((width, height)) = resize.pending.take() {
+                        pending.push(Msg::Resize { width, height });
+                    }
+                }
                 _ = clock.tick() => pending.push(Msg::Tick(chrono::Utc::now())),
-                _ = sigterm.recv() => pending.push(Msg::Quit),
-                _ = sighup.recv() => pending.push(Msg::Quit),
-                _ = sigint.recv() => pending.push(Msg::Quit),
+                _ = watchdog.tick() => {
+                    if term::panicked() {
+                        break Err(anyhow::anyhow!("internal error (a task panicked); see the log"));
+                    }
+                    if hangup.hung_up() {
+                        tracing::info!("leaving: the terminal hung up");
+                        break Ok(());
+                    }
+                }
+                _ = sigterm.recv() => quit_on_signal(&mut pending, "SIGTERM"),
+                _ = sighup.recv() => quit_on_signal(&mut pending, "SIGHUP"),
+                _ = sigint.recv() => quit_on_signal(&mut pending, "SIGINT"),
                 _ = tokio::time::sleep(draw_in), if dirty => {}
             }
+        };
+        pollers.stop();
+        io.shutdown(&mut run_rx).await;
+        tracing::info!("dashboard loop ended");
+        outcome
+    }
+}
+/// Takes `first` and every input event already read, so a burst (a paste, a resize storm) costs
+/// one frame; of a burst of resizes only the last size counts. Returns whether to redraw now.
+fn take_input(
+    first: Option<Input>,
+    input: &mut mpsc::Receiver<Input>,
+    pending: &mut Vec<Msg>,
+    resize: &mut Resize,
+) -> bool {
+    let mut redraw = false;
+    let mut next = first;
+    for _ in 0..BATCH {
+        match next {
+            Some(Input::Event(Event::Resize(w, h))) => {
+                resize.pending = Some((w, h));
+                resize.due = tokio::time::Instant::now() + RESIZE_SETTLE;
+                // Redraw at the new size now; the model learns it once it settles.
+                redraw = true;
+            }
+            Some(Input::Event(ev)) => pending.extend(event_msg(ev)),
+            // The input thread ended: the terminal went away.
+            Some(Input::Closed) | None => {
+                tracing::info!("leaving: terminal input closed");
+                pending.push(Msg::Quit);
+                break;
+            }
         }
+        match input.try_recv() {
+            Ok(i) => next = Some(i),
+            Err(_) => break,
+        }
+    }
+    redraw
+}
+
+/// A terminal resize waiting for the size to settle: a storm of resizes becomes one, so the
+/// pollers re-fetch (the chart step follows the width) once, not once per event.
+struct Resize {
+    pending: Option<(u16, u16)>,
+    due: tokio::time::Instant,
+}
+
+impl Default for Resize {
+    fn default() -> Self {
+        Self { pending: None, due: tokio::time::Instant::now() }
     }
 }
 
-/// Carries out effects that touch the world: files, pollers, the bell.
-struct EffectRunner {
+/// Carries out effects that touch the world: files, pollers, runs, the bell.
+struct EffectRunner<'a> {
     history_path: PathBuf,
     history: Option<HistoryLog>,
     window: watch::Sender<Window>,
+    launcher: &'a Launcher,
+    run_tx: mpsc::UnboundedSender<RunEvent>,
+    runs: Vec<RunHandle>,
 }
 
-impl EffectRunner {
-    fn open(state_dir: &std::path::Path, window: watch::Sender<Window>) -> Self {
+/// How long quitting waits for cancelled actions to end (and their audit records to land).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
+
+impl<'a> EffectRunner<'a> {
+    fn open(
+        state_dir: &std::path::Path,
+        window: watch::Sender<Window>,
+        launcher: &'a Launcher,
+        run_tx: mpsc::UnboundedSender<RunEvent>,
+    ) -> Self {
         let history_path = state_dir.join(HISTORY_FILE);
         let history = HistoryLog::open(&history_path)
             .map_err(|e| tracing::warn!("alert history off: {}: {e}", history_path.display()))
             .ok();
-        Self { history_path, history, window }
+        Self { history_path, history, window, launcher, run_tx, runs: Vec::new() }
+    }
+
+    /// Cancels running actions and waits (bounded) until each has finished, so no child is left
+    /// behind and every `finished` audit record is written.
+    async fn shutdown(&mut self, run_rx: &mut mpsc::UnboundedReceiver<RunEvent>) {
+        if self.runs.is_empty() {
+            return;
+        }
+        for h in &self.runs {
+            h.cancel();
+        }
+        let mut open: Vec<u64> = self.runs.iter().map(RunHandle::run_id).collect();
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        while !open.is_empty() {
+            match tokio::time::timeout_at(deadline, run_rx.recv()).await {
+                Ok(Some(RunEvent::Finished { run_id, .. })) => open.retain(|id| *id != run_id),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
     }
 
     fn past_events(&self) -> Vec<crate::alert::Event> {
@@ -188,8 +336,19 @@ impl EffectRunner {
         events
     }
 
-    fn run(&mut self, effect: Effect) {
+    fn run(&mut self, effect: Effect) -> Option<Msg> {
         match effect {
+            Effect::Launch { run_id, action, resolved } => {
+                match self.launcher.launch(run_id, &action, *resolved, self.run_tx.clone()) {
+                    Ok(handle) => self.runs.push(handle),
+                    Err(refusal) => {
+                        return Some(Msg::RunRefused { run_id, reason: refusal.to_string() })
+                    }
+                }
+            }
+            Effect::Refused { action, labels, dry_run, refusal } => {
+                self.launcher.record_refusal(&action, dry_run, &labels, &refusal);
+            }
             Effect::SetWindow(w) => {
                 let _ = self.window.send(w);
             }
@@ -205,9 +364,28 @@ impl EffectRunner {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
-            Effect::Quit | Effect::Redraw => {}
+            Effect::Quit | Effect::Redraw | Effect::CreateSilence(_) => {}
         }
+        None
     }
+}
+
+/// Test builds only: `WARROOM_DEBUG_PANIC=loop` panics in the loop, `=task` in a spawned task,
+/// so tests can check that the terminal is given back and the process ends either way.
+#[cfg(debug_assertions)]
+fn debug_panic() {
+    match std::env::var("WARROOM_DEBUG_PANIC").as_deref() {
+        Ok("loop") => panic!("WARROOM_DEBUG_PANIC=loop: panicking on purpose"),
+        Ok("task") => {
+            tokio::spawn(async { panic!("WARROOM_DEBUG_PANIC=task: panicking on purpose") });
+        }
+        _ => {}
+    }
+}
+
+fn quit_on_signal(pending: &mut Vec<Msg>, name: &str) {
+    tracing::info!("leaving: {name}");
+    pending.push(Msg::Quit);
 }
 
 fn event_msg(ev: Event) -> Option<Msg> {

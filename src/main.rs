@@ -9,12 +9,11 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use warroom::app::App;
-use warroom::cli::{Cli, Command};
-use warroom::config::EnvKind;
-use warroom::config::{self, ConfigFile, Overrides};
+use warroom::cli::{Cli, Command, Format};
+use warroom::config::ConfigFile;
 use warroom::demo::DemoServer;
 use warroom::diag::Diagnostic;
-use warroom::theme::{check_themes, parse_colour, ColorDepth, Role, Theme, ThemeLoader};
+use warroom::setup;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -38,7 +37,11 @@ fn main() -> ExitCode {
             Ok(rt) => rt,
             Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
         };
-    runtime.block_on(run(cli))
+    let code = runtime.block_on(run(cli));
+    // Leave without waiting on blocking work still running (a DNS lookup on a dead network):
+    // once the dashboard has quit, the process must be gone promptly.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(250));
+    code
 }
 
 async fn run(cli: Cli) -> ExitCode {
@@ -51,36 +54,23 @@ async fn run(cli: Cli) -> ExitCode {
     } else {
         None
     };
-    let overrides = Overrides {
-        prometheus_url: demo.as_ref().map(DemoServer::url).or(cli.common.prometheus_url.clone()),
-        read_only: cli.read_only,
-        theme: cli.theme.clone(),
-        refresh: cli.refresh,
-    };
-    let config = match load_config(&cli, &overrides) {
+    let overrides = setup::overrides(&cli, demo.as_ref().map(DemoServer::url));
+    let config = match setup::load_config(&cli, &overrides) {
         Ok(c) => c,
         Err(problems) => return report(&problems),
     };
-    let _log = init_logging(&config);
-    let theme = match load_theme(&config, cli.theme.is_some()) {
-        Ok(t) => t,
-        Err(mut problems) => {
-            if matches!(cli.command, Some(Command::Check { .. })) {
-                for p in theme_problems(&config) {
-                    if !problems.contains(&p) {
-                        problems.push(p);
-                    }
-                }
-            }
-            return report(&problems);
+    let _log = setup::init_logging(&config);
+    match &cli.command {
+        Some(Command::Check { runbooks, offline }) => {
+            check(&cli, &config, runbooks.clone(), *offline).await
         }
-    };
-    let app = match App::new(&config, theme) {
-        Ok(a) => a,
-        Err(e) => return fail(&format!("{e:#}")),
-    };
-    match cli.command {
+        Some(Command::Timeline { since, format }) => timeline(&config, *since, *format),
         Some(Command::Snapshot { size: (w, h) }) => {
+            let (w, h) = (*w, *h);
+            let app = match build_app(&cli, &config) {
+                Ok(app) => app,
+                Err(code) => return code,
+            };
             match warroom::snapshot::snapshot(app, w, h).await {
                 Ok(text) => {
                     print!("{text}");
@@ -89,103 +79,83 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(e) => fail(&format!("{e:#}")),
             }
         }
-        Some(Command::Check { .. }) => {
-            let problems = theme_problems(&config);
-            if !problems.is_empty() {
-                return report(&problems);
-            }
-            println!("config OK");
-            ExitCode::SUCCESS
-        }
-        Some(Command::Timeline { .. }) => fail("timeline: no history yet"),
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
-        None => match app.run().await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(&format!("{e:#}")),
-        },
+        None => {
+            let app = match build_app(&cli, &config) {
+                Ok(app) => app,
+                Err(code) => return code,
+            };
+            match app.run().await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&format!("{e:#}")),
+            }
+        }
     }
 }
 
-fn load_config(cli: &Cli, overrides: &Overrides) -> Result<ConfigFile, Vec<Diagnostic>> {
-    if cli.common.demo && cli.common.config.is_none() {
-        return config::load_str(
-            warroom::demo::DASHBOARD,
-            &PathBuf::from("<demo dashboard>"),
-            overrides,
+/// Theme and runbooks loaded, clients built. Runbook problems do not stop the dashboard (the
+/// broken files are left out and the footer says so); config and theme problems do.
+fn build_app(cli: &Cli, config: &ConfigFile) -> Result<App, ExitCode> {
+    let theme = setup::load_theme(config, cli.theme.is_some()).map_err(|p| report(&p))?;
+    let (runbooks, problems) = setup::load_runbooks(config, None, demo_dashboard(cli));
+    for p in &problems {
+        tracing::warn!("runbook problem: {p}");
+    }
+    let mut app = App::new(config, theme, runbooks).map_err(|e| fail(&format!("{e:#}")))?;
+    if !problems.is_empty() {
+        let msg = format!("{} runbook problem(s): run `warroom check` for details", problems.len());
+        app.model.flash = Some((msg, app.model.now));
+    }
+    Ok(app)
+}
+
+async fn check(
+    cli: &Cli,
+    config: &ConfigFile,
+    runbooks: Option<PathBuf>,
+    offline: bool,
+) -> ExitCode {
+    let mut problems = Vec::new();
+    if let Err(p) = setup::load_theme(config, cli.theme.is_some()) {
+        problems.extend(p);
+    }
+    for p in setup::theme_problems(config) {
+        if !problems.contains(&p) {
+            problems.push(p);
+        }
+    }
+    let (loaded, runbook_problems) =
+        setup::load_runbooks(config, runbooks.as_deref(), demo_dashboard(cli));
+    problems.extend(runbook_problems);
+    if !offline {
+        problems.extend(
+            warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await,
         );
     }
-    let path = config::resolve_path(cli.common.config.as_deref(), |k| std::env::var(k).ok());
-    config::load(path.as_deref(), overrides)
-}
-
-fn theme_loader(config: &ConfigFile) -> ThemeLoader {
-    ThemeLoader::for_config(config.config.themes_dir.as_deref(), config.path.as_deref(), |k| {
-        std::env::var(k).ok()
-    })
-}
-
-/// The configured theme (or `--theme`), approximated for the terminal's colour depth, with the
-/// environment badge coloured as the config asks. `from_flag`: the name came from `--theme`,
-/// so that is what a "not found" points at rather than the config file.
-fn load_theme(config: &ConfigFile, from_flag: bool) -> Result<Theme, Vec<Diagnostic>> {
-    let name = config.config.theme.as_deref().unwrap_or(warroom::theme::DEFAULT_THEME);
-    let named_in = match &config.path {
-        Some(path) if !from_flag => path.clone(),
-        _ => PathBuf::from("--theme"),
-    };
-    let mut theme = theme_loader(config).load(name).map_err(|e| {
-        e.problems
-            .into_iter()
-            .map(|mut p| {
-                p.file.get_or_insert_with(|| named_in.clone());
-                Diagnostic::from(p)
-            })
-            .collect::<Vec<_>>()
-    })?;
-    if let Some(spec) = &config.config.environment.color {
-        let Some(colour) = parse_colour(spec) else {
-            let file = config.path.clone().unwrap_or_default();
-            return Err(vec![Diagnostic::new(
-                file,
-                None,
-                format!("environment.color: bad colour {spec:?}"),
-            )
-            .with_fix(warroom::theme::COLOUR_HINT)]);
-        };
-        let role = match config.config.environment.kind {
-            EnvKind::Prod => Role::EnvProd,
-            EnvKind::Staging => Role::EnvStaging,
-            EnvKind::Other => Role::EnvOther,
-        };
-        theme.set(role, theme.style(role).bg(colour));
+    let summary = warroom::cmd::check::Summary::new(config, &loaded, demo_dashboard(cli));
+    print!("{}", warroom::cmd::check::report(&problems, &summary));
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
-    Ok(theme.downgrade(ColorDepth::from_env()))
 }
 
-/// Every problem in every theme folder the config would search.
-fn theme_problems(config: &ConfigFile) -> Vec<Diagnostic> {
-    theme_loader(config)
-        .dirs()
-        .iter()
-        .flat_map(|dir| check_themes(dir))
-        .map(Diagnostic::from)
-        .collect()
-}
-
-/// Logs go to a file in the state directory, never to the terminal.
-fn init_logging(config: &ConfigFile) -> Option<()> {
-    let dir = config.state_dir();
-    std::fs::create_dir_all(&dir).ok()?;
-    let file =
-        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("warroom.log")).ok()?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
-        .try_init()
-        .ok()
+fn timeline(config: &ConfigFile, since: std::time::Duration, format: Format) -> ExitCode {
+    let from = chrono::Utc::now()
+        - chrono::Duration::from_std(since).unwrap_or_else(|_| chrono::Duration::days(3650));
+    let (entries, warnings) = warroom::cmd::timeline::collect(&config.state_dir(), from);
+    for w in warnings {
+        let _ = writeln!(std::io::stderr(), "warning: {}", warroom::sanitize::clean(&w));
+    }
+    let out = match format {
+        Format::Markdown => {
+            warroom::cmd::timeline::markdown(&entries, &config.config.environment.name, from)
+        }
+        Format::Json => warroom::cmd::timeline::json(&entries),
+    };
+    println!("{out}");
+    ExitCode::SUCCESS
 }
 
 fn report(problems: &[Diagnostic]) -> ExitCode {
@@ -199,4 +169,9 @@ fn report(problems: &[Diagnostic]) -> ExitCode {
 fn fail(msg: &str) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "warroom: {}", warroom::sanitize::clean(msg));
     ExitCode::FAILURE
+}
+
+/// The demo dashboard (and its compiled-in runbooks) is used with `--demo` and no `--config`.
+fn demo_dashboard(cli: &Cli) -> bool {
+    cli.common.demo && cli.common.config.is_none()
 }

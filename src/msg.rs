@@ -7,6 +7,8 @@ use crossterm::event::KeyEvent;
 
 use crate::alert::Event;
 use crate::prom::poller::{PollResult, Window};
+use crate::prom::Labels;
+use crate::runbook::{ActionSpec, Refusal, Resolved, RunEvent};
 
 /// Everything that can change the model.
 #[derive(Debug, Clone)]
@@ -19,6 +21,12 @@ pub enum Msg {
     Resize { width: u16, height: u16 },
     /// A poller's result.
     Poll(Box<PollResult>),
+    /// Progress of a runbook action run.
+    Run(RunEvent),
+    /// A run that could not start (read-only, lock held, cooldown, audit log unwritable).
+    RunRefused { run_id: u64, reason: String },
+    /// A result of the pager side: Prometheus's alerts, Alertmanager's silences, a new silence.
+    Pager(crate::pager::PagerMsg),
     /// Recent alert history read from disk at start-up.
     History(Vec<Event>),
     /// Leave now (signal, terminal gone).
@@ -26,7 +34,7 @@ pub enum Msg {
 }
 
 /// Work `update` asks the loop to do: all I/O lives behind these.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Effect {
     /// Exit the dashboard.
     Quit,
@@ -38,4 +46,11 @@ pub enum Effect {
     Bell,
     /// Append alert events to the history file.
     Record(Vec<Event>),
+    /// Start a confirmed action (or a dry run); the launcher takes the lock, writes the audit
+    /// record and reports back with `Msg::Run` / `Msg::RunRefused`.
+    Launch { run_id: u64, action: Box<ActionSpec>, resolved: Box<Resolved> },
+    /// Write a refusal (template or allow-list failure) to the audit log.
+    Refused { action: Box<ActionSpec>, labels: Labels, dry_run: bool, refusal: Refusal },
+    /// Create a silence in Alertmanager; the outcome comes back as `Msg::Pager`.
+    CreateSilence(Box<crate::pager::SilenceRequest>),
 }

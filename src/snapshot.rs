@@ -37,7 +37,11 @@ pub async fn snapshot(mut app: App, width: u16, height: u16) -> anyhow::Result<S
             }
         }
     });
-    let results = futures_util::future::join_all(fetches).await;
+    let (results, pager) =
+        tokio::join!(futures_util::future::join_all(fetches), crate::pager::fetch_once(&app.pager));
+    for msg in pager {
+        update(&mut app.model, Msg::Pager(msg));
+    }
     let mut reached = false;
     let mut first_error = None;
     for r in results {

@@ -70,7 +70,7 @@ fn listing(book: &AlertBook) -> String {
         .iter()
         .map(|a| {
             let who = match a.key.scope {
-                Scope::Query => "query".to_string(),
+                Scope::Query | Scope::Prometheus => "query".to_string(),
                 Scope::Series => a.key.labels["instance"].clone(),
             };
             let state = serde_json::to_value(a.state).unwrap();
@@ -405,6 +405,7 @@ fn acknowledgements() {
             by: "ana".into(),
             note: Some("on it\\x1b[2J".into()),
             until: None,
+            silence: None,
         }
     );
     assert_eq!(listing(&book), "db-1 firing/warning acked");
@@ -618,4 +619,21 @@ fn history_round_trip_with_torn_last_line() {
     // A missing file is an empty history.
     let (none, warnings) = HistoryLog::read_since(dir.path().join("nope.jsonl"), t(0));
     assert!(none.is_empty() && warnings.is_empty());
+}
+
+#[test]
+fn a_series_without_a_value_reads_as_no_data_not_as_nan() {
+    let mut rule = rule("warning = 80");
+    rule.summary = Some("DB CPU {{ value }}% on {{ labels.instance }}".into());
+    let mut book = AlertBook::new(vec![rule]);
+    feed(&mut book, Two(f64::NAN, 90.0), t(0));
+    let summaries: Vec<String> = book.alerts().iter().map(|a| a.summary.clone()).collect();
+    assert_eq!(
+        summaries,
+        ["DB CPU 90% on db-2", "no data: cpu has no value (NaN) for instance=db-1"]
+    );
+    // Values come back: the template again.
+    feed(&mut book, Two(95.0, 90.0), t(10));
+    let db1 = book.alerts().into_iter().find(|a| a.labels["instance"] == "db-1").unwrap();
+    assert_eq!(db1.summary, "DB CPU 95% on db-1");
 }

@@ -41,9 +41,7 @@ async fn collect(
             .expect("channel closed");
         match ev {
             RunEvent::Output { stream, line, .. } => lines.push((stream, line)),
-            RunEvent::Finished {
-                outcome, duration, ..
-            } => return (lines, outcome, duration),
+            RunEvent::Finished { outcome, duration, .. } => return (lines, outcome, duration),
         }
     }
 }
@@ -79,19 +77,11 @@ async fn timeout_kills_the_whole_process_group() {
     let began = Instant::now();
     start(1, argv(&["sh", "-c", &script]), Duration::from_secs(2), tx);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        live_processes(&["sleep", &secs]).len(),
-        2,
-        "both sleeps started"
-    );
+    assert_eq!(live_processes(&["sleep", &secs]).len(), 2, "both sleeps started");
     let (lines, outcome, duration) = collect(&mut rx).await;
     assert_eq!(outcome, Outcome::TimedOut);
     assert!(duration >= Duration::from_secs(2));
-    assert!(
-        began.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        began.elapsed()
-    );
+    assert!(began.elapsed() < Duration::from_secs(8), "{:?}", began.elapsed());
     assert!(lines.iter().all(|(_, l)| l != "never"));
     assert!(live_processes(&["sleep", &secs]).is_empty(), "survivors");
 }
@@ -104,10 +94,7 @@ async fn a_group_ignoring_sigterm_is_killed_after_the_grace_period() {
     start(1, argv(&["sh", "-c", &script]), Duration::from_secs(1), tx);
     let (_, outcome, duration) = collect(&mut rx).await;
     assert_eq!(outcome, Outcome::TimedOut);
-    assert!(
-        duration >= Duration::from_secs(3),
-        "waited for the grace: {duration:?}"
-    );
+    assert!(duration >= Duration::from_secs(3), "waited for the grace: {duration:?}");
     assert!(live_processes(&["sleep", &secs]).is_empty(), "survivors");
 }
 
@@ -120,9 +107,7 @@ async fn background_leftovers_are_stopped_when_the_action_exits() {
     let (lines, outcome, duration) = collect(&mut rx).await;
     assert_eq!(outcome, Outcome::Exited(0));
     assert!(duration < Duration::from_secs(5));
-    assert!(lines
-        .iter()
-        .any(|(s, l)| *s == Stream::Stdout && l == "started"));
+    assert!(lines.iter().any(|(s, l)| *s == Stream::Stdout && l == "started"));
     assert!(lines.iter().any(|(s, _)| *s == Stream::Info));
     assert!(live_processes(&["sleep", &secs]).is_empty(), "survivors");
 }
@@ -150,22 +135,14 @@ async fn output_is_streamed_sanitized_and_cut() {
     assert_eq!(outcome, Outcome::Exited(3));
     assert!(lines.contains(&(Stream::Stdout, "out".into())));
     assert!(lines.contains(&(Stream::Stderr, "err\\x1b[2J".into())));
-    let long = lines
-        .iter()
-        .find(|(_, l)| l.starts_with("xxx"))
-        .expect("long line");
+    let long = lines.iter().find(|(_, l)| l.starts_with("xxx")).expect("long line");
     assert_eq!(long.1, format!("{} […]", "x".repeat(MAX_LINE)));
 }
 
 #[tokio::test]
 async fn a_missing_program_fails_to_start() {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    start(
-        1,
-        argv(&["/nonexistent/warroom-test"]),
-        Duration::from_secs(5),
-        tx,
-    );
+    start(1, argv(&["/nonexistent/warroom-test"]), Duration::from_secs(5), tx);
     let (_, outcome, _) = collect(&mut rx).await;
     assert!(matches!(outcome, Outcome::FailedToStart(_)), "{outcome:?}");
 }
@@ -199,10 +176,7 @@ async fn http_actions_report_status_and_body() {
     assert_eq!(outcome, Outcome::Http(200));
     assert!(outcome.success());
     let texts: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
-    assert_eq!(
-        texts,
-        vec!["HTTP 200 OK", "terminated 3 sessions", "\\x1b[31mred"]
-    );
+    assert_eq!(texts, vec!["HTTP 200 OK", "terminated 3 sessions", "\\x1b[31mred"]);
     let request = server.await.unwrap();
     assert!(request.starts_with("POST /-/demo/terminate-idle?instance=db%201 HTTP/1.1"));
     assert!(request.to_ascii_lowercase().contains("x-test: yes"));
@@ -218,32 +192,17 @@ async fn http_timeout_and_refused_connection() {
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
     let req = |url: String| {
-        resolved(Request::Http {
-            method: "POST".into(),
-            url,
-            headers: vec![],
-            body: None,
-        })
+        resolved(Request::Http { method: "POST".into(), url, headers: vec![], body: None })
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
-    start(
-        1,
-        req(format!("http://{addr}/x")),
-        Duration::from_millis(500),
-        tx.clone(),
-    );
+    start(1, req(format!("http://{addr}/x")), Duration::from_millis(500), tx.clone());
     let (_, outcome, _) = collect(&mut rx).await;
     assert_eq!(outcome, Outcome::TimedOut);
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_addr = closed.local_addr().unwrap();
     drop(closed);
-    start(
-        2,
-        req(format!("http://{closed_addr}/x")),
-        Duration::from_secs(5),
-        tx,
-    );
+    start(2, req(format!("http://{closed_addr}/x")), Duration::from_secs(5), tx);
     let (_, outcome, _) = collect(&mut rx).await;
     assert!(matches!(outcome, Outcome::RequestFailed(_)), "{outcome:?}");
 }

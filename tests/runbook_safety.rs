@@ -18,10 +18,7 @@ fn unique() -> String {
     format!(
         "{}-{}",
         std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
     )
 }
 
@@ -55,9 +52,7 @@ async fn collect(rx: &mut mpsc::UnboundedReceiver<RunEvent>) -> (Vec<String>, Ou
             .expect("channel closed");
         match ev {
             RunEvent::Output { line, .. } => lines.push(line),
-            RunEvent::Finished {
-                outcome, duration, ..
-            } => return (lines, outcome, duration),
+            RunEvent::Finished { outcome, duration, .. } => return (lines, outcome, duration),
         }
     }
 }
@@ -121,9 +116,7 @@ async fn hostile_labels_are_refused_by_the_default_allow_list_and_audited() {
     let action = &rb.actions[0];
     let launcher = Launcher::new(state.path(), who(), false);
     for value in hostile(&marker) {
-        let err = launcher
-            .prepare(action, &ctx(&value), Mode::Confirmed)
-            .expect_err(&value);
+        let err = launcher.prepare(action, &ctx(&value), Mode::Confirmed).expect_err(&value);
         let msg = err.to_string();
         assert!(matches!(err, Refusal::NotAllowed { .. }), "{msg}");
         assert!(msg.contains("label instance"), "{msg}");
@@ -133,16 +126,9 @@ async fn hostile_labels_are_refused_by_the_default_allow_list_and_audited() {
     // Refusals are written off the caller's thread; give them a moment.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
-    let refused: Vec<_> = log
-        .iter()
-        .filter(|r| r.kind == RecordKind::Refused)
-        .collect();
+    let refused: Vec<_> = log.iter().filter(|r| r.kind == RecordKind::Refused).collect();
     assert_eq!(refused.len(), 5, "{log:?}");
-    assert!(refused[0]
-        .reason
-        .as_deref()
-        .unwrap()
-        .contains("not allowed"));
+    assert!(refused[0].reason.as_deref().unwrap().contains("not allowed"));
     assert!(!marker.exists());
 }
 
@@ -157,41 +143,29 @@ async fn hostile_labels_let_through_arrive_verbatim_as_one_argument() {
     for value in hostile(&marker) {
         for action in &rb.actions {
             run_id += 1;
-            let resolved = launcher
-                .prepare(action, &ctx(&value), Mode::Confirmed)
-                .unwrap();
+            let resolved = launcher.prepare(action, &ctx(&value), Mode::Confirmed).unwrap();
             // The confirm dialog shows one line, quoted so the value reads as data.
             let shown = resolved.display();
             assert!(!shown.contains('\n'), "{shown:?}");
             if action.key == 'e' && value.contains('\n') {
                 assert!(shown.contains(" $'db-1\\ntouch "), "{shown}");
             }
-            launcher
-                .launch(run_id, action, resolved, tx.clone())
-                .unwrap();
+            launcher.launch(run_id, action, resolved, tx.clone()).unwrap();
             let (lines, outcome, _) = collect(&mut rx).await;
             assert_eq!(outcome, Outcome::Exited(0));
             let printed = lines.join("\n");
-            let expected = if action.key == 'p' {
-                format!("[x{value}x]")
-            } else {
-                format!("[{value}]")
-            };
+            let expected =
+                if action.key == 'p' { format!("[x{value}x]") } else { format!("[{value}]") };
             assert_eq!(printed, expected, "{}", action.key);
         }
     }
     assert!(!marker.exists(), "a label value was executed");
     let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
-    let started: Vec<_> = log
-        .iter()
-        .filter(|r| r.kind == RecordKind::Started && r.action_key == "e")
-        .collect();
+    let started: Vec<_> =
+        log.iter().filter(|r| r.kind == RecordKind::Started && r.action_key == "e").collect();
     assert_eq!(started.len(), 5);
     for (record, value) in started.iter().zip(hostile(&marker)) {
-        assert_eq!(
-            record.command,
-            vec!["printf".to_string(), "[%s]\n".into(), value.clone()]
-        );
+        assert_eq!(record.command, vec!["printf".to_string(), "[%s]\n".into(), value.clone()]);
         assert_eq!(record.labels.get("instance"), Some(&value));
     }
 }
@@ -218,9 +192,7 @@ vars = {{ audit = "{}" }}
     );
     let rb = runbook(&text);
     let launcher = Launcher::new(state.path(), who(), false);
-    let resolved = launcher
-        .prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed)
-        .unwrap();
+    let resolved = launcher.prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     launcher.launch(4242, &rb.actions[0], resolved, tx).unwrap();
     let (lines, outcome, _) = collect(&mut rx).await;
@@ -260,42 +232,28 @@ async fn a_second_run_on_the_same_target_is_refused_then_the_cooldown_holds() {
     let first = Launcher::new(state.path(), who(), false);
     let second = Launcher::new(state.path(), who(), false);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let r = first
-        .prepare(action, &ctx("db-1:9187"), Mode::Confirmed)
-        .unwrap();
+    let r = first.prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     first.launch(1, action, r, tx.clone()).unwrap();
 
-    let r = second
-        .prepare(action, &ctx("db-1:9187"), Mode::Confirmed)
-        .unwrap();
+    let r = second.prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let err = second.launch(2, action, r, tx.clone()).unwrap_err();
     assert!(matches!(err, Refusal::Running { .. }), "{err}");
-    assert!(
-        err.to_string().starts_with("already running since "),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("already running since "), "{err}");
     assert!(err.to_string().contains("alice@bastion-1"), "{err}");
 
     // A different target is independent.
-    let r = second
-        .prepare(action, &ctx("db-2:9187"), Mode::Confirmed)
-        .unwrap();
+    let r = second.prepare(action, &ctx("db-2:9187"), Mode::Confirmed).unwrap();
     second.launch(3, action, r, tx.clone()).unwrap();
 
     let (_, o1, _) = collect(&mut rx).await;
     let (_, o2, _) = collect(&mut rx).await;
     assert_eq!((o1, o2), (Outcome::Exited(0), Outcome::Exited(0)));
 
-    let r = second
-        .prepare(action, &ctx("db-1:9187"), Mode::Confirmed)
-        .unwrap();
+    let r = second.prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let err = second.launch(4, action, r, tx.clone()).unwrap_err();
     assert!(matches!(err, Refusal::CoolingDown { .. }), "{err}");
     let msg = err.to_string();
-    assert!(
-        msg == "cooling down, 60 s left" || msg == "cooling down, 59 s left",
-        "{msg}"
-    );
+    assert!(msg == "cooling down, 60 s left" || msg == "cooling down, 59 s left", "{msg}");
 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = read_since(first.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
@@ -308,9 +266,7 @@ async fn read_only_mode_denies_and_records() {
     let state = tempfile::tempdir().unwrap();
     let rb = runbook(SLOW);
     let launcher = Launcher::new(state.path(), who(), true);
-    let r = launcher
-        .prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed)
-        .unwrap();
+    let r = launcher.prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let (tx, _rx) = mpsc::unbounded_channel();
     let err = launcher.launch(1, &rb.actions[0], r, tx).unwrap_err();
     assert_eq!(err, Refusal::ReadOnly);
@@ -353,26 +309,16 @@ async fn secrets_are_redacted_in_display_and_audit() {
     let http = launcher.prepare(&rb.actions[0], &ctx("db 1/x"), Mode::Confirmed);
     // The default allow-list refuses a value with a space and a slash …
     assert!(http.is_err());
-    let http = launcher
-        .prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed)
-        .unwrap();
+    let http = launcher.prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let shown = http.display();
     assert!(!shown.contains("s3cr3t"), "{shown}");
     assert!(!shown.contains("pa55"), "{shown}");
     assert!(shown.contains("Authorization: <redacted>"), "{shown}");
     assert!(shown.contains("X-Request-Source: warroom"), "{shown}");
-    assert!(
-        shown.contains("instance=db-1%3A9187"),
-        "label percent-encoded: {shown}"
-    );
+    assert!(shown.contains("instance=db-1%3A9187"), "label percent-encoded: {shown}");
 
-    let psql = launcher
-        .prepare(&rb.actions[1], &ctx("db-1:9187"), Mode::Confirmed)
-        .unwrap();
-    assert_eq!(
-        psql.env.get("PGPASSWORD").map(String::as_str),
-        Some("hunter2")
-    );
+    let psql = launcher.prepare(&rb.actions[1], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    assert_eq!(psql.env.get("PGPASSWORD").map(String::as_str), Some("hunter2"));
     let shown = psql.display();
     assert_eq!(shown, "PGHOST=db-1 PGPASSWORD='<redacted>' true");
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -390,19 +336,13 @@ async fn audit_reader_skips_a_torn_last_line() {
     let path: PathBuf = dir.path().join("audit.jsonl");
     let rb = runbook(SLOW);
     let launcher = Launcher::new(dir.path(), who(), false);
-    let r = launcher
-        .prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed)
-        .unwrap();
+    let r = launcher.prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     launcher.launch(7, &rb.actions[0], r, tx).unwrap();
     collect(&mut rx).await;
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .unwrap();
-    f.write_all(br#"{"time":"2030-01-01T00:00:00Z","kind":"star"#)
-        .unwrap();
+    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    f.write_all(br#"{"time":"2030-01-01T00:00:00Z","kind":"star"#).unwrap();
     let all = read_since(&path, chrono::DateTime::UNIX_EPOCH).unwrap();
     assert_eq!(all.len(), 2);
     let future = read_since(&path, chrono::Utc::now() + chrono::Duration::hours(1)).unwrap();

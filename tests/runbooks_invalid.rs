@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use warroom::runbook::{check_runbooks, load_dir, Diagnostic, BUILTIN_KEYS};
+use warroom::runbook::{check_runbooks, load_dir, Diagnostic};
 
 const KNOWN_ALERTS: &[&str] = &[
     "PgCpuHigh",
@@ -18,54 +18,26 @@ fn diagnostics() -> Vec<Diagnostic> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_runbooks");
     let (runbooks, mut diags) = load_dir(&dir);
     let known: Vec<String> = KNOWN_ALERTS.iter().map(|s| s.to_string()).collect();
-    diags.extend(check_runbooks(&runbooks, &known, BUILTIN_KEYS));
+    diags.extend(check_runbooks(&runbooks, &known, &warroom::keymap::reserved_chars()));
     diags
 }
 
 /// (file, line, text the message must contain)
 const EXPECTED: &[(&str, usize, &str)] = &[
-    (
-        "bad-matcher.md",
-        4,
-        "bad matcher: \"severity=critical\": the value must be in quotes",
-    ),
+    ("bad-matcher.md", 4, "bad matcher: \"severity=critical\": the value must be in quotes"),
     (
         "bad-regex.md",
         10,
         "allow pattern for label \"instance\" is not a valid regex: unclosed character class",
     ),
-    (
-        "dangerous-no-confirm.md",
-        10,
-        "a dangerous action cannot use confirm = \"none\"",
-    ),
-    (
-        "key-too-long.md",
-        7,
-        "key \"rs\" must be exactly one character",
-    ),
+    ("dangerous-no-confirm.md", 10, "a dangerous action cannot use confirm = \"none\""),
+    ("key-too-long.md", 7, "key \"rs\" must be exactly one character"),
     ("no-front-matter.md", 1, "no front matter"),
-    (
-        "shell-interpolation.md",
-        10,
-        "argv of a shell action holds {{ placeholders }}",
-    ),
-    (
-        "shell-undeclared.md",
-        9,
-        "argv runs a shell script but the action does not say shell = true",
-    ),
-    (
-        "ssh-remote-label.md",
-        9,
-        "labels may only fill the destination",
-    ),
+    ("shell-interpolation.md", 10, "argv of a shell action holds {{ placeholders }}"),
+    ("shell-undeclared.md", 9, "argv runs a shell script but the action does not say shell = true"),
+    ("ssh-remote-label.md", 9, "labels may only fill the destination"),
     ("toml-syntax.md", 8, "invalid basic string"),
-    (
-        "type-target-without-target.md",
-        10,
-        "confirm = \"type-target\" needs a target",
-    ),
+    ("type-target-without-target.md", 10, "confirm = \"type-target\" needs a target"),
     ("unknown-field.md", 10, "unknown field `comfirm`"),
     (
         "missing-program.md",
@@ -73,26 +45,14 @@ const EXPECTED: &[(&str, usize, &str)] = &[
         "program \"pg_frobnicate_warroom_test\" (argv[0] of key 'f') is not installed",
     ),
     ("reserved-key.md", 7, "key 'q' is already a dashboard key"),
-    (
-        "unknown-alert.md",
-        4,
-        "alert \"PgIdelInTransaction\" is not defined by any alert rule",
-    ),
-    (
-        "unknown-placeholder.md",
-        10,
-        "unknown placeholder {{ olderthan }}",
-    ),
+    ("unknown-alert.md", 4, "alert \"PgIdelInTransaction\" is not defined by any alert rule"),
+    ("unknown-placeholder.md", 10, "unknown placeholder {{ olderthan }}"),
     (
         "unknown-placeholder.md",
         9,
         "{{ labels.instance.port }} needs a named group (?P<port>…) in allow.instance",
     ),
-    (
-        "clash-b.md",
-        12,
-        "key 's' is also bound by runbook \"clash-a\"",
-    ),
+    ("clash-b.md", 12, "key 's' is also bound by runbook \"clash-a\""),
 ];
 
 #[test]
@@ -105,18 +65,9 @@ fn broken_runbooks_give_the_expected_messages() {
                 && d.line == Some(*line)
                 && d.message.contains(text)
         });
-        assert!(
-            found,
-            "missing {file}:{line}: {text}\ngot:\n{}",
-            shown.join("\n")
-        );
+        assert!(found, "missing {file}:{line}: {text}\ngot:\n{}", shown.join("\n"));
     }
-    assert_eq!(
-        diags.len(),
-        EXPECTED.len(),
-        "unexpected extra problems:\n{}",
-        shown.join("\n")
-    );
+    assert_eq!(diags.len(), EXPECTED.len(), "unexpected extra problems:\n{}", shown.join("\n"));
     for d in &diags {
         assert!(d.fix.is_some(), "every problem says how to fix it: {d}");
     }
@@ -132,10 +83,7 @@ fn fixes_are_specific() {
             .and_then(|d| d.fix.clone())
             .unwrap_or_default()
     };
-    assert_eq!(
-        fix("unknown-alert.md"),
-        "did you mean \"PgIdleInTransaction\"?"
-    );
+    assert_eq!(fix("unknown-alert.md"), "did you mean \"PgIdleInTransaction\"?");
     assert!(fix("shell-interpolation.md").contains("$WARROOM_LABEL_INSTANCE"));
-    assert!(fix("reserved-key.md").contains("Enter Esc"));
+    assert!(fix("reserved-key.md").contains("pick a key that is not one of"));
 }

@@ -29,17 +29,7 @@ fn server() -> (support::Postgres, Server) {
 /// A psql session fed `sql` on stdin and then left open.
 fn session(s: &Server, sql: &str) -> Child {
     let mut child = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &s.port,
-            "-U",
-            &s.user,
-            "postgres",
-        ])
+        .args(["-X", "-q", "-h", "127.0.0.1", "-p", &s.port, "-U", &s.user, "postgres"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -68,13 +58,9 @@ fn action(runbook: &str, key: char, s: &Server, threshold: (&str, &str)) -> Acti
 
 async fn run(a: &ActionSpec, s: &Server, dry: bool) -> Vec<String> {
     let mut ctx = Context::default();
-    ctx.labels
-        .insert("instance".into(), "127.0.0.1:9187".into());
-    let mut r = if dry {
-        a.resolve_dry_run(&ctx).unwrap().unwrap()
-    } else {
-        a.resolve(&ctx).unwrap()
-    };
+    ctx.labels.insert("instance".into(), "127.0.0.1:9187".into());
+    let mut r =
+        if dry { a.resolve_dry_run(&ctx).unwrap().unwrap() } else { a.resolve(&ctx).unwrap() };
     assert_eq!(r.env.get("PGHOST").map(String::as_str), Some("127.0.0.1"));
     r.env.insert("PGUSER".into(), s.user.clone());
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -99,16 +85,10 @@ async fn idle_in_transaction_sessions_are_listed_then_terminated() {
     let a = action("pg-idle-in-transaction", 't', &s, ("older_than", "1"));
     let listed = run(&a, &s, true).await;
     assert!(listed.iter().any(|l| l.contains("| psql")), "{listed:#?}");
-    assert!(
-        !listed.iter().any(|l| l.contains("terminated")),
-        "{listed:#?}"
-    );
+    assert!(!listed.iter().any(|l| l.contains("terminated")), "{listed:#?}");
     let done = run(&a, &s, false).await;
     assert!(done.iter().any(|l| l.contains("terminated")), "{done:#?}");
-    assert!(
-        done.iter().any(|l| l.trim_end().ends_with("| t")),
-        "{done:#?}"
-    );
+    assert!(done.iter().any(|l| l.trim_end().ends_with("| t")), "{done:#?}");
     let again = run(&a, &s, true).await;
     assert!(again.iter().any(|l| l == "(0 rows)"), "{again:#?}");
     let _ = holder.kill();
@@ -122,22 +102,15 @@ async fn long_running_statements_are_listed_then_cancelled() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let a = action("pg-long-running-queries", 'c', &s, ("longer_than", "1"));
     let listed = run(&a, &s, true).await;
-    assert!(
-        listed.iter().any(|l| l.contains("pg_sleep(45)")),
-        "{listed:#?}"
-    );
+    assert!(listed.iter().any(|l| l.contains("pg_sleep(45)")), "{listed:#?}");
     let done = run(&a, &s, false).await;
     assert!(
-        done.iter()
-            .any(|l| l.contains("pg_sleep(45)") && l.trim_end().ends_with("| t")),
+        done.iter().any(|l| l.contains("pg_sleep(45)") && l.trim_end().ends_with("| t")),
         "{done:#?}"
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     let again = run(&a, &s, true).await;
-    assert!(
-        !again.iter().any(|l| l.contains("pg_sleep(45)")),
-        "{again:#?}"
-    );
+    assert!(!again.iter().any(|l| l.contains("pg_sleep(45)")), "{again:#?}");
     let _ = holder.kill();
     let _ = holder.wait();
 }
@@ -154,8 +127,7 @@ async fn read_only_diagnostics_run() {
         let a = action(rb, key, &s, ("unused", "0"));
         let out = run(&a, &s, false).await;
         assert!(
-            out.iter()
-                .any(|l| l.ends_with("rows)") || l.ends_with("row)")),
+            out.iter().any(|l| l.ends_with("rows)") || l.ends_with("row)")),
             "{rb} {key}: {out:#?}"
         );
     }

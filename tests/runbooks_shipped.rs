@@ -1,73 +1,79 @@
-//! Every runbook shipped in `runbooks/` loads and passes `warroom check`.
+//! Every runbook shipped in `runbooks/` (and the demo's, compiled in) loads and passes the same
+//! checks `warroom check` runs, against the config that uses it.
 
 use std::path::Path;
 
-use warroom::runbook::{check_runbooks, load_dir, ActionKind, Context, BUILTIN_KEYS};
+use warroom::config::{self, ConfigFile, Overrides};
+use warroom::runbook::{load_dir, ActionKind, Context};
+use warroom::setup::load_runbooks;
 
-const KNOWN_ALERTS: &[&str] = &[
-    "DemoDbCpuHigh",
-    "DemoIdleInTransaction",
-    "DemoErrorRate",
-    "DemoConnectionsHigh",
-    "PgCpuHigh",
-    "PgIdleInTransaction",
-    "PgConnectionsHigh",
-    "PgLongRunningQueries",
-    "PgDown",
-    "PgRollbackRate",
-    "PgDeadlocks",
-];
+fn builtin() -> ConfigFile {
+    let mut c = config::load(None, &Overrides::default()).unwrap();
+    // Resolve `runbooks/` against the repository, whatever the test's working directory.
+    c.config.runbooks_dir = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks"));
+    c
+}
 
-fn known() -> Vec<String> {
-    KNOWN_ALERTS.iter().map(|s| s.to_string()).collect()
+fn demo() -> ConfigFile {
+    config::load_str(warroom::demo::DASHBOARD, Path::new("<demo>"), &Overrides::default()).unwrap()
 }
 
 #[test]
-fn shipped_runbooks_load_and_check_cleanly() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
-    let (runbooks, diags) = load_dir(&dir);
-    let shown: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
-    assert!(diags.is_empty(), "load problems:\n{}", shown.join("\n"));
-    let checked = check_runbooks(&runbooks, &known(), BUILTIN_KEYS);
-    let shown: Vec<String> = checked.iter().map(|d| d.to_string()).collect();
-    assert!(checked.is_empty(), "check problems:\n{}", shown.join("\n"));
-    for rb in &runbooks {
-        assert!(!rb.body.trim().is_empty(), "{} has no body", rb.id);
-        assert!(!rb.actions.is_empty(), "{} has no actions", rb.id);
+fn shipped_runbooks_check_cleanly_against_their_configs() {
+    for (name, cfg, demo_mode) in [("built-in", builtin(), false), ("demo", demo(), true)] {
+        let (runbooks, problems) = load_runbooks(&cfg, None, demo_mode);
+        let shown: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
+        assert!(problems.is_empty(), "{name}:\n{}", shown.join("\n"));
+        assert!(!runbooks.is_empty(), "{name}: no runbooks loaded");
+        for rb in &runbooks {
+            assert!(!rb.body.trim().is_empty(), "{} has no body", rb.id);
+            assert!(!rb.actions.is_empty(), "{} has no actions", rb.id);
+        }
     }
 }
 
 #[test]
-fn every_known_alert_has_a_runbook() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
-    let (runbooks, _) = load_dir(&dir);
-    for alert in KNOWN_ALERTS {
-        let n = runbooks
-            .iter()
-            .filter(|r| r.applies_to(alert, &Default::default()))
-            .count();
-        assert_eq!(n, 1, "{alert} should have exactly one runbook, has {n}");
+fn every_alert_rule_has_exactly_one_runbook() {
+    for (name, cfg, demo_mode) in [("built-in", builtin(), false), ("demo", demo(), true)] {
+        let (runbooks, _) = load_runbooks(&cfg, None, demo_mode);
+        for rule in &cfg.config.alerts {
+            let n =
+                runbooks.iter().filter(|r| r.applies_to(&rule.name, &Default::default())).count();
+            assert_eq!(n, 1, "{name}: {} should have exactly one runbook, has {n}", rule.name);
+            let named = rule.runbook.as_deref().unwrap_or_default();
+            assert!(
+                runbooks.iter().any(|r| r.id == named),
+                "{name}: {} names {named:?}",
+                rule.name
+            );
+        }
+    }
+}
+
+#[test]
+fn compiled_in_demo_runbooks_match_the_files() {
+    for (file, text) in warroom::setup::DEMO_RUNBOOKS {
+        let on_disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/demo").join(file);
+        assert_eq!(std::fs::read_to_string(on_disk).unwrap(), text, "{file}");
     }
 }
 
 #[test]
 fn shipped_actions_resolve_for_typical_labels() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
-    let (runbooks, _) = load_dir(&dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+    let (mut runbooks, _) = load_dir(&root);
+    runbooks.extend(load_dir(&root.join("demo")).0);
     let mut ctx = Context::default();
-    ctx.labels
-        .insert("instance".into(), "db-1.example.com:9187".into());
+    ctx.labels.insert("instance".into(), "db-1.example.com:9187".into());
     ctx.labels.insert("job".into(), "postgres".into());
-    ctx.vars
-        .insert("source_url".into(), "http://127.0.0.1:9999".into());
+    ctx.vars.insert("source_url".into(), "http://127.0.0.1:9999".into());
     ctx.vars.insert("environment".into(), "prod".into());
     ctx.vars.insert("alertname".into(), "X".into());
     ctx.vars.insert("value".into(), "1".into());
     for rb in &runbooks {
         for action in &rb.actions {
-            let r = action
-                .resolve(&ctx)
-                .unwrap_or_else(|e| panic!("{} '{}': {e}", rb.id, action.key));
+            let r =
+                action.resolve(&ctx).unwrap_or_else(|e| panic!("{} '{}': {e}", rb.id, action.key));
             if let ActionKind::Argv { .. } = action.kind {
                 if let Some(host) = r.env.get("PGHOST") {
                     assert_eq!(host, "db-1.example.com");

@@ -49,10 +49,7 @@ fn check_query_api(
     exporter.set(metrics(43));
     let changed = wait_for(WAIT, || {
         let data = support::api::query(url, query);
-        data["result"]
-            .as_array()
-            .and_then(|r| r.first())
-            .is_some_and(|s| sample_value(s) == 43.0)
+        data["result"].as_array().and_then(|r| r.first()).is_some_and(|s| sample_value(s) == 43.0)
     });
     assert!(changed, "the new value never showed up at {url}");
     assert!(exporter.scrapes() >= 2);
@@ -62,9 +59,7 @@ fn check_query_api(
 fn prometheus_scrapes_the_exporter_and_answers_queries() {
     let exporter = StaticExporter::start(&metrics(42));
     let prometheus = Prometheus::start(PrometheusOpts::scraping(exporter.target()));
-    check_query_api(&prometheus.url(), &exporter, |q, t| {
-        prometheus.wait_for_series(q, t)
-    });
+    check_query_api(&prometheus.url(), &exporter, |q, t| prometheus.wait_for_series(q, t));
     let up = prometheus.wait_for_series(r#"up{job="exporter"}"#, WAIT);
     assert_eq!(sample_value(&up[0]), 1.0);
 }
@@ -73,9 +68,7 @@ fn prometheus_scrapes_the_exporter_and_answers_queries() {
 fn victoria_metrics_scrapes_the_exporter_and_answers_queries() {
     let exporter = StaticExporter::start(&metrics(42));
     let victoria = VictoriaMetrics::start(VictoriaMetricsOpts::scraping(exporter.target()));
-    check_query_api(&victoria.url(), &exporter, |q, t| {
-        victoria.wait_for_series(q, t)
-    });
+    check_query_api(&victoria.url(), &exporter, |q, t| victoria.wait_for_series(q, t));
 }
 
 const LOAD_RULE: &str = "\
@@ -109,23 +102,18 @@ fn prometheus_rule_goes_pending_then_firing() {
     exporter.set("warroom_test_load 10\n");
     let pending_at = Instant::now();
     assert!(
-        wait_for(WAIT, || alert_state(&prometheus, "WarroomTestLoadHigh")
-            .as_deref()
+        wait_for(WAIT, || alert_state(&prometheus, "WarroomTestLoadHigh").as_deref()
             == Some("pending")),
         "never pending: {:?}",
         prometheus.alerts()
     );
     assert!(
-        wait_for(WAIT, || alert_state(&prometheus, "WarroomTestLoadHigh")
-            .as_deref()
+        wait_for(WAIT, || alert_state(&prometheus, "WarroomTestLoadHigh").as_deref()
             == Some("firing")),
         "never firing: {:?}",
         prometheus.alerts()
     );
-    assert!(
-        pending_at.elapsed() >= Duration::from_secs(2),
-        "fired before `for` elapsed"
-    );
+    assert!(pending_at.elapsed() >= Duration::from_secs(2), "fired before `for` elapsed");
 }
 
 #[test]
@@ -138,10 +126,7 @@ fn prometheus_sends_firing_alerts_to_alertmanager() {
             .alertmanager(alertmanager.url()),
     );
     let arrived = wait_for(WAIT, || {
-        alertmanager
-            .alerts()
-            .iter()
-            .any(|a| a["labels"]["alertname"] == "WarroomTestLoadHigh")
+        alertmanager.alerts().iter().any(|a| a["labels"]["alertname"] == "WarroomTestLoadHigh")
     });
     assert!(
         arrived,
@@ -158,10 +143,7 @@ fn alertmanager_reports_status_and_accepts_a_silence() {
     assert_eq!(status.status, 200, "{}", status.body);
     let status = status.json();
     assert_eq!(status["cluster"]["status"], "disabled", "{status}");
-    assert!(status["config"]["original"]
-        .as_str()
-        .unwrap()
-        .contains("null"));
+    assert!(status["config"]["original"].as_str().unwrap().contains("null"));
 
     let now = chrono::Utc::now();
     let silence = json!({
@@ -189,9 +171,7 @@ fn postgres_answers_queries_and_stops_on_drop() {
     assert_eq!(postgres.psql("select 1"), "1");
     assert_eq!(postgres.psql("show port"), postgres.port().to_string());
     assert_eq!(postgres.psql("show listen_addresses"), "127.0.0.1");
-    let socket = postgres
-        .socket_dir()
-        .join(format!(".s.PGSQL.{}", postgres.port()));
+    let socket = postgres.socket_dir().join(format!(".s.PGSQL.{}", postgres.port()));
     assert!(socket.exists(), "no unix socket at {}", socket.display());
     assert!(postgres.try_psql("select * from no_such_table").is_err());
 
@@ -210,12 +190,8 @@ fn paused_prometheus_answers_nothing_and_dies_on_drop() {
     prometheus.pause();
 
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .unwrap();
-    stream
-        .write_all(b"GET /-/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    stream.write_all(b"GET /-/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
     let mut buf = [0u8; 64];
     let early = stream.read(&mut buf);
     assert!(
@@ -268,10 +244,7 @@ fn a_server_that_cannot_start_fails_with_its_log() {
         Prometheus::start(PrometheusOpts::default().rule("groups: [this is not: a rule file"))
     });
     let message = panic_message(result);
-    assert!(
-        message.contains("prometheus exited before it was ready"),
-        "{message}"
-    );
+    assert!(message.contains("prometheus exited before it was ready"), "{message}");
     assert!(message.contains("last 30 lines"), "{message}");
     assert!(message.contains("rules-0.yml"), "{message}");
 }

@@ -13,7 +13,7 @@ use super::event::{Event, UnackReason};
 use super::rule::{Policy, RuleSpec};
 use super::state::{held, AlertState, Change, Input, Tracker};
 use super::summary;
-use super::view::{display_order, Ack, AlertKey, AlertView, Scope};
+use super::view::{display_order, Ack, AlertKey, AlertView, Origin, Scope};
 
 /// How long a resolved alert stays listed by default.
 pub const DEFAULT_RESOLVED_RETENTION: Duration = Duration::from_secs(15 * 60);
@@ -175,6 +175,7 @@ impl AlertBook {
             by: ack.by.clone(),
             note: ack.note.clone(),
             until,
+            silence: None,
         };
         entry.ack = Some(ack);
         Some(event)
@@ -219,6 +220,8 @@ impl AlertBook {
                         summary: e.summary.clone(),
                         runbook: spec.runbook.clone(),
                         ack: e.ack.clone(),
+                        origin: Origin::Local,
+                        silence: None,
                     })
                 })
             })
@@ -296,6 +299,9 @@ fn step_slot(
     let tr = &entry.tracker;
     match (scope, query_summary) {
         (_, Some(text)) => entry.summary = text,
+        (Scope::Series, None) if input == Input::NoData => {
+            entry.summary = summary::series_no_data(spec, &entry.labels);
+        }
         (Scope::Series, None) if input != Input::Clear || entry.summary.is_empty() => {
             entry.summary = summary::render(spec, &entry.labels, tr.value(), tr.severity());
         }

@@ -65,6 +65,10 @@ pub enum Event {
         by: String,
         note: Option<String>,
         until: Option<DateTime<Utc>>,
+        /// The id of the Alertmanager silence that carries this acknowledgement, when it was
+        /// made as a silence (`until` is then the silence's end).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        silence: Option<String>,
     },
     /// An acknowledgement ended while the alert was still active: it alerts again.
     Unack {

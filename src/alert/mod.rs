@@ -23,4 +23,4 @@ pub use event::{Event, UnackReason};
 pub use history::{HistoryLog, HISTORY_FILE};
 pub use rule::{Direction, Policy, RuleSpec, Severity};
 pub use state::AlertState;
-pub use view::{Ack, AlertKey, AlertView, Scope};
+pub use view::{Ack, AlertKey, AlertView, Origin, Scope, SilenceMark};

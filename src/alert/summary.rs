@@ -44,6 +44,18 @@ pub fn no_data(rule: &RuleSpec) -> String {
     format!("no data: the query of {} returns no series", rule.name)
 }
 
+/// The summary of one series' "no data" alert (its value is `NaN`): names the series instead of
+/// filling the template with "NaN".
+pub fn series_no_data(rule: &RuleSpec, labels: &Labels) -> String {
+    let series: Vec<String> = labels
+        .iter()
+        .filter(|(k, _)| !rule.labels.contains_key(*k))
+        .map(|(k, v)| format!("{k}={}", sanitize::clean(v)))
+        .collect();
+    let series = if series.is_empty() { "its series".to_string() } else { series.join(" ") };
+    sanitize::clean_owned(&format!("no data: {} has no value (NaN) for {series}", rule.name))
+}
+
 /// The summary of a rule-level "error" alert; `message` comes from the server and is cleaned
 /// and shortened.
 pub fn query_error(rule: &RuleSpec, message: &str) -> String {
@@ -86,6 +98,26 @@ mod tests {
         assert_eq!(
             render(&rule, &labels, 91.5, Severity::Warning),
             "DB CPU 91.5% on db-1\\x1b[2J (WARN > 80) "
+        );
+    }
+
+    #[test]
+    fn series_no_data_names_the_series_not_nan_in_the_template() {
+        let rule: RuleSpec = toml::from_str(
+            "name = \"cpu\"\nquery = \"up\"\nwarning = 80\nsummary = \"CPU {{ value }}%\"\nlabels = { team = \"dba\" }",
+        )
+        .unwrap();
+        let labels: Labels = [("instance", "db-1\u{7}"), ("team", "dba")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            series_no_data(&rule, &labels),
+            "no data: cpu has no value (NaN) for instance=db-1\\x07"
+        );
+        assert_eq!(
+            series_no_data(&rule, &Labels::new()),
+            "no data: cpu has no value (NaN) for its series"
         );
     }
 

@@ -21,6 +21,9 @@ pub enum Scope {
     Series,
     /// The query itself: "no data" or "error" when there is no series to speak of.
     Query,
+    /// An alert of a Prometheus-compatible source's own alerting rules (`/api/v1/alerts`);
+    /// `rule` is its `alertname` and `labels` are all its labels.
+    Prometheus,
 }
 
 /// Identifies one alert. `labels` are the series' own labels (empty for [`Scope::Query`]),
@@ -47,6 +50,27 @@ pub struct Ack {
     pub severity: Severity,
 }
 
+/// Where an alert is evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// By warroom, from a `[[alerts]]` rule.
+    #[default]
+    Local,
+    /// By a source's own alerting rules; `source` names it (several when they agree).
+    Prometheus { source: String },
+}
+
+/// An Alertmanager silence covering an alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceMark {
+    /// The silence's id; `None` while it is being created.
+    pub id: Option<String>,
+    /// Who created it.
+    pub by: String,
+    pub until: DateTime<Utc>,
+    pub comment: String,
+}
+
 /// One alert as listed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertView {
@@ -69,9 +93,18 @@ pub struct AlertView {
     /// The rule's runbook id.
     pub runbook: Option<String>,
     pub ack: Option<Ack>,
+    /// Who evaluates it: warroom or a source's Prometheus.
+    pub origin: Origin,
+    /// The Alertmanager silence covering it, if any.
+    pub silence: Option<SilenceMark>,
 }
 
 impl AlertView {
+    /// Someone is on it: acknowledged here, or silenced in Alertmanager.
+    pub fn is_handled(&self) -> bool {
+        self.ack.is_some() || self.silence.is_some()
+    }
+
     /// The display group: 0 firing critical, 1 firing warning, 2 no data or error,
     /// 3 pending, 4 resolved (5 inactive, never listed).
     pub fn group(&self) -> u8 {
@@ -94,7 +127,7 @@ pub fn display_order(a: &AlertView, b: &AlertView) -> Ordering {
         if a.state == AlertState::Resolved { b.since.cmp(&a.since) } else { a.since.cmp(&b.since) };
     a.group()
         .cmp(&b.group())
-        .then(a.ack.is_some().cmp(&b.ack.is_some()))
+        .then(a.is_handled().cmp(&b.is_handled()))
         .then(by_since)
         .then_with(|| a.key.cmp(&b.key))
 }

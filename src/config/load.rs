@@ -124,6 +124,7 @@ fn apply(config: &mut Config, o: &Overrides) {
                 headers: Default::default(),
                 ca_file: None,
                 max_concurrency: 4,
+                fetch_alerts: true,
                 incremental_overlap: None,
             }),
         }
@@ -231,6 +232,39 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
         }
     }
     validate_alerts(config, file, text, &names, &mut out);
+    if let Some(am) = &config.alertmanager {
+        let line = text.lines().position(|l| l.trim() == "[alertmanager]").map(|i| i + 1);
+        let fix = "write the full base URL, e.g. http://alertmanager:9093";
+        match reqwest::Url::parse(&am.url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            Ok(u) => out.push(
+                Diagnostic::new(
+                    file,
+                    line,
+                    format!("alertmanager: unsupported URL scheme {:?}", u.scheme()),
+                )
+                .with_fix(fix),
+            ),
+            Err(e) => out.push(
+                Diagnostic::new(
+                    file,
+                    line,
+                    format!("alertmanager: url {:?} is not a URL ({e})", am.url),
+                )
+                .with_fix(fix),
+            ),
+        }
+        if am.bearer_token_env.is_some() && am.bearer_token_file.is_some() {
+            out.push(
+                Diagnostic::new(
+                    file,
+                    line,
+                    "alertmanager: both bearer_token_env and bearer_token_file",
+                )
+                .with_fix("keep one of them"),
+            );
+        }
+    }
     out
 }
 
@@ -302,6 +336,26 @@ mod tests {
         assert!(cfg.environment.read_only);
         assert_eq!(cfg.theme.as_deref(), Some("light"));
         assert_eq!(cfg.refresh, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn alertmanager_and_fetch_alerts() {
+        let src = "[[sources]]\nname = \"a\"\nurl = \"http://p:9090\"\n";
+        let text = format!("{src}fetch_alerts = false\n[alertmanager]\nurl = \"http://am:9093\"\n");
+        let cfg =
+            load_str(&text, Path::new("t.toml"), &Overrides::default()).expect("valid").config;
+        assert!(!cfg.sources[0].fetch_alerts);
+        assert_eq!(cfg.alertmanager.map(|a| a.url).as_deref(), Some("http://am:9093"));
+        let cfg = load_str(src, Path::new("t.toml"), &Overrides::default()).expect("valid").config;
+        assert!(cfg.sources[0].fetch_alerts, "on by default");
+
+        let bad = format!("{src}\n[alertmanager]\nurl = \"am:9093\"\nbearer_token_env = \"A\"\nbearer_token_file = \"f\"\n");
+        let problems = load_str(&bad, Path::new("t.toml"), &Overrides::default()).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems
+            .iter()
+            .all(|p| p.line == Some(5) && p.message.starts_with("alertmanager:")));
+        assert!(problems[0].fix.as_deref().is_some_and(|f| f.contains("http://")));
     }
 
     #[test]

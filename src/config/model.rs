@@ -26,6 +26,10 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Folder of runbook files (default: `runbooks/` beside the config file).
     pub runbooks_dir: Option<PathBuf>,
+    /// Values for runbook actions' `vars` that this dashboard's environment needs (a database
+    /// port, a cluster name…); they win over the defaults written in the runbook files.
+    #[serde(default)]
+    pub runbook_vars: BTreeMap<String, String>,
     /// Extra folder of theme files.
     pub themes_dir: Option<PathBuf>,
     #[serde(default)]
@@ -41,6 +45,8 @@ pub struct Config {
     /// Fetch only new steps of range queries after the first full window (default on).
     #[serde(default = "yes")]
     pub incremental: bool,
+    /// The Alertmanager the pager uses: its silences are shown, and `a` creates silences there.
+    pub alertmanager: Option<AlertmanagerSpec>,
 }
 
 fn yes() -> bool {
@@ -112,11 +118,56 @@ pub struct SourceSpec {
     /// At most this many requests in flight to this source at once.
     #[serde(default = "default_concurrency")]
     pub max_concurrency: usize,
+    /// Also list the source's own alerting rules' alerts (`/api/v1/alerts`) beside local rules.
+    #[serde(default = "yes")]
+    pub fetch_alerts: bool,
     /// How much of the newest data incremental range fetches fetch again, because the server may
     /// still change it (slow scrapes, VictoriaMetrics' `-search.latencyOffset`, ingestion delays
     /// of Thanos or Mimir). Default 30s.
     #[serde(default, deserialize_with = "crate::duration::de_opt")]
     pub incremental_overlap: Option<Duration>,
+}
+
+/// The top-level `[alertmanager]` table: where silences are read and created.
+///
+/// ```toml
+/// [alertmanager]
+/// url = "http://alertmanager:9093"
+/// bearer_token_env = "AM_TOKEN"
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerSpec {
+    /// Base URL; API v2 is under `/api/v2/`.
+    pub url: String,
+    /// Deadline of one request.
+    #[serde(default, deserialize_with = "crate::duration::de_opt")]
+    pub timeout: Option<Duration>,
+    pub bearer_token_env: Option<String>,
+    pub bearer_token_file: Option<PathBuf>,
+    pub basic_auth: Option<BasicAuth>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl AlertmanagerSpec {
+    /// The same settings as a source, so the one HTTP client builder (auth, CA, headers) serves.
+    pub fn as_source(&self) -> SourceSpec {
+        SourceSpec {
+            name: "alertmanager".into(),
+            url: self.url.clone(),
+            timeout: self.timeout,
+            bearer_token_env: self.bearer_token_env.clone(),
+            bearer_token_file: self.bearer_token_file.clone(),
+            basic_auth: self.basic_auth.clone(),
+            headers: self.headers.clone(),
+            ca_file: self.ca_file.clone(),
+            max_concurrency: 2,
+            fetch_alerts: false,
+            incremental_overlap: None,
+        }
+    }
 }
 
 fn default_concurrency() -> usize {

@@ -1,6 +1,7 @@
 //! The dashboard's whole state. Changed only by `update`; read by `render`.
 
 mod query;
+mod runs;
 mod source;
 mod ui;
 
@@ -10,12 +11,14 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 
 pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
+pub use runs::{Run, Runs, OUTPUT_LINES};
 pub use source::{Caveat, Health, SourceState};
-pub use ui::{Focus, Overlay, Ui, ACK_EXPIRIES};
+pub use ui::{Confirmation, Focus, Overlay, Pane, Ui, ACK_EXPIRIES};
 
 use crate::alert::{AlertBook, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};
 use crate::prom::poller::{QuerySpec, Window};
+use crate::runbook::Runbook;
 
 /// One panel: its spec and the query it shows.
 #[derive(Debug, Clone)]
@@ -57,6 +60,14 @@ pub struct Model {
     /// Ring the bell on new firing alerts.
     pub bell: bool,
     pub last_bell: Option<DateTime<Utc>>,
+    /// Runbooks loaded at start-up.
+    pub runbooks: Vec<Runbook>,
+    /// Action runs and their output.
+    pub runs: Runs,
+    /// A short message for the footer (refusals, results), with when it was set.
+    pub flash: Option<(String, DateTime<Utc>)>,
+    /// Prometheus's own alerts, Alertmanager's silences.
+    pub pager: crate::pager::PagerState,
 }
 
 /// How many recent events the model keeps for display.
@@ -136,6 +147,10 @@ impl Model {
             user: "unknown".into(),
             bell: config.bell,
             last_bell: None,
+            runbooks: Vec::new(),
+            runs: Runs::default(),
+            flash: None,
+            pager: crate::pager::PagerState::new(config),
         }
     }
 
@@ -169,11 +184,11 @@ impl Model {
             .collect()
     }
 
-    /// Alerts matching the filter, in display order.
+    /// Alerts matching the filter, in display order: local rules' and the sources' own.
     pub fn visible_alerts(&self) -> Vec<AlertView> {
         let f = self.ui.filter.to_lowercase();
-        self.alerts
-            .alerts()
+        self.pager
+            .merge(self.alerts.alerts(), self.now)
             .into_iter()
             .filter(|a| {
                 f.is_empty()
@@ -183,11 +198,46 @@ impl Model {
             .collect()
     }
 
+    /// Position of the selection in `alerts` (as returned by [`Model::visible_alerts`]).
+    pub fn selected_index(&self, alerts: &[AlertView]) -> usize {
+        self.ui
+            .alert_key
+            .as_ref()
+            .and_then(|k| alerts.iter().position(|a| &a.key == k))
+            .unwrap_or(self.ui.alert)
+            .min(alerts.len().saturating_sub(1))
+    }
+
     /// The alert under the selection.
     pub fn selected_alert(&self) -> Option<AlertView> {
         let alerts = self.visible_alerts();
-        let i = self.ui.alert.min(alerts.len().saturating_sub(1));
+        let i = self.selected_index(&alerts);
         alerts.into_iter().nth(i)
+    }
+
+    /// Moves the selection by `delta` rows and pins it to that alert.
+    pub fn move_alert_selection(&mut self, delta: isize) {
+        let alerts = self.visible_alerts();
+        if alerts.is_empty() {
+            return;
+        }
+        let i = self.selected_index(&alerts).saturating_add_signed(delta).min(alerts.len() - 1);
+        self.ui.alert = i;
+        self.ui.alert_key = Some(alerts[i].key.clone());
+    }
+
+    /// Runbooks for an alert: the one its rule names, then any whose `alerts`/`matchers` apply.
+    pub fn runbooks_for(&self, alert: &AlertView) -> Vec<&Runbook> {
+        let mut out: Vec<&Runbook> = Vec::new();
+        if let Some(id) = &alert.runbook {
+            out.extend(self.runbooks.iter().filter(|r| &r.id == id));
+        }
+        for rb in &self.runbooks {
+            if !out.iter().any(|o| o.id == rb.id) && rb.applies_to(&alert.rule, &alert.labels) {
+                out.push(rb);
+            }
+        }
+        out
     }
 
     /// Remembers events for the history view.

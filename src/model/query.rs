@@ -23,6 +23,15 @@ impl SeriesBuf {
     }
 }
 
+/// Whether two runs of points are the same, bit for bit (so NaN equals NaN).
+fn same_points<'a>(
+    a: impl ExactSizeIterator<Item = &'a Point>,
+    b: impl ExactSizeIterator<Item = &'a Point>,
+) -> bool {
+    a.len() == b.len()
+        && a.zip(b).all(|(x, y)| x.t.to_bits() == y.t.to_bits() && x.v.to_bits() == y.v.to_bits())
+}
+
 /// The last failure of a query, kept beside the last good data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryError {
@@ -95,7 +104,9 @@ impl QueryState {
     }
 
     /// Takes in one poll result. `window_start` is the oldest time still shown; older points are
-    /// dropped. Returns true when anything visible changed.
+    /// dropped. Returns true when anything visible changed: an answer that repeats what is held
+    /// (same points, same warnings, still fresh) asks for no redraw, so an idle dashboard sends
+    /// nothing over a slow link.
     pub fn apply(&mut self, r: PollResult, window_start: f64) -> bool {
         if r.kind == FetchKind::Unchanged && r.outcome.is_ok() {
             // No request was sent: the held data is confirmed current, nothing else changes.
@@ -117,77 +128,102 @@ impl QueryState {
                 changed
             }
             Ok(fetched) => {
+                let status_before = self.status(r.at);
                 self.bytes += fetched.bytes as u64;
-                self.error = None;
+                let mut changed = self.error.take().is_some();
                 self.last_ok = Some(r.at);
+                changed |= self.warnings != fetched.response.warnings
+                    || self.partial != fetched.response.partial;
                 self.warnings = fetched.response.warnings;
                 self.partial = fetched.response.partial;
                 self.step = r.step;
                 let data = fetched.response.data;
+                changed |= self.empty != data.is_empty();
                 self.empty = data.is_empty();
-                match r.kind {
+                changed |= match r.kind {
                     FetchKind::Instant => self.replace_latest(data),
                     FetchKind::Full => self.replace_all(data),
                     FetchKind::Incremental => self.merge(data, r.start),
-                    FetchKind::Unchanged => {}
-                }
-                self.trim(window_start);
-                true
+                    FetchKind::Unchanged => false,
+                };
+                changed |= self.trim(window_start);
+                changed || self.status(r.at) != status_before
             }
         }
     }
 
-    fn replace_latest(&mut self, data: QueryData) {
-        self.series = data
+    /// Returns whether a value or a series changed (an instant point's time is not shown).
+    fn replace_latest(&mut self, data: QueryData) -> bool {
+        let new: Vec<SeriesBuf> = data
             .latest()
             .into_iter()
             .map(|s| SeriesBuf { labels: s.labels, points: VecDeque::from([s.point]) })
             .collect();
+        let changed = new.len() != self.series.len()
+            || new.iter().zip(&self.series).any(|(a, b)| {
+                a.labels != b.labels
+                    || a.last().map(|p| p.v.to_bits()) != b.last().map(|p| p.v.to_bits())
+            });
+        self.series = new;
+        changed
     }
 
-    fn replace_all(&mut self, data: QueryData) {
-        self.series = match data {
+    /// Returns whether any series or point differs from what was held.
+    fn replace_all(&mut self, data: QueryData) -> bool {
+        let new: Vec<SeriesBuf> = match data {
             QueryData::Matrix(m) => m
                 .into_iter()
                 .map(|s| SeriesBuf { labels: s.labels, points: s.points.into() })
                 .collect(),
-            other => {
-                self.replace_latest(other);
-                return;
-            }
+            other => return self.replace_latest(other),
         };
+        let changed = new.len() != self.series.len()
+            || new.iter().zip(&self.series).any(|(a, b)| {
+                a.labels != b.labels || !same_points(a.points.iter(), b.points.iter())
+            });
+        self.series = new;
+        changed
     }
 
     /// Replaces held points at or after `from` with the new ones, series by series; a new series
     /// is added. A series absent from the answer keeps its points (and ages out): its held
     /// points are real history, while an empty answer may only mean that the server hides its
     /// newest data (VictoriaMetrics answers nothing for a range inside its latency offset).
-    fn merge(&mut self, data: QueryData, from: f64) {
+    /// Returns whether any point differs from what was held.
+    fn merge(&mut self, data: QueryData, from: f64) -> bool {
         let QueryData::Matrix(m) = data else {
-            self.replace_latest(data);
-            return;
+            return self.replace_latest(data);
         };
+        let mut changed = false;
         for s in m {
-            let points = s.points.into_iter().filter(|p| p.t >= from);
             match self.series.iter_mut().find(|b| b.labels == s.labels) {
                 Some(buf) => {
-                    while buf.points.back().is_some_and(|p| p.t >= from) {
-                        buf.points.pop_back();
-                    }
-                    buf.points.extend(points);
+                    let keep = buf.points.iter().take_while(|p| p.t < from).count();
+                    changed |= !same_points(buf.points.range(keep..), s.points.iter());
+                    buf.points.truncate(keep);
+                    buf.points.extend(s.points);
                 }
-                None => self.series.push(SeriesBuf { labels: s.labels, points: points.collect() }),
+                None => {
+                    changed = true;
+                    self.series.push(SeriesBuf { labels: s.labels, points: s.points.into() });
+                }
             }
         }
+        changed
     }
 
-    fn trim(&mut self, window_start: f64) {
+    /// Drops points older than `window_start` and series left empty; returns whether it did.
+    fn trim(&mut self, window_start: f64) -> bool {
+        let mut dropped = false;
         for s in &mut self.series {
             while s.points.front().is_some_and(|p| p.t < window_start) {
                 s.points.pop_front();
+                dropped = true;
             }
         }
+        let before = self.series.len();
         self.series.retain(|s| !s.points.is_empty());
+        dropped || self.series.len() != before
     }
 
     /// Age of the newest good data at `now`.

@@ -9,7 +9,7 @@ pub enum Focus {
 }
 
 /// A layer over the dashboard that takes the keys while open.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum Overlay {
     #[default]
     None,
@@ -22,6 +22,33 @@ pub enum Overlay {
         note: String,
         expiry: usize,
     },
+    /// A runbook action waiting for confirmation.
+    Confirm(Box<Confirmation>),
+}
+
+/// What the confirm dialog shows and what confirming it runs.
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    pub action: crate::runbook::ActionSpec,
+    pub resolved: crate::runbook::Resolved,
+    /// What has been typed (for `type-target` confirmation).
+    pub typed: String,
+    /// When the key that opened the dialog was read: keys read before `opened + GUARD` were
+    /// typed ahead and never confirm.
+    pub opened: std::time::Instant,
+    /// Run id of the dry run whose output the dialog shows, if any.
+    pub dry_run: Option<u64>,
+    /// The environment name, shown in the dialog.
+    pub environment: String,
+}
+
+/// Which view the pane beside the alert list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Runbook,
+    Output,
+    History,
 }
 
 /// Expiry choices of an acknowledgement, in minutes; `None`: until the alert resolves.
@@ -33,8 +60,10 @@ pub struct Ui {
     pub focus: Focus,
     /// Index into the visible (filtered) panels.
     pub panel: usize,
-    /// Index into the visible (filtered) alerts.
+    /// Index into the visible (filtered) alerts, used when `alert_key` is not listed.
     pub alert: usize,
+    /// The selected alert: the selection follows it when the list reorders.
+    pub alert_key: Option<crate::alert::AlertKey>,
     /// Panel shown full screen (index into all panels).
     pub zoom: Option<usize>,
     /// Value-inspection cursor in a zoomed chart: steps back from the newest point.
@@ -47,6 +76,8 @@ pub struct Ui {
     pub height: u16,
     /// Scroll of the runbook/output pane.
     pub pane_scroll: u16,
+    /// What the pane beside the alert list shows.
+    pub pane: Pane,
 }
 
 impl Ui {

@@ -138,6 +138,12 @@ impl Client {
         &self.base
     }
 
+    /// The HTTP client with this source's auth, headers and CA, for its other APIs (alerts,
+    /// Alertmanager's silences). Requests made with it need their own deadline.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// The per-request deadline.
     pub fn timeout(&self) -> Duration {
         self.timeout

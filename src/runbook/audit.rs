@@ -53,12 +53,9 @@ impl Identity {
     pub fn from_env(environment: &str) -> Identity {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Identity {
-            user: var("USER")
-                .or_else(|| var("LOGNAME"))
-                .unwrap_or_else(|| "unknown".into()),
+            user: var("USER").or_else(|| var("LOGNAME")).unwrap_or_else(|| "unknown".into()),
             sudo_user: var("SUDO_USER"),
-            ssh_client: var("SSH_CONNECTION")
-                .and_then(|c| c.split_whitespace().next().map(str::to_string)),
+            ssh_client: crate::identity::ssh_client(),
             host: hostname(),
             environment: environment.to_string(),
         }
@@ -242,9 +239,7 @@ pub struct AuditLog {
 impl AuditLog {
     /// The log at `<state_dir>/audit.jsonl`.
     pub fn in_state_dir(state_dir: &Path) -> Self {
-        AuditLog {
-            path: state_dir.join("audit.jsonl"),
-        }
+        AuditLog { path: state_dir.join("audit.jsonl") }
     }
 
     /// The log at an explicit path.
@@ -265,10 +260,7 @@ impl AuditLog {
         }
         let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
         line.push('\n');
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        let mut file = OpenOptions::new().create(true).append(true).open(&self.path)?;
         file.write_all(line.as_bytes())?;
         file.sync_data()
     }

@@ -9,17 +9,11 @@ use super::spec::{ActionKind, ActionSpec, Runbook};
 use super::{diag, Diagnostic};
 use crate::template;
 
-/// Keys the dashboard itself uses (`q ? / a j k l h Enter Esc + - [ ] Tab y n`); pass them, plus
-/// any the keymap adds, as `reserved_keys`.
-pub const BUILTIN_KEYS: &[char] = &[
-    'q', '?', '/', 'a', 'j', 'k', 'l', 'h', '\n', '\r', '\u{1b}', '+', '-', '[', ']', '\t', 'y',
-    'n',
-];
-
 /// Every problem across `runbooks` that a single file cannot show on its own.
 pub fn check_runbooks(
     runbooks: &[Runbook],
     known_alerts: &[String],
+    // The dashboard's own keys: pass `crate::keymap::reserved_chars()`.
     reserved_keys: &[char],
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -116,21 +110,31 @@ fn check_programs(rb: &Runbook, action: &ActionSpec, out: &mut Vec<Diagnostic>) 
 
 /// Finds `program` like `execvp` would: a path as is, a bare name along `$PATH`.
 pub fn find_program(program: &str) -> Option<PathBuf> {
-    let executable = |p: &Path| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
+    let executable =
+        |p: &Path| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
     if program.contains('/') {
         let p = PathBuf::from(program);
         return executable(&p).then_some(p);
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| executable(p))
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| executable(p))
 }
 
 fn check_placeholders(rb: &Runbook, action: &ActionSpec, out: &mut Vec<Diagnostic>) {
+    // Labels are filled once, at load time: only constants from `vars` are known then.
+    if let Ok(names) = template::placeholders(&action.label_template) {
+        for name in names.into_iter().filter(|n| !action.vars.contains_key(*n)) {
+            out.push(diag(
+                &rb.file,
+                action.line_of("label"),
+                format!(
+                    "key '{}': label placeholder {{{{ {name} }}}} is not a name from vars",
+                    action.key
+                ),
+                "a label may only use names from vars, e.g. {{ older_than }}",
+            ));
+        }
+    }
     for (field, tpl) in action.templates() {
         let Ok(names) = template::placeholders(tpl) else {
             continue;
@@ -206,8 +210,5 @@ fn overlap(a: &Runbook, b: &Runbook) -> Option<String> {
     if a.alerts.is_empty() || b.alerts.is_empty() {
         return Some("the same alerts (one of them selects by matchers only)".into());
     }
-    a.alerts
-        .iter()
-        .find(|x| b.alerts.contains(x))
-        .map(|x| format!("alert {x}"))
+    a.alerts.iter().find(|x| b.alerts.contains(x)).map(|x| format!("alert {x}"))
 }

@@ -156,10 +156,7 @@ pub(crate) fn start_with(
     hooks: Box<dyn Hooks>,
 ) -> RunHandle {
     let cancel = Arc::new(Notify::new());
-    let handle = RunHandle {
-        run_id,
-        cancel: cancel.clone(),
-    };
+    let handle = RunHandle { run_id, cancel: cancel.clone() };
     tokio::spawn(async move {
         let begun = Instant::now();
         let mut sink = Sink::new(run_id, tx.clone());
@@ -179,18 +176,8 @@ pub(crate) fn start_with(
                 Request::Argv(argv) => {
                     run_argv(&argv, &resolved.env, timeout, &cancel, &mut sink).await
                 }
-                Request::Http {
-                    method,
-                    url,
-                    headers,
-                    body,
-                } => {
-                    let req = super::http::HttpRequest {
-                        method,
-                        url,
-                        headers,
-                        body,
-                    };
+                Request::Http { method, url, headers, body } => {
+                    let req = super::http::HttpRequest { method, url, headers, body };
                     super::http::run(req, timeout, &cancel, &mut sink).await
                 }
             },
@@ -202,11 +189,7 @@ pub(crate) fn start_with(
             hooks.finished(&outcome_for_hooks, duration, &tail);
         })
         .await;
-        let _ = tx.send(RunEvent::Finished {
-            run_id,
-            outcome,
-            duration,
-        });
+        let _ = tx.send(RunEvent::Finished { run_id, outcome, duration });
     });
     handle
 }
@@ -222,13 +205,7 @@ pub(super) struct Sink {
 
 impl Sink {
     fn new(run_id: u64, tx: mpsc::UnboundedSender<RunEvent>) -> Self {
-        Sink {
-            run_id,
-            tx,
-            total: 0,
-            capped: false,
-            tail: VecDeque::new(),
-        }
+        Sink { run_id, tx, total: 0, capped: false, tail: VecDeque::new() }
     }
 
     /// Sends one line (already sanitized).
@@ -243,10 +220,7 @@ impl Sink {
         self.total += line.len() + 1;
         if self.total > MAX_OUTPUT {
             self.capped = true;
-            let note = format!(
-                "[output over {} KiB; the rest is not shown]",
-                MAX_OUTPUT / 1024
-            );
+            let note = format!("[output over {} KiB; the rest is not shown]", MAX_OUTPUT / 1024);
             let _ = self.tx.send(RunEvent::Output {
                 run_id: self.run_id,
                 stream: Stream::Info,
@@ -254,11 +228,7 @@ impl Sink {
             });
             return;
         }
-        let _ = self.tx.send(RunEvent::Output {
-            run_id: self.run_id,
-            stream,
-            line,
-        });
+        let _ = self.tx.send(RunEvent::Output { run_id: self.run_id, stream, line });
     }
 }
 
@@ -300,18 +270,10 @@ async fn run_argv(
     let (line_tx, mut lines) = mpsc::channel::<(Stream, String)>(256);
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
-        readers.push(tokio::spawn(read_lines(
-            out,
-            Stream::Stdout,
-            line_tx.clone(),
-        )));
+        readers.push(tokio::spawn(read_lines(out, Stream::Stdout, line_tx.clone())));
     }
     if let Some(err) = child.stderr.take() {
-        readers.push(tokio::spawn(read_lines(
-            err,
-            Stream::Stderr,
-            line_tx.clone(),
-        )));
+        readers.push(tokio::spawn(read_lines(err, Stream::Stderr, line_tx.clone())));
     }
     drop(line_tx);
 

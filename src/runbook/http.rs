@@ -63,11 +63,7 @@ async fn send(req: HttpRequest, timeout: Duration, sink: &mut Sink) -> Outcome {
     let status = response.status();
     sink.line(
         Stream::Info,
-        format!(
-            "HTTP {} {}",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
-        ),
+        format!("HTTP {} {}", status.as_u16(), status.canonical_reason().unwrap_or("")),
     );
     let mut response = response;
     let mut body = Vec::new();
@@ -81,10 +77,7 @@ async fn send(req: HttpRequest, timeout: Duration, sink: &mut Sink) -> Outcome {
             }
             Ok(None) => break,
             Err(e) => {
-                sink.line(
-                    Stream::Info,
-                    format!("[body cut short: {}]", error_chain(&e)),
-                );
+                sink.line(Stream::Info, format!("[body cut short: {}]", error_chain(&e)));
                 break;
             }
         }

@@ -38,12 +38,7 @@ impl Launcher {
     /// `Denied` (dry runs included: they run commands too).
     pub fn new(state_dir: impl Into<PathBuf>, who: Identity, read_only: bool) -> Self {
         let state_dir = state_dir.into();
-        Launcher {
-            audit: AuditLog::in_state_dir(&state_dir),
-            state_dir,
-            who,
-            read_only,
-        }
+        Launcher { audit: AuditLog::in_state_dir(&state_dir), state_dir, who, read_only }
     }
 
     /// The audit log (for `warroom timeline`).
@@ -123,26 +118,17 @@ impl Launcher {
                 Err(r) => return refuse(r),
             }
         };
-        let kind = if resolved.dry_run {
-            RecordKind::DryRun
-        } else {
-            RecordKind::Started
-        };
+        let kind = if resolved.dry_run { RecordKind::DryRun } else { RecordKind::Started };
         let hooks = AuditHooks {
             audit: self.audit.clone(),
             record: AuditRecord::for_resolved(kind, &self.who, &resolved, Some(run_id)),
             lock,
         };
-        Ok(start_with(
-            run_id,
-            resolved,
-            action.timeout,
-            tx,
-            Box::new(hooks),
-        ))
+        Ok(start_with(run_id, resolved, action.timeout, tx, Box::new(hooks)))
     }
 
-    fn record_refusal(
+    /// Writes a refusal to the audit log (template or allow-list failure, read-only, lock…).
+    pub fn record_refusal(
         &self,
         action: &ActionSpec,
         dry_run: bool,
@@ -181,10 +167,7 @@ impl Hooks for AuditHooks {
     fn before_start(&mut self) -> Result<(), String> {
         self.record.time = Utc::now();
         self.audit.append(&self.record).map_err(|e| {
-            format!(
-                "not started: cannot write the audit log {}: {e}",
-                self.audit.path().display()
-            )
+            format!("not started: cannot write the audit log {}: {e}", self.audit.path().display())
         })
     }
 

@@ -58,11 +58,7 @@ impl RunLock {
                 let _ = file.read_to_string(&mut note);
                 let note = crate::sanitize::clean_owned(note.trim());
                 return Err(Refusal::Running {
-                    since: if note.is_empty() {
-                        "an unknown time".into()
-                    } else {
-                        note
-                    },
+                    since: if note.is_empty() { "an unknown time".into() } else { note },
                 });
             }
             return Err(Refusal::Io(format!("{}: {err}", path.display())));
@@ -74,12 +70,7 @@ impl RunLock {
             .and_then(|()| file.write_all(holder.as_bytes()))
             .and_then(|()| file.flush())
             .map_err(|e| Refusal::Io(format!("{}: {e}", path.display())))?;
-        Ok(RunLock {
-            _file: file,
-            path,
-            cooldown_path,
-            cooldown,
-        })
+        Ok(RunLock { _file: file, path, cooldown_path, cooldown })
     }
 
     /// The lock file's path.
@@ -91,10 +82,7 @@ impl RunLock {
     pub fn finish(self) -> std::io::Result<()> {
         if !self.cooldown.is_zero() {
             let until = SystemTime::now() + self.cooldown;
-            let ms = until
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis())
-                .unwrap_or(0);
+            let ms = until.duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
             let tmp = self.cooldown_path.with_extension("cooldown.tmp");
             std::fs::write(&tmp, ms.to_string())?;
             std::fs::rename(&tmp, &self.cooldown_path)?;
@@ -107,13 +95,8 @@ impl RunLock {
 fn cooldown_left(path: &Path) -> Option<Duration> {
     let text = std::fs::read_to_string(path).ok()?;
     let until_ms: u64 = text.trim().parse().ok()?;
-    let now_ms = u64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .ok()?
-            .as_millis(),
-    )
-    .ok()?;
+    let now_ms =
+        u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_millis()).ok()?;
     (until_ms > now_ms).then(|| Duration::from_millis(until_ms - now_ms))
 }
 
@@ -160,10 +143,7 @@ mod tests {
     fn cooldown_refuses_with_time_left() {
         let dir = tempfile::tempdir().unwrap();
         let cd = Duration::from_secs(40);
-        RunLock::acquire(dir.path(), "rb", 'c', "pg-1", cd, "alice")
-            .unwrap()
-            .finish()
-            .unwrap();
+        RunLock::acquire(dir.path(), "rb", 'c', "pg-1", cd, "alice").unwrap().finish().unwrap();
         let err = RunLock::acquire(dir.path(), "rb", 'c', "pg-1", cd, "bob").unwrap_err();
         assert!(matches!(err, Refusal::CoolingDown { .. }), "{err:?}");
         assert_eq!(err.to_string(), "cooling down, 40 s left");

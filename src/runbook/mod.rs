@@ -29,7 +29,7 @@ mod validate;
 pub use crate::diag::Diagnostic;
 
 pub use audit::{AuditLog, AuditRecord, Identity, RecordKind};
-pub use check::{check_runbooks, BUILTIN_KEYS};
+pub use check::check_runbooks;
 pub use exec::{start, Outcome, RunEvent, RunHandle, Stream};
 pub use launch::{Launcher, Mode};
 pub use lock::RunLock;

@@ -28,10 +28,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Runbook>, Vec<Diagnostic>) {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
-        .filter(|p| {
-            p.file_stem()
-                .is_none_or(|s| !s.eq_ignore_ascii_case("readme"))
-        })
+        .filter(|p| p.file_stem().is_none_or(|s| !s.eq_ignore_ascii_case("readme")))
         .collect();
     paths.sort();
     for path in paths {
@@ -84,18 +81,9 @@ pub fn parse_runbook(file: &Path, text: &str) -> Result<Runbook, Vec<Diagnostic>
     let lines = LineMap { text, front_start };
     let raw: RawRunbook = toml::from_str(front).map_err(|e| {
         let line = e.span().map_or(1, |s| lines.line(&s));
-        vec![diag(
-            file,
-            line,
-            e.message().trim().to_string(),
-            toml_fix(e.message()),
-        )]
+        vec![diag(file, line, e.message().trim().to_string(), toml_fix(e.message()))]
     })?;
-    let mut v = Validator {
-        file,
-        lines,
-        diags: Vec::new(),
-    };
+    let mut v = Validator { file, lines, diags: Vec::new() };
     let runbook = v.runbook(raw, body);
     if v.diags.is_empty() {
         Ok(runbook)
@@ -132,11 +120,7 @@ pub(super) struct LineMap<'a> {
 impl LineMap<'_> {
     pub(super) fn line(&self, span: &Range<usize>) -> usize {
         let end = (self.front_start + span.start).min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
+        self.text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
     }
 }
 

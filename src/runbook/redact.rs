@@ -4,16 +4,8 @@
 /// What a secret value is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
-const SECRET_WORDS: &[&str] = &[
-    "authorization",
-    "token",
-    "password",
-    "passwd",
-    "secret",
-    "key",
-    "cookie",
-    "credential",
-];
+const SECRET_WORDS: &[&str] =
+    &["authorization", "token", "password", "passwd", "secret", "key", "cookie", "credential"];
 
 /// Whether a header or environment variable name looks like it holds a secret
 /// (`Authorization`, `X-Api-Key`, `PGPASSWORD`, `GITHUB_TOKEN`, `Cookie`…).
@@ -120,13 +112,7 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for n in [
-            "Authorization",
-            "PGPASSWORD",
-            "X-Api-Key",
-            "GITHUB_TOKEN",
-            "db_secret",
-        ] {
+        for n in ["Authorization", "PGPASSWORD", "X-Api-Key", "GITHUB_TOKEN", "db_secret"] {
             assert!(is_secret_name(n), "{n}");
         }
         for n in ["PGHOST", "Content-Type", "PGUSER"] {

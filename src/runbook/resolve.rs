@@ -133,12 +133,7 @@ impl Resolved {
                 parts.extend(argv.iter().map(|a| shell_quote(a)));
                 parts.join(" ")
             }
-            Request::Http {
-                method,
-                url,
-                headers,
-                body,
-            } => {
+            Request::Http { method, url, headers, body } => {
                 let mut out = format!("{method} {}", sanitize::clean(&redact_url(url)));
                 for (k, v) in headers {
                     let _ = write!(out, "\n{k}: {}", sanitize::clean(shown_value(k, v)));
@@ -166,10 +161,7 @@ impl Resolved {
 
     /// The environment additions with secret-looking values redacted.
     pub fn redacted_env(&self) -> BTreeMap<String, String> {
-        self.env
-            .iter()
-            .map(|(k, v)| (k.clone(), shown_value(k, v).to_string()))
-            .collect()
+        self.env.iter().map(|(k, v)| (k.clone(), shown_value(k, v).to_string())).collect()
     }
 }
 
@@ -203,23 +195,14 @@ impl Filler<'_> {
 
     fn lookup(&mut self, name: &str, place: Place) -> Option<String> {
         let Some(path) = name.strip_prefix("labels.") else {
-            return self
-                .spec
-                .vars
-                .get(name)
-                .or_else(|| self.ctx.vars.get(name))
-                .cloned();
+            return self.spec.vars.get(name).or_else(|| self.ctx.vars.get(name)).cloned();
         };
         let (label, group) = match path.split_once('.') {
             Some((l, g)) => (l, Some(g)),
             None => (path, None),
         };
         match self.checked(label, group) {
-            Ok(v) => Some(if place == Place::Url {
-                percent_encode(&v)
-            } else {
-                v
-            }),
+            Ok(v) => Some(if place == Place::Url { percent_encode(&v) } else { v }),
             Err(r) => {
                 self.refusal.get_or_insert(r);
                 None
@@ -233,9 +216,7 @@ impl Filler<'_> {
             .ctx
             .labels
             .get(label)
-            .ok_or_else(|| Refusal::MissingLabel {
-                label: label.to_string(),
-            })?;
+            .ok_or_else(|| Refusal::MissingLabel { label: label.to_string() })?;
         let pattern = self.spec.allow_for(label);
         let Some(caps) = pattern.regex.captures(value) else {
             let shown: String = sanitize::clean(value).chars().take(80).collect();
@@ -280,18 +261,11 @@ impl ActionSpec {
         ctx: &Context,
         dry_argv: Option<&Vec<String>>,
     ) -> Result<Resolved, Refusal> {
-        let mut f = Filler {
-            spec: self,
-            ctx,
-            used: Labels::new(),
-            refusal: None,
-        };
+        let mut f = Filler { spec: self, ctx, used: Labels::new(), refusal: None };
         let shell = matches!(self.kind, ActionKind::Argv { shell: true, .. });
         let request = match (dry_argv, &self.kind) {
             (Some(argv), _) | (None, ActionKind::Argv { argv, .. }) => Request::Argv(
-                argv.iter()
-                    .map(|a| f.fill(a, Place::Verbatim))
-                    .collect::<Result<_, _>>()?,
+                argv.iter().map(|a| f.fill(a, Place::Verbatim)).collect::<Result<_, _>>()?,
             ),
             (None, ActionKind::Http(h)) => {
                 let url = f.fill(&h.url, Place::Url)?;
@@ -310,17 +284,8 @@ impl ActionSpec {
                     }
                     headers.push((k.clone(), v));
                 }
-                let body = h
-                    .body
-                    .as_ref()
-                    .map(|b| f.fill(b, Place::Verbatim))
-                    .transpose()?;
-                Request::Http {
-                    method: h.method.clone(),
-                    url,
-                    headers,
-                    body,
-                }
+                let body = h.body.as_ref().map(|b| f.fill(b, Place::Verbatim)).transpose()?;
+                Request::Http { method: h.method.clone(), url, headers, body }
             }
         };
         let mut env = BTreeMap::new();
@@ -352,11 +317,7 @@ impl ActionSpec {
             labels: f.used,
             dry_run: dry_argv.is_some(),
             dangerous: self.dangerous && dry_argv.is_none(),
-            confirm: if dry_argv.is_some() {
-                Confirm::None
-            } else {
-                self.confirm
-            },
+            confirm: if dry_argv.is_some() { Confirm::None } else { self.confirm },
         })
     }
 }
@@ -365,12 +326,6 @@ impl ActionSpec {
 pub fn env_name(label: &str) -> String {
     label
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
         .collect()
 }

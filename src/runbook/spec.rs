@@ -115,9 +115,7 @@ impl Matcher {
         } else if let Some(r) = rest.strip_prefix('=') {
             (MatchOp::Eq, r)
         } else {
-            return Err(format!(
-                "{text:?}: expected =, !=, =~ or !~ after the label name"
-            ));
+            return Err(format!("{text:?}: expected =, !=, =~ or !~ after the label name"));
         };
         let value = unquote(rest.trim())
             .ok_or_else(|| format!("{text:?}: the value must be in quotes, e.g. \"critical\""))?;
@@ -128,12 +126,7 @@ impl Matcher {
             ),
             MatchOp::Eq | MatchOp::Ne => None,
         };
-        Ok(Matcher {
-            name: name.to_string(),
-            op,
-            value,
-            regex,
-        })
+        Ok(Matcher { name: name.to_string(), op, value, regex })
     }
 
     /// Whether `value` (empty when the label is absent) satisfies the matcher.
@@ -183,18 +176,12 @@ pub struct AllowPattern {
 impl AllowPattern {
     /// Compiles a pattern from a runbook.
     pub fn new(source: &str) -> Result<Self, regex::Error> {
-        Ok(AllowPattern {
-            source: source.to_string(),
-            regex: anchored(source)?,
-        })
+        Ok(AllowPattern { source: source.to_string(), regex: anchored(source)? })
     }
 
     /// The pattern used for labels without an `allow` entry.
     pub fn default_strict() -> Self {
-        AllowPattern {
-            source: DEFAULT_ALLOW.to_string(),
-            regex: STRICT.clone(),
-        }
+        AllowPattern { source: DEFAULT_ALLOW.to_string(), regex: STRICT.clone() }
     }
 }
 
@@ -256,8 +243,10 @@ pub struct ActionSpec {
     pub runbook: String,
     /// The key that starts it.
     pub key: char,
-    /// What the footer and confirm dialog call it.
+    /// What the footer and confirm dialog call it: `label_template` with the `vars` filled in.
     pub label: String,
+    /// The label as written, e.g. `"Terminate sessions idle for more than {{ older_than }} s"`.
+    pub label_template: String,
     /// Program or HTTP request.
     pub kind: ActionKind,
     /// Confirmation level.
@@ -285,6 +274,13 @@ pub struct ActionSpec {
 }
 
 impl ActionSpec {
+    /// Sets `vars.name` (e.g. from the config's `runbook_vars`) and fills the label again, so it
+    /// never states a value the action no longer uses.
+    pub fn set_var(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_owned(), value.to_owned());
+        self.label = render_label(&self.label_template, &self.vars);
+    }
+
     /// Line of a field for diagnostics, falling back to the action's own line.
     pub fn line_of(&self, field: &str) -> usize {
         self.lines.get(field).copied().unwrap_or(self.line)
@@ -315,11 +311,15 @@ impl ActionSpec {
 
     /// The allow pattern for `label`: its own entry or the default strict one.
     pub fn allow_for(&self, label: &str) -> AllowPattern {
-        self.allow
-            .get(label)
-            .cloned()
-            .unwrap_or_else(AllowPattern::default_strict)
+        self.allow.get(label).cloned().unwrap_or_else(AllowPattern::default_strict)
     }
+}
+
+/// A label template with its `{{ name }}` placeholders filled from `vars`; as written when it
+/// names anything else (`warroom check` reports that).
+pub fn render_label(template: &str, vars: &BTreeMap<String, String>) -> String {
+    crate::template::render(template, |name| vars.get(name).cloned())
+        .unwrap_or_else(|_| template.to_owned())
 }
 
 #[cfg(test)]

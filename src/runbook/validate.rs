@@ -178,10 +178,7 @@ impl Validator<'_> {
                 lines.insert("argv".to_string(), self.line(&argv));
                 let l = self.line(&argv);
                 self.argv(l, "argv", argv.get_ref(), shell);
-                ActionKind::Argv {
-                    argv: argv.into_inner(),
-                    shell,
-                }
+                ActionKind::Argv { argv: argv.into_inner(), shell }
             }
             (None, Some(http)) => {
                 let l = self.line(&http);
@@ -215,15 +212,9 @@ impl Validator<'_> {
                         "write a full URL, or start it with {{ source_url }}",
                     );
                 }
-                let spec = HttpSpec {
-                    method,
-                    url,
-                    headers: http.headers,
-                    body: http.body,
-                };
-                for t in std::iter::once(&spec.url)
-                    .chain(spec.headers.values())
-                    .chain(spec.body.iter())
+                let spec = HttpSpec { method, url, headers: http.headers, body: http.body };
+                for t in
+                    std::iter::once(&spec.url).chain(spec.headers.values()).chain(spec.body.iter())
                 {
                     self.template(l, t);
                 }
@@ -332,10 +323,7 @@ impl Validator<'_> {
                 self.err(
                     l,
                     format!("vars.{name} is reserved or not a plain name"),
-                    format!(
-                        "pick another name; reserved: labels, {}",
-                        CONTEXT_VARS.join(", ")
-                    ),
+                    format!("pick another name; reserved: labels, {}", CONTEXT_VARS.join(", ")),
                 );
             }
             vars.insert(name, value.into_inner());
@@ -346,7 +334,8 @@ impl Validator<'_> {
         Some(ActionSpec {
             runbook: runbook.to_string(),
             key,
-            label: raw.label,
+            label: super::spec::render_label(&raw.label, &vars),
+            label_template: raw.label,
             kind,
             confirm,
             dry_run,
@@ -407,10 +396,7 @@ impl Validator<'_> {
                     "write the script as [\"sh\", \"-c\", \"…\"] or drop shell = true",
                 );
             }
-            if argv
-                .iter()
-                .any(|a| template::placeholders(a).is_ok_and(|p| !p.is_empty()))
-            {
+            if argv.iter().any(|a| template::placeholders(a).is_ok_and(|p| !p.is_empty())) {
                 self.err(
                     line,
                     format!("{field} of a shell action holds {{{{ placeholders }}}}"),
@@ -429,11 +415,7 @@ impl Validator<'_> {
 
     fn template(&mut self, line: usize, t: &str) {
         if let Err(e) = template::placeholders(t) {
-            self.err(
-                line,
-                format!("bad template {t:?}: {e}"),
-                "close every {{ with }}",
-            );
+            self.err(line, format!("bad template {t:?}: {e}"), "close every {{ with }}");
         }
     }
 
@@ -464,17 +446,11 @@ impl Validator<'_> {
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn first_line(s: &str) -> String {
-    let last = s
-        .lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty())
-        .unwrap_or(s);
+    let last = s.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or(s);
     last.strip_prefix("error: ").unwrap_or(last).to_string()
 }

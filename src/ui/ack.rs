@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::alert::AlertKey;
 use crate::model::ACK_EXPIRIES;
@@ -15,17 +15,13 @@ pub fn render(
     key: &AlertKey,
     note: &str,
     expiry: usize,
+    silence: bool,
     area: Rect,
     buf: &mut Buffer,
 ) {
     let w = 60.min(area.width);
     let h = 9.min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = super::overlay::centered(area, w, h, buf);
     let labels: Vec<String> =
         key.labels.iter().map(|(k, v)| format!("{k}={}", sanitize::clean(v))).collect();
     let choices: Vec<Span> = ACK_EXPIRIES
@@ -33,6 +29,7 @@ pub fn render(
         .enumerate()
         .map(|(i, e)| {
             let text = match e {
+                None if silence => "until resolved (1h)".to_string(),
                 None => "until resolved".to_string(),
                 Some(m) if *m >= 60 => format!("{}h", m / 60),
                 Some(m) => format!("{m}m"),
@@ -54,16 +51,26 @@ pub fn render(
         ]),
         Line::from([vec![Span::styled("expiry ", theme.style(Role::Muted))], choices].concat()),
         Line::raw(""),
-        Line::styled("Enter acknowledge · Tab expiry · Esc cancel", theme.style(Role::Accent)),
+        Line::styled(
+            if silence {
+                "Enter silence in Alertmanager · Tab expiry · Esc cancel"
+            } else {
+                "Enter acknowledge · Tab expiry · Esc cancel"
+            },
+            theme.style(Role::Accent),
+        ),
     ];
-    Clear.render(rect, buf);
     Paragraph::new(lines)
+        .style(theme.style(Role::Text))
         .wrap(Wrap { trim: false })
         .block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.style(Role::BorderFocus))
-                .title(" Acknowledge "),
+                .title(Line::styled(
+                    if silence { " Acknowledge: silence " } else { " Acknowledge " },
+                    theme.style(Role::Title),
+                )),
         )
         .render(rect, buf);
 }

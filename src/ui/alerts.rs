@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 
 use super::text;
 use crate::alert::summary::format_value;
-use crate::alert::{AlertState, AlertView, Severity};
+use crate::alert::{AlertState, AlertView, Origin, Severity};
 use crate::model::{Focus, Model};
 use crate::sanitize;
 use crate::theme::{Role, Theme};
@@ -19,17 +19,22 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let focused = model.ui.focus == Focus::Alerts;
     let firing = alerts.iter().filter(|a| a.state.is_firing()).count();
     let title = format!(" Alerts {firing} firing / {} listed ", alerts.len());
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(if focused { Role::BorderFocus } else { Role::Border }))
         .title(Line::styled(title, theme.style(Role::Title)));
+    if let Some((text, role)) = pager_line(model) {
+        let room = area.width.saturating_sub(4) as usize;
+        block = block
+            .title_bottom(Line::styled(text::fit(&format!(" {text} "), room), theme.style(role)));
+    }
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height == 0 {
         return;
     }
     if alerts.is_empty() {
-        let msg = if model.alerts.rules().is_empty() {
+        let msg = if model.alerts.rules().is_empty() && model.pager.sources.is_empty() {
             "No alert rules configured."
         } else {
             "✓ All clear: no alert pending or firing."
@@ -37,7 +42,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Line::styled(msg, theme.style(Role::Ok)).render(inner, buf);
         return;
     }
-    let selected = model.ui.alert.min(alerts.len() - 1);
+    let selected = model.selected_index(&alerts);
     let rows = inner.height as usize;
     let first = selected.saturating_sub(rows.saturating_sub(1));
     for ((i, alert), row) in alerts.iter().enumerate().skip(first).zip(inner.rows()) {
@@ -70,7 +75,7 @@ pub fn marker(alert: &AlertView) -> (&'static str, Role) {
 
 fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Line<'a> {
     let (sym, role) = marker(a);
-    let style = if a.ack.is_some() { theme.style(Role::Muted) } else { theme.style(role) };
+    let style = if a.is_handled() { theme.style(Role::Muted) } else { theme.style(role) };
     let since = text::clock(a.since, model.utc_offset);
     let value = if a.value.is_nan() && a.state != AlertState::Firing {
         String::new()
@@ -78,20 +83,56 @@ fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Li
         format_value(a.value)
     };
     let labels = short_labels(a);
-    let fixed = format!("{sym} {} {:<8} ", a.severity.label(), a.state.label());
-    let ack = if a.ack.is_some() { "ACK " } else { "" };
-    let tail = format!(" {value:>7} {since}");
-    let room = width.saturating_sub(fixed.chars().count() + ack.len() + tail.chars().count());
-    let name = text::fit(&format!("{} {labels}", sanitize::clean(&a.rule)), room);
+    // Narrow (80 columns split in two): the name matters more than the time, which the details
+    // pane shows anyway.
+    let narrow = width < 60;
+    let fixed = if narrow {
+        format!("{sym} {} {} ", a.severity.label(), a.state.label())
+    } else {
+        format!("{sym} {} {:<8} ", a.severity.label(), a.state.label())
+    };
+    let tag = handled_tag(a);
+    let tail = if narrow { format!(" {value:>6}") } else { format!(" {value:>7} {since}") };
+    let room =
+        width.saturating_sub(fixed.chars().count() + tag.chars().count() + tail.chars().count());
+    let origin = match &a.origin {
+        Origin::Local => String::new(),
+        Origin::Prometheus { source } => format!("prom:{} ", sanitize::clean(source)),
+    };
+    let name = text::fit(&format!("{origin}{} {labels}", sanitize::clean(&a.rule)), room);
     Line::from(vec![
         Span::styled(fixed, style),
-        Span::styled(ack, theme.style(Role::Muted)),
+        Span::styled(tag, theme.style(Role::Muted)),
         Span::styled(
             format!("{name:<room$}"),
-            if a.ack.is_some() { style } else { theme.style(Role::Text) },
+            if a.is_handled() { style } else { theme.style(Role::Text) },
         ),
         Span::styled(tail, style),
     ])
+}
+
+/// `SIL ` when an Alertmanager silence covers the alert (`SIL… ` while it is being made),
+/// `ACK ` when acknowledged here.
+pub fn handled_tag(a: &AlertView) -> &'static str {
+    match (&a.silence, &a.ack) {
+        (Some(s), _) if s.id.is_none() => "SIL… ",
+        (Some(_), _) => "SIL ",
+        (None, Some(_)) => "ACK ",
+        (None, None) => "",
+    }
+}
+
+/// The pager's latest notice (a silence made or refused), else a failing alerts fetch or
+/// Alertmanager, for the list's bottom border.
+fn pager_line(model: &Model) -> Option<(String, Role)> {
+    let recent = |n: &crate::pager::Notice| {
+        let keep = if n.problem { 300 } else { 30 };
+        (model.now - n.at).num_seconds() < keep
+    };
+    if let Some(n) = model.pager.notice.as_ref().filter(|n| recent(n)) {
+        return Some((n.text.clone(), if n.problem { Role::Warning } else { Role::Accent }));
+    }
+    model.pager.problem().map(|p| (p, Role::Warning))
 }
 
 /// Label values worth showing in one line: everything but `alertname`/`__name__`.

@@ -1,110 +1,270 @@
-//! Line chart: braille series over the time window, axes with units, threshold lines, legend,
-//! and the value-inspection cursor when zoomed.
+//! Line chart: braille series over the time window, a value axis with units (max, middle, min),
+//! warning and critical threshold lines, a legend with current values that fits or hides, and
+//! the value-inspection cursor when zoomed.
+//!
+//! ```text
+//! 100%┤┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅⡠⠔⠊⠉⠉
+//!     │              ⢀⠤⠒⠁
+//!  50%┤⣀⣀⣀⣀⣀⣀⣀⣀⣀⣀⡠⠔⠊⠁
+//!     │
+//!   0%┤
+//! ■ pg-main-1 100%  ■ pg-replica-1 38.2%
+//! ```
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Widget};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+use unicode_width::UnicodeWidthStr;
 
+use super::axis::{self, Scale};
+use super::legend::{self, Entry};
 use super::panel::PanelView;
 use super::text;
-use crate::theme::Role;
+use crate::theme::{Role, Theme};
+
+/// Fewest plot rows worth giving up a row for the legend.
+const LEGEND_MIN_PLOT: u16 = 3;
+/// Fewest plot rows worth giving up a row for the time labels.
+const TIME_MIN_PLOT: u16 = 6;
+/// Narrowest plot that still gets a value axis.
+const AXIS_MIN_WIDTH: u16 = 16;
 
 pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let model = view.model;
-    let end = model.now.timestamp_millis() as f64 / 1000.0 - model.window.offset.as_secs_f64();
+    let step = view.query.step.as_secs_f64().max(1.0);
+    // The window ends on the step grid, as range fetches do: between two steps the chart draws
+    // the same cells, so a clock tick sends nothing for it over the link.
+    let now = model.now.timestamp_millis() as f64 / 1000.0 - model.window.offset.as_secs_f64();
+    let end = (now / step).floor() * step;
     let range = model.window.range.as_secs_f64();
-    let series: Vec<Vec<(f64, f64)>> = view
+    let gap = step * 2.5;
+    // Series as runs of finite points inside the window: a gap or NaN breaks the line rather
+    // than drawing a straight segment that was never measured.
+    let segments: Vec<Vec<Vec<(f64, f64)>>> = view
         .query
         .series
         .iter()
         .map(|s| {
-            s.points
-                .iter()
-                .filter(|p| p.v.is_finite())
-                .map(|p| (p.t - end, p.v))
-                .filter(|(x, _)| *x >= -range && *x <= 0.0)
-                .collect()
+            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+            let mut prev: Option<f64> = None;
+            for p in &s.points {
+                let x = p.t - end;
+                if !(-range..=0.0).contains(&x) {
+                    continue;
+                }
+                let broken = !p.v.is_finite() || prev.is_some_and(|t| p.t - t > gap);
+                if broken && runs.last().is_some_and(|r| !r.is_empty()) {
+                    runs.push(Vec::new());
+                }
+                if p.v.is_finite() {
+                    if let Some(run) = runs.last_mut() {
+                        run.push((x, p.v));
+                    }
+                    prev = Some(p.t);
+                } else {
+                    prev = None;
+                }
+            }
+            runs
         })
         .collect();
-    let (lo, hi) = y_bounds(view, &series);
-    let thresholds: Vec<(Vec<(f64, f64)>, Role)> =
-        [(view.spec.warning, Role::Warning), (view.spec.critical, Role::Critical)]
-            .into_iter()
-            .filter_map(|(t, role)| {
-                t.filter(|t| *t >= lo && *t <= hi).map(|t| (vec![(-range, t), (0.0, t)], role))
-            })
-            .collect();
+    let data_range = segments.iter().flatten().flatten().fold(None, |acc, (_, v)| match acc {
+        None => Some((*v, *v)),
+        Some((lo, hi)) => Some((f64::min(lo, *v), f64::max(hi, *v))),
+    });
+    let (lo, hi) = axis::bounds(data_range, view.spec.min, view.spec.max);
+
+    let layout = Layout::new(view, area, lo, hi);
+    let scale = Scale { lo, hi, rows: layout.plot.height };
     let cursor_x = view.cursor.and_then(|steps| cursor_time(view, steps).map(|t| t - end));
     let cursor_line: Vec<(f64, f64)> = cursor_x.map(|x| vec![(x, lo), (x, hi)]).unwrap_or_default();
 
     let mut datasets = Vec::new();
-    for (data, role) in &thresholds {
-        datasets.push(
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(view.theme.style(*role))
-                .data(data),
-        );
-    }
     if !cursor_line.is_empty() {
-        datasets.push(
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(view.theme.style(Role::Marker))
-                .data(&cursor_line),
-        );
+        datasets.push(line_dataset(&cursor_line, view.theme.style(Role::Marker)));
     }
-    for (i, (s, data)) in view.query.series.iter().zip(&series).enumerate() {
-        let name = text::fit(&view.legend(s), 24);
-        datasets.push(
-            Dataset::default()
-                .name(name)
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(view.dim(view.theme.series(i)))
-                .data(data),
-        );
+    for (i, runs) in segments.iter().enumerate() {
+        let style = view.dim(view.theme.series(i));
+        for run in runs.iter().filter(|r| !r.is_empty()) {
+            datasets.push(line_dataset(run, style));
+        }
     }
-    let muted = view.theme.style(Role::Muted);
-    let unit = &view.spec.unit;
-    let x_labels = vec![
-        Span::styled(format!("-{}", crate::duration::format(model.window.range)), muted),
-        Span::styled("now", muted),
-    ];
-    let y_labels = vec![Span::styled(unit.format(lo), muted), Span::styled(unit.format(hi), muted)];
-    let (chart_area, info_area) = split_cursor_line(view, area);
     Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .bounds([-range, 0.0])
-                .labels(x_labels)
-                .style(view.theme.style(Role::ChartGrid)),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([lo, hi])
-                .labels(y_labels)
-                .style(view.theme.style(Role::ChartGrid)),
-        )
-        .legend_position(Some(LegendPosition::TopLeft))
-        .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
-        .render(chart_area, buf);
-    if let (Some(info), Some(steps)) = (info_area, view.cursor) {
-        cursor_info(view, steps, info, buf);
+        .x_axis(Axis::default().bounds([-range, 0.0]))
+        .y_axis(Axis::default().bounds([lo, hi]))
+        .legend_position(None)
+        .render(layout.plot, buf);
+    thresholds(view, &scale, layout.plot, buf);
+    if let Some(gutter) = layout.gutter {
+        value_axis(view, &scale, gutter, buf);
+    }
+    if let Some(row) = layout.time {
+        time_labels(view, end, row, buf);
+    }
+    if let Some(row) = layout.legend {
+        legend_line(view, row, buf);
+    }
+    if let (Some(row), Some(steps)) = (layout.cursor, view.cursor) {
+        cursor_info(view, steps, row, buf);
     }
 }
 
-fn split_cursor_line(view: &PanelView, area: Rect) -> (Rect, Option<Rect>) {
-    if view.cursor.is_none() || area.height < 4 {
-        return (area, None);
+/// Where each part of the chart goes inside the panel.
+struct Layout {
+    cursor: Option<Rect>,
+    gutter: Option<Rect>,
+    plot: Rect,
+    time: Option<Rect>,
+    legend: Option<Rect>,
+}
+
+impl Layout {
+    fn new(view: &PanelView, area: Rect, lo: f64, hi: f64) -> Layout {
+        let mut rest = area;
+        let take_top = |rest: &mut Rect| {
+            let row = Rect { height: 1, ..*rest };
+            *rest = Rect { y: rest.y + 1, height: rest.height - 1, ..*rest };
+            row
+        };
+        let cursor = (view.cursor.is_some() && rest.height >= 4).then(|| take_top(&mut rest));
+        let take_bottom = |rest: &mut Rect| {
+            let row = Rect { y: rest.bottom() - 1, height: 1, ..*rest };
+            rest.height -= 1;
+            row
+        };
+        let legend = (rest.height > LEGEND_MIN_PLOT).then(|| take_bottom(&mut rest));
+        let time = (rest.height > TIME_MIN_PLOT).then(|| take_bottom(&mut rest));
+        let labels = Scale { lo, hi, rows: rest.height }.ticks();
+        let label_w = labels.iter().map(|v| view.spec.unit.format(*v).width()).max().unwrap_or(0);
+        let gutter_w = label_w as u16 + 1;
+        let gutter = (rest.width >= AXIS_MIN_WIDTH + gutter_w && rest.height > 0)
+            .then_some(Rect { width: gutter_w, ..rest });
+        let plot = match gutter {
+            Some(g) => Rect { x: rest.x + g.width, width: rest.width - g.width, ..rest },
+            None => rest,
+        };
+        let time = time.map(|t| Rect { x: plot.x, width: plot.width, ..t });
+        Layout { cursor, gutter, plot, time, legend }
     }
-    let info = Rect { height: 1, ..area };
-    let chart = Rect { y: area.y + 1, height: area.height - 1, ..area };
-    (chart, Some(info))
+}
+
+fn line_dataset(data: &[(f64, f64)], style: Style) -> Dataset<'_> {
+    Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(style).data(data)
+}
+
+/// The style of a threshold line: the colour of its severity, the rest from the threshold role,
+/// never a background (a reversed critical would paint a bar across the chart).
+fn threshold_style(theme: &Theme, severity: Role) -> Style {
+    let base = theme.style(Role::Threshold);
+    let fg = theme.style(severity).fg.or(base.fg);
+    Style { fg, bg: None, ..base }
+}
+
+/// Warning (`┄`) and critical (`┅`) lines across the empty cells of their rows: the data stays on
+/// top, and the two read apart without colour.
+fn thresholds(view: &PanelView, scale: &Scale, plot: Rect, buf: &mut Buffer) {
+    for (t, role, glyph) in
+        [(view.spec.warning, Role::Warning, "┄"), (view.spec.critical, Role::Critical, "┅")]
+    {
+        let Some(row) = t.and_then(|t| scale.row(t)) else { continue };
+        let style = threshold_style(view.theme, role);
+        for x in plot.left()..plot.right() {
+            if let Some(cell) = buf.cell_mut((x, plot.y + row)) {
+                if cell.symbol() == " " || cell.symbol() == "┄" {
+                    cell.set_symbol(glyph).set_style(style);
+                }
+            }
+        }
+    }
+}
+
+/// Tick labels right-aligned in the gutter, each on the row its value is drawn on, with `┤` on
+/// the axis; threshold values take a row of their own when it is free.
+fn value_axis(view: &PanelView, scale: &Scale, gutter: Rect, buf: &mut Buffer) {
+    let axis_x = gutter.right() - 1;
+    let label_w = gutter.width.saturating_sub(1) as usize;
+    let grid = view.theme.style(Role::ChartGrid);
+    for y in gutter.top()..gutter.bottom() {
+        if let Some(cell) = buf.cell_mut((axis_x, y)) {
+            cell.set_symbol("│").set_style(grid);
+        }
+    }
+    let mut used = Vec::new();
+    let mut label = |v: f64, style: Style, tick: &str, buf: &mut Buffer| {
+        let Some(row) = scale.row(v) else { return };
+        if used.contains(&row) {
+            return;
+        }
+        used.push(row);
+        let y = gutter.y + row;
+        let text = format!("{:>label_w$}", view.spec.unit.format(v));
+        if text.width() <= label_w {
+            buf.set_string(gutter.x, y, text, style);
+        }
+        if let Some(cell) = buf.cell_mut((axis_x, y)) {
+            cell.set_symbol(tick).set_style(grid);
+        }
+    };
+    let muted = view.theme.style(Role::Muted);
+    let ticks = scale.ticks();
+    // The ends first (they frame the scale), then thresholds, then the middle.
+    for v in ticks.iter().filter(|v| **v == scale.hi || **v == scale.lo) {
+        label(*v, muted, "┤", buf);
+    }
+    for (t, role) in [(view.spec.critical, Role::Critical), (view.spec.warning, Role::Warning)] {
+        if let Some(t) = t {
+            label(t, threshold_style(view.theme, role), "┼", buf);
+        }
+    }
+    for v in ticks.iter().filter(|v| **v != scale.hi && **v != scale.lo) {
+        label(*v, muted, "┤", buf);
+    }
+}
+
+/// The window's ends under the plot: `-5m … now`, or clock times when panned into the past.
+fn time_labels(view: &PanelView, end: f64, row: Rect, buf: &mut Buffer) {
+    let model = view.model;
+    let (left, right) = if model.window.offset.is_zero() {
+        (format!("-{}", crate::duration::format(model.window.range)), "now".to_string())
+    } else {
+        let clock = |t: f64| {
+            chrono::DateTime::from_timestamp_millis((t * 1000.0) as i64)
+                .map(|d| text::clock(d, model.utc_offset))
+                .unwrap_or_default()
+        };
+        (clock(end - model.window.range.as_secs_f64()), clock(end))
+    };
+    let muted = view.theme.style(Role::Muted);
+    if left.width() + right.width() + 1 > row.width as usize {
+        return;
+    }
+    buf.set_string(row.x, row.y, &left, muted);
+    buf.set_string(row.right() - right.width() as u16, row.y, &right, muted);
+}
+
+/// `■ name value` for every series, values as of the newest point.
+fn legend_line(view: &PanelView, row: Rect, buf: &mut Buffer) {
+    let entries: Vec<Entry> = view
+        .query
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let v = s.last().map(|p| p.v).unwrap_or(f64::NAN);
+            Entry {
+                swatch: view.dim(view.theme.series(i)),
+                name: view.legend(s),
+                value: view.spec.unit.format(v),
+                value_style: view.value_style(v),
+            }
+        })
+        .collect();
+    let text = view.dim(view.theme.style(Role::Text));
+    legend::line(&entries, row.width as usize, text, view.theme.style(Role::Muted))
+        .render(row, buf);
 }
 
 /// Time of the point `steps` back from the newest, on the longest series.
@@ -129,24 +289,10 @@ fn cursor_info(view: &PanelView, steps: usize, area: Rect, buf: &mut Buffer) {
             format!("{} ", text::fit(&view.legend(s), 16)),
             view.theme.series(i),
         ));
-        spans.push(Span::styled(format!("{shown}  "), view.theme.style(Role::Text)));
+        spans.push(Span::styled(
+            format!("{shown}  "),
+            v.map(|v| view.value_style(v)).unwrap_or(view.theme.style(Role::NoData)),
+        ));
     }
     Line::from(spans).render(area, buf);
-}
-
-fn y_bounds(view: &PanelView, series: &[Vec<(f64, f64)>]) -> (f64, f64) {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for (_, v) in series.iter().flatten() {
-        lo = lo.min(*v);
-        hi = hi.max(*v);
-    }
-    if !lo.is_finite() {
-        (lo, hi) = (0.0, 1.0);
-    }
-    let lo = view.spec.min.unwrap_or(if lo >= 0.0 { 0.0 } else { lo });
-    let mut hi = view.spec.max.unwrap_or(hi * 1.1);
-    if hi <= lo {
-        hi = lo + 1.0;
-    }
-    (lo, hi)
 }

@@ -48,14 +48,14 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
     let mut right = Vec::new();
-    let firing = model.alerts.firing_count();
-    let unacked = model.alerts.unacked_firing_count();
+    let all = model.pager.merge(model.alerts.alerts(), model.now);
+    let (firing, unacked) = crate::pager::firing_counts(&all);
     if firing > 0 {
         let role = if unacked > 0 { Role::Critical } else { Role::Warning };
         let acked =
             if unacked < firing { format!(" ({} acked)", firing - unacked) } else { String::new() };
         right.push(Span::styled(format!("▲ {firing} FIRING{acked}  "), theme.style(role)));
-    } else if !model.alerts.rules().is_empty() {
+    } else if !model.alerts.rules().is_empty() || !model.pager.sources.is_empty() {
         right.push(Span::styled("✓ no alerts firing  ", theme.style(Role::Ok)));
     }
     let range = crate::duration::format(model.window.range);
@@ -71,8 +71,20 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         format!("{} {tz} ", text::clock(model.now, model.utc_offset)),
         theme.style(Role::Text),
     ));
-    let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
-    Line::from(left).render(area, buf);
+    // When both sides do not fit, the range goes first, then an all-clear; a firing count and
+    // the clock stay, and the left side is cut short rather than overwritten.
+    let left_width: usize = left.iter().map(|s| s.width()).sum();
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let range_at = right.len() - 2;
+    if left_width + width(&right) > area.width as usize {
+        right.remove(range_at);
+    }
+    if left_width + width(&right) > area.width as usize && firing == 0 && right.len() > 1 {
+        right.remove(0);
+    }
+    let right_width = width(&right) as u16;
+    let left_area = Rect { width: area.width.saturating_sub(right_width), ..area };
+    Line::from(left).render(left_area, buf);
     if area.width > right_width {
         let r = Rect { x: area.right() - right_width, width: right_width, ..area };
         Line::from(right).render(r, buf);

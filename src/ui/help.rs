@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use crate::keymap::BINDINGS;
 use crate::theme::{Role, Theme};
@@ -20,19 +20,14 @@ pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
         .collect();
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = 48.min(area.width);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    Clear.render(rect, buf);
+    let rect = super::overlay::centered(area, w, h, buf);
     Paragraph::new(lines)
+        .style(theme.style(Role::Text))
         .block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.style(Role::BorderFocus))
-                .title(" Keys — any key closes "),
+                .title(Line::styled(" Keys — any key closes ", theme.style(Role::Title))),
         )
         .render(rect, buf);
 }

@@ -2,12 +2,20 @@
 
 mod ack;
 mod alerts;
+mod axis;
+mod bars;
 mod chart;
-mod detail;
+mod confirm;
 mod footer;
 mod header;
 mod help;
+mod history;
+mod legend;
+mod output;
+mod overlay;
+mod pane;
 mod panel;
+mod runbook;
 mod stat;
 mod table;
 mod text;
@@ -27,6 +35,8 @@ pub const MIN_HEIGHT: u16 = 16;
 /// Draws the whole screen.
 pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
+    // The base every widget patches over: cells nothing else styles still take the theme's text.
+    frame.buffer_mut().set_style(area, theme.style(Role::Text));
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, theme, frame);
         return;
@@ -43,14 +53,16 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
     match &model.ui.overlay {
         Overlay::Help => help::render(theme, area, frame.buffer_mut()),
         Overlay::Ack { key, note, expiry } => {
-            ack::render(theme, key, note, *expiry, area, frame.buffer_mut())
+            let silence = model.pager.silences_enabled() && !model.read_only;
+            ack::render(theme, key, note, *expiry, silence, area, frame.buffer_mut())
         }
+        Overlay::Confirm(c) => confirm::render(model, theme, c, area, frame.buffer_mut()),
         Overlay::Filter | Overlay::None => {}
     }
 }
 
 fn dashboard(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let lower = (area.height * 2 / 5).clamp(6, 16);
+    let lower = (area.height / 3).clamp(6, 16);
     let [grid, lower_area] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(lower)]).areas(area);
     panel::render_grid(model, theme, grid, frame.buffer_mut());
@@ -58,7 +70,7 @@ fn dashboard(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let [list, side] =
         Layout::horizontal([Constraint::Percentage(split), Constraint::Fill(1)]).areas(lower_area);
     alerts::render(model, theme, list, frame.buffer_mut());
-    detail::render(model, theme, side, frame.buffer_mut());
+    pane::render(model, theme, side, frame.buffer_mut());
 }
 
 fn too_small(area: Rect, theme: &Theme, frame: &mut Frame) {

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Widget};
 
-use super::{chart, stat, table, text};
+use super::{bars, chart, stat, table, text};
 use crate::config::{PanelKind, PanelSpec};
 use crate::model::{DataStatus, Focus, Model, Panel, QueryState, SeriesBuf};
 use crate::sanitize;
@@ -33,7 +33,13 @@ pub fn render_grid(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let rows_fit = ((area.height / MIN_PANEL_HEIGHT).max(1) as usize).min(rows_total);
     let sel_row = model.ui.panel.min(visible.len() - 1) / cols;
     let first_row = sel_row.saturating_sub(rows_fit - 1);
-    let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows_fit]).split(area);
+    // Rows with a line chart get more height: a chart needs rows to show a trend, a number not.
+    let weights = (first_row..first_row + rows_fit).map(|row| {
+        let charts = visible.iter().skip(row * cols).take(cols);
+        let has_chart = charts.into_iter().any(|&i| model.panels[i].spec.kind == PanelKind::Line);
+        Constraint::Fill(if has_chart { 3 } else { 2 })
+    });
+    let row_areas = Layout::vertical(weights.collect::<Vec<_>>()).split(area);
     for (r, row_area) in row_areas.iter().enumerate() {
         let row = first_row + r;
         let members: Vec<usize> = visible.iter().copied().skip(row * cols).take(cols).collect();
@@ -90,7 +96,7 @@ fn render_one(
         let msg = format!(" {} ", sanitize::clean(&err.message));
         block = block.title_bottom(Line::styled(
             text::fit(&msg, area.width.saturating_sub(2) as usize),
-            theme.style(Role::Critical),
+            theme.style(Role::QueryError),
         ));
     } else if let Some(w) = q.warnings.first() {
         block = block.title_bottom(Line::styled(
@@ -109,7 +115,7 @@ fn render_one(
     if q.series.is_empty() {
         let (msg, role) = match status {
             DataStatus::Loading => ("loading…", Role::Muted),
-            DataStatus::Error => ("no data: query failing", Role::Critical),
+            DataStatus::Error => ("no data: query failing", Role::QueryError),
             _ => ("no data", Role::NoData),
         };
         Line::styled(msg, theme.style(role)).centered().render(inner, buf);
@@ -122,7 +128,7 @@ fn render_one(
         PanelKind::Stat => stat::render_stat(&view, inner, buf),
         PanelKind::Gauge => stat::render_gauge(&view, inner, buf),
         PanelKind::Table => table::render_table(&view, inner, buf),
-        PanelKind::Bars => table::render_bars(&view, inner, buf),
+        PanelKind::Bars => bars::render_bars(&view, inner, buf),
     }
 }
 
@@ -157,7 +163,8 @@ impl PanelView<'_> {
 
     /// Colour of a value against the panel's thresholds.
     pub fn value_style(&self, v: f64) -> Style {
-        let role = if !v.is_finite() {
+        // NaN is no value at all; ±Inf is a value (a ratio over zero) and meets thresholds.
+        let role = if v.is_nan() {
             Role::NoData
         } else if self.spec.critical.is_some_and(|c| v >= c) {
             Role::Critical
@@ -203,7 +210,7 @@ fn status_badge<'a>(
             } else {
                 format!(" · stale since {}", since(q.last_ok))
             };
-            (format!("✖ {}{stale}", sanitize::clean(&err.class)), Role::Critical)
+            (format!("✖ {}{stale}", sanitize::clean(&err.class)), Role::QueryError)
         }
     };
     Some(Line::styled(format!(" {label} "), theme.style(role)))

@@ -1,95 +1,170 @@
-//! Stat (big current value + sparkline) and gauge panels.
+//! Stat (current value, caption, sparkline) and gauge panels. Values are coloured by the panel's
+//! thresholds; NaN and ±Inf show as such, never as 0.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, Sparkline, Widget};
+use ratatui::widgets::{Sparkline, Widget};
+use unicode_width::UnicodeWidthStr;
 
 use super::panel::PanelView;
+use super::table::{bar, latest};
 use super::text;
 use crate::theme::Role;
 
-/// The value shown for the first series (stat panels summarise one number; more series list
-/// below it when there is room).
+/// The value of the first series, big, then a sparkline of its history; more series list below
+/// it when there is room.
 pub fn render_stat(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let series = &view.query.series;
     let Some(first) = series.first() else { return };
-    let v = first.last().map(|p| p.v).unwrap_or(f64::NAN);
-    let value = view.spec.unit.format(v);
-    let [value_area, rest] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    if series.len() > 1 && area.height > series.len() as u16 {
+        return stat_list(view, area, buf);
+    }
+    let v = latest(first);
+    // The sparkline takes the lower half at most; the value sits in the middle of the rest with
+    // its caption under it when there is a row for one.
+    let spark_h = if area.height >= 3 { (area.height / 2).min(6) } else { 0 };
+    let [top, spark_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(spark_h)]).areas(area);
+    let caption = view.legend(first);
+    let with_caption = top.height >= 3 && caption != view.spec.title;
+    let lines = if with_caption { 2 } else { 1 };
+    let y = top.y + top.height.saturating_sub(lines) / 2;
     let style = view.value_style(v).add_modifier(Modifier::BOLD);
-    let mut spans = vec![Span::styled(value, style)];
-    if series.len() > 1 {
-        spans.push(Span::styled(
-            format!("  {}", text::fit(&view.legend(first), 20)),
-            view.theme.style(Role::Muted),
-        ));
+    Line::styled(view.spec.unit.format(v), style)
+        .centered()
+        .render(Rect { y, height: 1, ..top }, buf);
+    if with_caption {
+        Line::styled(text::fit(&caption, top.width as usize), view.theme.style(Role::Muted))
+            .centered()
+            .render(Rect { y: y + 1, height: 1, ..top }, buf);
     }
-    Line::from(spans).centered().render(value_area, buf);
-    if rest.height == 0 {
+    if spark_h == 0 {
         return;
     }
-    if series.len() > 1 && rest.height >= series.len() as u16 {
-        for (i, (s, row)) in series.iter().zip(rest.rows()).enumerate().skip(1) {
-            let v = s.last().map(|p| p.v).unwrap_or(f64::NAN);
-            Line::from(vec![
-                Span::styled(
-                    text::fit(&view.legend(s), row.width as usize / 2),
-                    view.theme.series(i),
-                ),
-                Span::raw(" "),
-                Span::styled(view.spec.unit.format(v), view.value_style(v)),
-            ])
-            .render(row, buf);
-        }
-        return;
-    }
+    // Zero-based unless the data goes negative, so noise around a level stays small; NaN is a
+    // gap, not a zero; the newest point is always at the right edge.
     let (lo, hi) = bounds(first.points.iter().map(|p| p.v));
-    let width = rest.width as usize;
-    let data: Vec<u64> = first
+    let width = spark_area.width as usize;
+    let data: Vec<Option<u64>> = first
         .points
         .iter()
         .skip(first.points.len().saturating_sub(width))
         .map(|p| {
-            if p.v.is_finite() {
-                ((p.v - lo) / (hi - lo) * 100.0).round().max(0.0) as u64
-            } else {
-                0
-            }
+            p.v.is_finite()
+                .then(|| ((p.v - lo) / (hi - lo) * 100.0).round().clamp(0.0, 100.0) as u64)
         })
         .collect();
-    // Fewer points than columns (a coarse step): widen each bar so the line spans the panel.
-    let data: Vec<u64> = if data.is_empty() || data.len() >= width {
-        data
+    let pad = (width - data.len()) as u16;
+    let spark_area = Rect { x: spark_area.x + pad, width: spark_area.width - pad, ..spark_area };
+    // With thresholds the history takes the colour of the current value: red means now.
+    let spark = if view.spec.warning.is_some() || view.spec.critical.is_some() {
+        view.value_style(v)
     } else {
-        (0..width).map(|x| data[x * data.len() / width]).collect()
+        view.dim(view.theme.series(0))
     };
     Sparkline::default()
-        .data(&data)
+        .data(data)
         .max(100)
-        .style(view.dim(view.theme.series(0)))
-        .render(rest, buf);
+        .style(Style { bg: None, ..spark }.remove_modifier(Modifier::BOLD | Modifier::REVERSED))
+        .absent_value_symbol("·")
+        .absent_value_style(view.theme.style(Role::NoData))
+        .render(spark_area, buf);
 }
 
-/// A fill bar between the panel's min (default 0) and max (default 100).
+/// Several series in a stat panel: one `name value` row each.
+fn stat_list(view: &PanelView, area: Rect, buf: &mut Buffer) {
+    for (i, (s, row)) in view.query.series.iter().zip(area.rows()).enumerate() {
+        let v = latest(s);
+        let value = view.spec.unit.format(v);
+        let name_w = (row.width as usize).saturating_sub(value.width() + 3);
+        Line::from(vec![
+            Span::styled("■ ", view.dim(view.theme.series(i))),
+            Span::styled(
+                format!("{:<name_w$} ", text::fit(&view.legend(s), name_w)),
+                view.dim(view.theme.style(Role::Text)),
+            ),
+            Span::styled(value, view.value_style(v).add_modifier(Modifier::BOLD)),
+        ])
+        .render(row, buf);
+    }
+}
+
+/// A fill bar between the panel's min (default 0) and max (default 100). One series: the value
+/// big, the bar, and a scale with the thresholds marked. Several: one row each.
 pub fn render_gauge(view: &PanelView, area: Rect, buf: &mut Buffer) {
-    for (s, row) in view.query.series.iter().zip(area.rows()) {
-        let v = s.last().map(|p| p.v).unwrap_or(f64::NAN);
-        let (lo, hi) = (view.spec.min.unwrap_or(0.0), view.spec.max.unwrap_or(100.0));
-        let ratio = if v.is_finite() { ((v - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.0 };
-        let label = if view.query.series.len() > 1 {
-            format!("{} {}", text::fit(&view.legend(s), 16), view.spec.unit.format(v))
+    let (lo, hi) = (view.spec.min.unwrap_or(0.0), view.spec.max.unwrap_or(100.0));
+    let ratio = |v: f64| -> f64 {
+        if v.is_nan() || hi <= lo {
+            0.0
         } else {
-            view.spec.unit.format(v)
-        };
-        Gauge::default()
-            .ratio(ratio)
-            .label(label)
-            .gauge_style(view.value_style(v))
-            .use_unicode(true)
-            .render(row, buf);
+            ((v - lo) / (hi - lo)).clamp(0.0, 1.0)
+        }
+    };
+    let track = view.theme.style(Role::ChartGrid);
+    let series = &view.query.series;
+    if series.len() == 1 && area.height >= 2 {
+        let s = &series[0];
+        let v = latest(s);
+        let rows = area.height.min(3);
+        let top = area.y + (area.height - rows) / 2;
+        let row = |i: u16| Rect { y: top + i, height: 1, ..area };
+        let value = view.spec.unit.format(v);
+        Line::styled(value, view.value_style(v).add_modifier(Modifier::BOLD))
+            .centered()
+            .render(row(0), buf);
+        gauge_bar(ratio(v), view.value_style(v), track, row(1), buf);
+        if rows >= 3 {
+            scale(view, lo, hi, row(2), buf);
+        }
+        return;
+    }
+    let name_w = (area.width as usize / 3).min(20);
+    for (s, row) in series.iter().zip(area.rows()) {
+        let v = latest(s);
+        let value = format!(" {:>7}", view.spec.unit.format(v));
+        let bar_w = (row.width as usize).saturating_sub(name_w + 1 + value.width());
+        Line::from(vec![
+            Span::styled(
+                format!("{:<name_w$} ", text::fit(&view.legend(s), name_w)),
+                view.dim(view.theme.style(Role::Text)),
+            ),
+            Span::styled(" ".repeat(bar_w), track),
+            Span::styled(value, view.value_style(v)),
+        ])
+        .render(row, buf);
+        let bar_area = Rect { x: row.x + name_w as u16 + 1, width: bar_w as u16, ..row };
+        gauge_bar(ratio(v), view.value_style(v), track, bar_area, buf);
+    }
+}
+
+/// The filled part in the value's colour (foreground only, so a reversed critical style still
+/// reads as a bar), the rest as a muted track.
+fn gauge_bar(ratio: f64, fill: Style, track: Style, area: Rect, buf: &mut Buffer) {
+    let width = area.width as usize;
+    let filled = bar(ratio, width);
+    let fill = Style { bg: None, ..fill }.remove_modifier(Modifier::REVERSED);
+    buf.set_string(area.x, area.y, "─".repeat(width), track);
+    buf.set_string(area.x, area.y, &filled, fill);
+}
+
+/// `min ... max` under the bar with `▲` under each threshold.
+fn scale(view: &PanelView, lo: f64, hi: f64, area: Rect, buf: &mut Buffer) {
+    let muted = view.theme.style(Role::Muted);
+    let (l, h) = (view.spec.unit.format(lo), view.spec.unit.format(hi));
+    if l.width() + h.width() + 1 > area.width as usize {
+        return;
+    }
+    buf.set_string(area.x, area.y, &l, muted);
+    buf.set_string(area.right() - h.width() as u16, area.y, &h, muted);
+    for (t, role) in [(view.spec.warning, Role::Warning), (view.spec.critical, Role::Critical)] {
+        let Some(t) = t.filter(|t| *t > lo && *t < hi) else { continue };
+        let x = area.x + ((t - lo) / (hi - lo) * f64::from(area.width)).floor() as u16;
+        let label = format!("▲{}", view.spec.unit.format(t));
+        let x = x.min(area.right().saturating_sub(label.width() as u16));
+        let fg = Style { fg: view.theme.style(role).fg, ..muted };
+        buf.set_string(x, area.y, label, fg);
     }
 }
 
@@ -99,8 +174,12 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
         lo = lo.min(v);
         hi = hi.max(v);
     }
-    if !lo.is_finite() || hi <= lo {
-        (0.0, lo.abs().max(1.0) * 2.0)
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let lo = lo.min(0.0);
+    if hi <= lo {
+        (lo, lo + 1.0)
     } else {
         (lo, hi)
     }

@@ -72,7 +72,13 @@ pub(super) fn record(model: &mut Model, events: Vec<Event>) -> Vec<Effect> {
     if events.is_empty() {
         return Vec::new();
     }
-    let mut effects = vec![Effect::Record(events.clone()), Effect::Redraw];
+    // A pending alert that clears is flapping worth seeing live, not a line for the postmortem.
+    let lasting: Vec<Event> = events.iter().filter(|e| !is_pending_cleared(e)).cloned().collect();
+    let mut effects = Vec::new();
+    if !lasting.is_empty() {
+        effects.push(Effect::Record(lasting));
+    }
+    effects.push(Effect::Redraw);
     let fired = events.iter().any(|e| {
         matches!(e, Event::Transition { to, .. } if to.is_firing())
             || matches!(e, Event::Escalation { .. })
@@ -83,6 +89,11 @@ pub(super) fn record(model: &mut Model, events: Vec<Event>) -> Vec<Effect> {
     }
     model.remember(events);
     effects
+}
+
+/// `Pending → Inactive`: the condition cleared before `for` passed.
+fn is_pending_cleared(e: &Event) -> bool {
+    matches!(e, Event::Transition { from: AlertState::Pending, to: AlertState::Inactive, .. })
 }
 
 fn bell_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
@@ -124,8 +135,7 @@ pub(super) fn ack_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             let until = ACK_EXPIRIES[expiry]
                 .map(|mins| model.now + chrono::Duration::minutes(i64::from(mins)));
             let note = (!note.is_empty()).then_some(note);
-            let event = model.alerts.ack(&alert, note, until, model.user.clone(), model.now);
-            return record(model, event.into_iter().collect());
+            return super::pager::acknowledge(model, alert, note, until);
         }
         _ => return Vec::new(),
     }

@@ -4,18 +4,19 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::{alerts, quit, set_window, RANGES};
+use super::{actions, alerts, quit, set_window, RANGES};
 use crate::keymap::{action_for, Action};
 use crate::model::{Focus, Model, Overlay};
 use crate::msg::Effect;
 
-pub(super) fn key_event(model: &mut Model, key: KeyEvent, _at: Instant) -> Vec<Effect> {
+pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
     match model.ui.overlay {
         Overlay::Filter => return filter_key(model, key),
         Overlay::Ack { .. } => return alerts::ack_key(model, key),
+        Overlay::Confirm(_) => return actions::confirm_key(model, key, at),
         Overlay::Help => {
             model.ui.overlay = Overlay::None;
             return if action_for(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
@@ -26,9 +27,12 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, _at: Instant) -> Vec<E
         }
         Overlay::None => {}
     }
-    match action_for(&key) {
-        Some(action) => act(model, action),
-        None => Vec::new(),
+    match (action_for(&key), key.code) {
+        (Some(action), _) => act(model, action),
+        (None, KeyCode::Char(c)) if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() => {
+            actions::runbook_key(model, c, at)
+        }
+        (None, _) => Vec::new(),
     }
 }
 
@@ -50,6 +54,7 @@ fn filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     model.ui.panel = 0;
     model.ui.alert = 0;
+    model.ui.alert_key = None;
     vec![Effect::Redraw]
 }
 
@@ -91,8 +96,8 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         Action::Up | Action::Down | Action::Left | Action::Right => match ui.focus {
             Focus::Panels => ui.panel = move_in_grid(ui.panel, panels, cols, action),
             Focus::Alerts => match action {
-                Action::Up => ui.alert = ui.alert.saturating_sub(1),
-                Action::Down => ui.alert += 1,
+                Action::Up => model.move_alert_selection(-1),
+                Action::Down => model.move_alert_selection(1),
                 _ => return Vec::new(),
             },
         },

@@ -1,8 +1,12 @@
 //! `update(&mut Model, Msg) -> Vec<Effect>`: the only place the model changes. Pure: no I/O,
 //! no awaits, no clock reads — time arrives in messages.
 
+mod actions;
 mod alerts;
 mod keys;
+mod pager;
+
+pub use actions::{action_for_key, CONFIRM_GUARD};
 
 use crate::model::Model;
 use crate::msg::{Effect, Msg};
@@ -27,6 +31,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Resize { width, height } => resize(model, width, height),
         Msg::Poll(result) => poll(model, *result),
         Msg::Key { key, at } => keys::key_event(model, key, at),
+        Msg::Run(ev) => actions::run_event(model, ev),
+        Msg::RunRefused { run_id, reason } => actions::refused(model, run_id, reason),
+        Msg::Pager(m) => pager::message(model, m),
         Msg::History(events) => {
             model.remember(events);
             vec![Effect::Redraw]

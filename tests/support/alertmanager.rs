@@ -110,10 +110,7 @@ fn attempt(binary: &Path, port: u16) -> Result<Alertmanager, StartFailure> {
     command
         .current_dir(dir.path())
         .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.path={}",
-            dir.path().join("data").display()
-        ))
+        .arg(format!("--storage.path={}", dir.path().join("data").display()))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg("--cluster.listen-address=");
     let log = dir.path().join("alertmanager.log");

@@ -44,11 +44,7 @@ impl StaticExporter {
                 move || serve(&listener, &shared)
             })
             .expect("spawn the exporter thread");
-        Self {
-            addr,
-            shared,
-            thread: Some(thread),
-        }
+        Self { addr, shared, thread: Some(thread) }
     }
 
     /// Replaces the body served from the next scrape on.
@@ -108,11 +104,7 @@ fn answer(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let (status, body) = if path == "/metrics" || path.starts_with("/metrics?") {
         shared.scrapes.fetch_add(1, Ordering::SeqCst);
         let status = shared.status.load(Ordering::SeqCst);
-        let text = shared
-            .text
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let text = shared.text.lock().unwrap_or_else(|e| e.into_inner()).clone();
         (status, text)
     } else {
         (404, "not found\n".to_owned())

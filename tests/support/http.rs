@@ -35,11 +35,7 @@ pub fn post_json(url: &str, body: &serde_json::Value) -> io::Result<Response> {
 
 /// `POST url` with a form-encoded body (`key=value&…`, already encoded).
 pub fn post_form(url: &str, body: &str) -> io::Result<Response> {
-    request(
-        "POST",
-        url,
-        Some(("application/x-www-form-urlencoded", body.to_owned())),
-    )
+    request("POST", url, Some(("application/x-www-form-urlencoded", body.to_owned())))
 }
 
 /// Percent-encodes `s` for use as a query parameter value.
@@ -129,10 +125,7 @@ fn parse_response(raw: &[u8]) -> io::Result<Response> {
     } else if let Some(n) = length {
         body = &body[..n.min(body.len())];
     }
-    Ok(Response {
-        status,
-        body: String::from_utf8_lossy(body).into_owned(),
-    })
+    Ok(Response { status, body: String::from_utf8_lossy(body).into_owned() })
 }
 
 fn dechunk(mut data: &[u8]) -> io::Result<Vec<u8>> {

@@ -44,10 +44,7 @@ pub fn free_port() -> u16 {
     loop {
         let listener =
             TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0 to find a free port");
-        let port = listener
-            .local_addr()
-            .expect("local address of a bound listener")
-            .port();
+        let port = listener.local_addr().expect("local address of a bound listener").port();
         let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
         if handed_out.insert(port) {
             return port;

@@ -36,11 +36,11 @@ impl Postgres {
         let data = dir.path().join("data");
 
         let mut initdb = server_command(&bin_dir, as_postgres, dir.path(), "initdb");
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8"])
-            .args(["--locale=C", "--no-sync", "--no-instructions"]);
+        initdb.arg("-D").arg(&data).args(["-U", "postgres", "--auth=trust", "-E", "UTF8"]).args([
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
+        ]);
         let output = run(initdb);
         assert!(
             output.status.success(),
@@ -56,13 +56,7 @@ impl Postgres {
         let (port, log) = start_with_retry("postgres", |port| {
             Self::try_start(&bin_dir, as_postgres, dir.path(), port)
         });
-        Self {
-            bin_dir,
-            port,
-            log,
-            as_postgres,
-            dir,
-        }
+        Self { bin_dir, port, log, as_postgres, dir }
     }
 
     fn try_start(
@@ -115,19 +109,13 @@ impl Postgres {
 
     /// `host=127.0.0.1 port=PORT user=postgres dbname=postgres`, for libpq.
     pub fn conninfo(&self) -> String {
-        format!(
-            "host=127.0.0.1 port={} user=postgres dbname=postgres",
-            self.port
-        )
+        format!("host=127.0.0.1 port={} user=postgres dbname=postgres", self.port)
     }
 
     /// `postgresql://postgres@127.0.0.1:PORT/postgres?sslmode=disable`, e.g. for
     /// postgres_exporter's `DATA_SOURCE_NAME`.
     pub fn url(&self) -> String {
-        format!(
-            "postgresql://postgres@127.0.0.1:{}/postgres?sslmode=disable",
-            self.port
-        )
+        format!("postgresql://postgres@127.0.0.1:{}/postgres?sslmode=disable", self.port)
     }
 
     /// `PGHOST`, `PGPORT`, `PGUSER` and `PGDATABASE` for client tools.
@@ -176,8 +164,7 @@ impl Postgres {
     /// Runs `sql` with psql and returns its unaligned, tuples-only output without the final
     /// newline (`select 1` gives `"1"`); fails the test on any SQL error.
     pub fn psql(&self, sql: &str) -> String {
-        self.try_psql(sql)
-            .unwrap_or_else(|e| panic!("psql {sql:?} failed: {e}"))
+        self.try_psql(sql).unwrap_or_else(|e| panic!("psql {sql:?} failed: {e}"))
     }
 
     /// Like `psql`, but returns psql's error output instead of failing.
@@ -191,12 +178,7 @@ impl Postgres {
         if output.status.success() {
             Ok(stdout.strip_suffix('\n').unwrap_or(&stdout).to_owned())
         } else {
-            Err(format!(
-                "{}: {}{}",
-                output.status,
-                stdout,
-                String::from_utf8_lossy(&output.stderr)
-            ))
+            Err(format!("{}: {}{}", output.status, stdout, String::from_utf8_lossy(&output.stderr)))
         }
     }
 
@@ -245,9 +227,7 @@ fn server_command(bin_dir: &Path, as_postgres: bool, dir: &Path, name: &str) -> 
 
 /// Runs `command` to completion, capturing its output.
 fn run(mut command: Command) -> Output {
-    command
-        .output()
-        .unwrap_or_else(|e| panic!("run {command:?}: {e}"))
+    command.output().unwrap_or_else(|e| panic!("run {command:?}: {e}"))
 }
 
 /// `initdb`'s real directory (where `psql` and `pgbench` of the same version live too): from
@@ -282,9 +262,7 @@ fn make_dir(as_postgres: bool) -> TempDir {
     if !as_postgres {
         return builder.tempdir().expect("create a temp dir for postgres");
     }
-    let dir = builder
-        .tempdir_in("/tmp")
-        .expect("create a temp dir for postgres in /tmp");
+    let dir = builder.tempdir_in("/tmp").expect("create a temp dir for postgres in /tmp");
     let (uid, gid) = postgres_ids();
     std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
         .unwrap_or_else(|e| panic!("chown {} to postgres: {e}", dir.path().display()));

@@ -35,9 +35,7 @@ pub fn find_on_path(binary: &str) -> Option<PathBuf> {
 
 pub fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
+    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
 }
 
 /// Why a server did not start.
@@ -104,12 +102,7 @@ impl ServerProcess {
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {name} ({command:?}): {e}"));
-        Self {
-            name: name.to_owned(),
-            child,
-            log: log.to_owned(),
-            exit: None,
-        }
+        Self { name: name.to_owned(), child, log: log.to_owned(), exit: None }
     }
 
     /// Waits until `GET url` answers 200, the process exits, or `timeout` passes.
@@ -160,11 +153,7 @@ impl ServerProcess {
         self.signal(libc::SIGSTOP);
         let pid = self.pid();
         let stopped = super::wait_for(Duration::from_secs(10), || all_threads_stopped(pid));
-        assert!(
-            stopped,
-            "{} (pid {pid}) did not stop after SIGSTOP",
-            self.name
-        );
+        assert!(stopped, "{} (pid {pid}) did not stop after SIGSTOP", self.name);
     }
 
     /// Thaws a paused process (SIGCONT).
@@ -186,20 +175,11 @@ impl ServerProcess {
     }
 
     fn signal(&mut self, signal: libc::c_int) {
-        assert!(
-            self.is_running(),
-            "cannot signal {}: it has exited",
-            self.name
-        );
+        assert!(self.is_running(), "cannot signal {}: it has exited", self.name);
         let pid = libc::pid_t::try_from(self.pid()).expect("pid fits in pid_t");
         // SAFETY: kill(2) on our own, not yet reaped child: the pid cannot have been reused.
         let rc = unsafe { libc::kill(pid, signal) };
-        assert_eq!(
-            rc,
-            0,
-            "kill({pid}, {signal}): {}",
-            std::io::Error::last_os_error()
-        );
+        assert_eq!(rc, 0, "kill({pid}, {signal}): {}", std::io::Error::last_os_error());
     }
 
     fn try_exit(&mut self) -> Option<ExitStatus> {
@@ -239,10 +219,7 @@ fn all_threads_stopped(pid: u32) -> bool {
         std::fs::read_to_string(task.path().join("stat"))
             .ok()
             // The state follows the command name, which is in parentheses and may hold spaces.
-            .and_then(|stat| {
-                stat.rsplit_once(") ")
-                    .map(|(_, rest)| rest.starts_with('T'))
-            })
+            .and_then(|stat| stat.rsplit_once(") ").map(|(_, rest)| rest.starts_with('T')))
             .unwrap_or(true) // a thread that exited meanwhile is not running either
     })
 }

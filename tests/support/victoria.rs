@@ -35,10 +35,7 @@ impl Default for VictoriaMetricsOpts {
 impl VictoriaMetricsOpts {
     /// Defaults, scraping `target` every second.
     pub fn scraping(target: impl Into<String>) -> Self {
-        Self {
-            targets: vec![target.into()],
-            ..Self::default()
-        }
+        Self { targets: vec![target.into()], ..Self::default() }
     }
 }
 
@@ -122,10 +119,7 @@ fn attempt(
     command
         .current_dir(dir.path())
         .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
-        .arg(format!(
-            "-storageDataPath={}",
-            dir.path().join("data").display()
-        ))
+        .arg(format!("-storageDataPath={}", dir.path().join("data").display()))
         .arg(format!("-promscrape.config={}", config.display()))
         .arg("-promscrape.config.strictParse=false")
         .arg("-search.latencyOffset=1s")

@@ -1,0 +1,56 @@
+//! `warroom check`: config, themes and runbooks (and, unless offline, the sources themselves),
+//! every problem printed with file, line and a fix; non-zero exit on any.
+
+use crate::config::ConfigFile;
+use crate::diag::Diagnostic;
+use crate::runbook::Runbook;
+
+/// Contacts every source and runs every panel and alert query once; unreachable sources and
+/// rejected queries are problems. (Placeholder until the data plane adds the real check.)
+pub async fn check_sources(
+    _config: &crate::config::Config,
+    _file: Option<&std::path::Path>,
+) -> Vec<Diagnostic> {
+    Vec::new()
+}
+
+/// What was checked, for the closing line.
+pub struct Summary {
+    pub config: String,
+    pub panels: usize,
+    pub alerts: usize,
+    pub runbooks: usize,
+}
+
+impl Summary {
+    pub fn new(config: &ConfigFile, runbooks: &[Runbook], demo: bool) -> Self {
+        let builtin = if demo { "<demo dashboard>" } else { "<built-in config>" };
+        Summary {
+            config: config
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| builtin.into()),
+            panels: config.config.panels.len(),
+            alerts: config.config.alerts.len(),
+            runbooks: runbooks.len(),
+        }
+    }
+}
+
+/// The report `check` prints: every problem, then one line.
+pub fn report(problems: &[Diagnostic], summary: &Summary) -> String {
+    let mut out = String::new();
+    for p in problems {
+        out.push_str(&format!("error: {p}\n"));
+    }
+    if problems.is_empty() {
+        out.push_str(&format!(
+            "ok: {} — {} panels, {} alert rules, {} runbooks\n",
+            summary.config, summary.panels, summary.alerts, summary.runbooks
+        ));
+    } else {
+        out.push_str(&format!("{} problem(s) found\n", problems.len()));
+    }
+    out
+}

@@ -1,0 +1,4 @@
+//! Subcommands that are not the dashboard: `check`, `timeline`.
+
+pub mod check;
+pub mod timeline;

@@ -1,0 +1,153 @@
+//! `warroom timeline`: alert transitions, acknowledgements and runbook actions (who, what,
+//! result) merged in time order from the history file and the audit log — a postmortem's
+//! skeleton, as Markdown or JSON.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::alert::{AlertState, Event, HistoryLog, HISTORY_FILE};
+use crate::runbook::{AuditLog, AuditRecord, RecordKind};
+use crate::sanitize;
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub at: DateTime<Utc>,
+    /// `alert`, `ack`, `action`.
+    pub kind: &'static str,
+    /// One-line headline.
+    pub what: String,
+    /// Extra facts (command, output tail, labels, note).
+    pub details: String,
+    /// The raw record, for JSON output.
+    pub raw: Value,
+}
+
+/// Every entry in the state directory since `since`, oldest first, with warnings about
+/// unreadable lines.
+pub fn collect(state_dir: &Path, since: DateTime<Utc>) -> (Vec<Entry>, Vec<String>) {
+    let (events, mut warnings) = HistoryLog::read_since(state_dir.join(HISTORY_FILE), since);
+    let mut out: Vec<Entry> = events.iter().filter_map(from_event).collect();
+    let audit = AuditLog::in_state_dir(state_dir);
+    match crate::runbook::audit::read_since(audit.path(), since) {
+        Ok(records) => out.extend(records.iter().map(from_audit)),
+        Err(e) => warnings.push(format!("{}: {e}", audit.path().display())),
+    }
+    out.sort_by_key(|e| e.at);
+    (out, warnings)
+}
+
+fn labels_text(labels: &crate::prom::Labels) -> String {
+    labels.iter().map(|(k, v)| format!("{k}={}", sanitize::clean(v))).collect::<Vec<_>>().join(" ")
+}
+
+fn from_event(e: &Event) -> Option<Entry> {
+    let raw = serde_json::to_value(e).unwrap_or(Value::Null);
+    let (kind, what, details) = match e {
+        // A pending alert that never fired is noise in a postmortem.
+        Event::Transition { from: AlertState::Pending, to: AlertState::Inactive, .. } => {
+            return None
+        }
+        Event::Transition { rule, labels, to, severity, summary, .. } => (
+            "alert",
+            format!("{rule} {} ({})", to.label(), severity.label()),
+            format!("{summary} {}", labels_text(labels)),
+        ),
+        Event::Escalation { rule, labels, from, to, summary, .. } => (
+            "alert",
+            format!("{rule} escalated {} → {}", from.label(), to.label()),
+            format!("{summary} {}", labels_text(labels)),
+        ),
+        Event::Ack { rule, labels, by, note, until, silence, .. } => (
+            "ack",
+            match silence {
+                Some(id) => format!("{rule} silenced in Alertmanager by {by} (silence {id})"),
+                None => format!("{rule} acknowledged by {by}"),
+            },
+            format!(
+                "{}{} {}",
+                note.as_deref().map(|n| format!("note: {n}; ")).unwrap_or_default(),
+                until
+                    .map(|u| format!("until {}", u.format("%H:%M:%S")))
+                    .unwrap_or_else(|| "until resolved".into()),
+                labels_text(labels)
+            ),
+        ),
+        Event::Unack { rule, reason, .. } => {
+            ("ack", format!("{rule} acknowledgement ended ({reason:?})"), String::new())
+        }
+    };
+    Some(Entry {
+        at: e.at(),
+        kind,
+        what: sanitize::clean_owned(&what),
+        details: sanitize::clean_owned(&details),
+        raw,
+    })
+}
+
+fn from_audit(r: &AuditRecord) -> Entry {
+    let raw = serde_json::to_value(r).unwrap_or(Value::Null);
+    let who = r.who.describe();
+    let target = if r.target.is_empty() { String::new() } else { format!(" on {}", r.target) };
+    let action = format!("[{}] {}{target}", r.action_key, r.action_label);
+    let (what, details) = match r.kind {
+        RecordKind::Started => (format!("action started: {action} by {who}"), r.command.join(" ")),
+        RecordKind::DryRun => (format!("dry run: {action} by {who}"), r.command.join(" ")),
+        RecordKind::Finished => {
+            let outcome = r.outcome.clone().unwrap_or_else(|| "finished".into());
+            let took = r
+                .duration_ms
+                .map(|ms| format!(" in {:.1}s", ms as f64 / 1000.0))
+                .unwrap_or_default();
+            let tail =
+                r.output_tail.iter().rev().take(3).rev().cloned().collect::<Vec<_>>().join(" / ");
+            (format!("action finished: {action}: {outcome}{took}"), tail)
+        }
+        RecordKind::Denied => (
+            format!("action denied (read-only): {action} by {who}"),
+            r.reason.clone().unwrap_or_default(),
+        ),
+        RecordKind::Refused => {
+            (format!("action refused: {action} by {who}"), r.reason.clone().unwrap_or_default())
+        }
+    };
+    Entry {
+        at: r.time,
+        kind: "action",
+        what: sanitize::clean_owned(&what),
+        details: sanitize::clean_owned(&details),
+        raw,
+    }
+}
+
+/// A Markdown table, with `|` escaped inside cells.
+pub fn markdown(entries: &[Entry], environment: &str, since: DateTime<Utc>) -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = format!(
+        "# Incident timeline: {}\n\nFrom {} (UTC). {} entries.\n\n| time (UTC) | what | details |\n|---|---|---|\n",
+        cell(&sanitize::clean(environment)),
+        since.format("%Y-%m-%d %H:%M:%S"),
+        entries.len()
+    );
+    for e in entries {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            cell(&e.what),
+            cell(&e.details)
+        ));
+    }
+    out
+}
+
+/// JSON: an array of `{time, kind, what, details, record}`.
+pub fn json(entries: &[Entry]) -> String {
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|e| json!({"time": e.at, "kind": e.kind, "what": e.what, "details": e.details, "record": e.raw}))
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
+}

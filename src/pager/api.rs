@@ -1,0 +1,297 @@
+//! The pager's HTTP calls: Prometheus's `/api/v1/alerts` and Alertmanager's `/api/v2/silences`
+//! (list, create). Same clients as the queries (auth, tenant headers, CA), same deadline, same
+//! typed errors; every text from the server is cleaned before it leaves this module.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::types::{bounded, Matcher, PromAlert, PromState, Silence, SilenceRequest};
+use crate::prom::{Client, Labels, PromError};
+
+/// Prometheus's (and Thanos's, Mimir's) alerts of its own alerting rules, pending and firing.
+pub async fn prom_alerts(client: &Client) -> Result<Vec<PromAlert>, PromError> {
+    let url = format!("{}/api/v1/alerts", client.base_url());
+    let (status, body) = exchange(client.http().get(url), client.timeout()).await?;
+    decode_alerts(status, &body)
+}
+
+/// Alertmanager's silences in force now (`active`), expired and pending ones left out.
+pub async fn silences(am: &Client) -> Result<Vec<Silence>, PromError> {
+    let url = format!("{}/api/v2/silences", am.base_url());
+    let (status, body) = exchange(am.http().get(url), am.timeout()).await?;
+    decode_silences(status, &body)
+}
+
+/// Creates a silence; returns its id.
+pub async fn create_silence(am: &Client, req: &SilenceRequest) -> Result<String, PromError> {
+    let url = format!("{}/api/v2/silences", am.base_url());
+    let (status, body) =
+        exchange(am.http().post(url).json(&silence_body(req)), am.timeout()).await?;
+    if !(200..300).contains(&status) {
+        return Err(PromError::Http { status, excerpt: excerpt(&body) });
+    }
+    #[derive(Deserialize)]
+    struct Created {
+        #[serde(rename = "silenceID")]
+        id: String,
+    }
+    let created: Created = serde_json::from_slice(&body)
+        .map_err(|e| PromError::Decode(format!("no silenceID in the answer ({e})")))?;
+    Ok(bounded(&created.id))
+}
+
+/// The JSON Alertmanager's API v2 takes for a new silence.
+pub fn silence_body(req: &SilenceRequest) -> Value {
+    let matchers: Vec<Value> = req
+        .labels
+        .iter()
+        .map(|(k, v)| json!({"name": k, "value": v, "isRegex": false, "isEqual": true}))
+        .collect();
+    json!({
+        "matchers": matchers,
+        "startsAt": req.starts_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "endsAt": req.ends_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "createdBy": req.created_by,
+        "comment": req.comment,
+    })
+}
+
+async fn exchange(
+    request: reqwest::RequestBuilder,
+    deadline: Duration,
+) -> Result<(u16, Vec<u8>), PromError> {
+    let exchange = async {
+        let resp = request.timeout(deadline).send().await.map_err(|e| net_error(e, deadline))?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(|e| net_error(e, deadline))?;
+        Ok::<_, PromError>((status, body.to_vec()))
+    };
+    tokio::time::timeout(deadline, exchange)
+        .await
+        .map_err(|_| PromError::Timeout(deadline.as_millis() as u64))?
+}
+
+fn net_error(e: reqwest::Error, deadline: Duration) -> PromError {
+    if e.is_timeout() {
+        return PromError::Timeout(deadline.as_millis() as u64);
+    }
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        msg = format!("{msg}: {s}");
+        source = s.source();
+    }
+    PromError::Network(bounded(&msg))
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let short: String = text.chars().take(200).collect();
+    bounded(&short)
+}
+
+#[derive(Deserialize)]
+struct AlertsEnvelope {
+    status: String,
+    data: Option<AlertsData>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AlertsData {
+    #[serde(default)]
+    alerts: Vec<RawAlert>,
+}
+
+#[derive(Deserialize)]
+struct RawAlert {
+    #[serde(default)]
+    labels: Labels,
+    #[serde(default)]
+    annotations: Labels,
+    state: String,
+    #[serde(rename = "activeAt")]
+    active_at: Option<String>,
+    value: Option<Value>,
+}
+
+/// Decodes an answer of `/api/v1/alerts`.
+pub fn decode_alerts(status: u16, body: &[u8]) -> Result<Vec<PromAlert>, PromError> {
+    let env: AlertsEnvelope = serde_json::from_slice(body).map_err(|e| {
+        if (200..300).contains(&status) {
+            PromError::Decode(format!("not Prometheus JSON ({e})"))
+        } else {
+            PromError::Http { status, excerpt: excerpt(body) }
+        }
+    })?;
+    if env.status != "success" {
+        return Err(PromError::Api {
+            status,
+            error_type: bounded(env.error_type.as_deref().unwrap_or("error")),
+            message: bounded(env.error.as_deref().unwrap_or("no error text")),
+        });
+    }
+    let data = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
+    Ok(data
+        .alerts
+        .into_iter()
+        .filter_map(|a| {
+            let state = match a.state.as_str() {
+                "firing" => PromState::Firing,
+                "pending" => PromState::Pending,
+                _ => return None,
+            };
+            Some(PromAlert {
+                labels: a.labels,
+                annotations: a.annotations,
+                state,
+                active_at: a.active_at.as_deref().and_then(timestamp),
+                value: a.value.as_ref().map(number).unwrap_or(f64::NAN),
+            })
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct RawSilence {
+    id: String,
+    status: RawStatus,
+    #[serde(default)]
+    matchers: Vec<RawMatcher>,
+    #[serde(rename = "startsAt")]
+    starts_at: String,
+    #[serde(rename = "endsAt")]
+    ends_at: String,
+    #[serde(rename = "createdBy", default)]
+    created_by: String,
+    #[serde(default)]
+    comment: String,
+}
+
+#[derive(Deserialize)]
+struct RawStatus {
+    state: String,
+}
+
+#[derive(Deserialize)]
+struct RawMatcher {
+    name: String,
+    value: String,
+    #[serde(rename = "isRegex", default)]
+    is_regex: bool,
+    #[serde(rename = "isEqual", default = "yes")]
+    is_equal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Decodes an answer of `GET /api/v2/silences`, keeping the active silences whose matchers
+/// compile.
+pub fn decode_silences(status: u16, body: &[u8]) -> Result<Vec<Silence>, PromError> {
+    if !(200..300).contains(&status) {
+        return Err(PromError::Http { status, excerpt: excerpt(body) });
+    }
+    let raw: Vec<RawSilence> = serde_json::from_slice(body)
+        .map_err(|e| PromError::Decode(format!("not a list of silences ({e})")))?;
+    Ok(raw
+        .into_iter()
+        .filter(|s| s.status.state == "active")
+        .filter_map(|s| {
+            let matchers = s
+                .matchers
+                .iter()
+                .map(|m| Matcher::new(&m.name, &m.value, m.is_regex, m.is_equal))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| tracing::warn!("silence {}: {e}", bounded(&s.id)))
+                .ok()?;
+            Some(Silence {
+                id: bounded(&s.id),
+                matchers,
+                starts_at: timestamp(&s.starts_at)?,
+                ends_at: timestamp(&s.ends_at)?,
+                created_by: bounded(&s.created_by),
+                comment: bounded(&s.comment),
+            })
+        })
+        .collect())
+}
+
+/// An RFC 3339 time; Go's zero time (year 1) counts as none.
+fn timestamp(s: &str) -> Option<DateTime<Utc>> {
+    let t = DateTime::parse_from_rfc3339(s).ok()?.with_timezone(&Utc);
+    (t.timestamp() > 0).then_some(t)
+}
+
+fn number(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::String(s) => match s.as_str() {
+            "+Inf" | "Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            s => s.parse().unwrap_or(f64::NAN),
+        },
+        _ => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_prometheus_alerts() {
+        let body = br#"{"status":"success","data":{"alerts":[
+            {"labels":{"alertname":"HighCPU","severity":"critical","instance":"db\u001b[2J"},
+             "annotations":{"summary":"CPU 97% on db"},"state":"firing",
+             "activeAt":"2024-05-01T10:00:00.123456789Z","value":"9.7e+01"},
+            {"labels":{"alertname":"Slow"},"annotations":{},"state":"pending",
+             "activeAt":"0001-01-01T00:00:00Z","value":"NaN"},
+            {"labels":{"alertname":"Old"},"state":"inactive"}]}}"#;
+        let alerts = decode_alerts(200, body).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(alerts.len(), 2);
+        assert_eq!(alerts[0].state, PromState::Firing);
+        assert_eq!(alerts[0].value, 97.0);
+        assert_eq!(alerts[0].labels["instance"], "db\u{1b}[2J", "raw until displayed");
+        assert_eq!(alerts[0].summary(), "CPU 97% on db");
+        assert!(alerts[0].active_at.is_some());
+        assert_eq!(alerts[1].active_at, None);
+        assert!(alerts[1].value.is_nan());
+    }
+
+    #[test]
+    fn alert_errors_are_typed() {
+        let e = decode_alerts(404, b"404 page not found").err();
+        assert!(matches!(e, Some(PromError::Http { status: 404, .. })), "{e:?}");
+        let e = decode_alerts(
+            422,
+            br#"{"status":"error","errorType":"execution","error":"boom\u0007"}"#,
+        )
+        .err();
+        assert!(matches!(&e, Some(PromError::Api { message, .. }) if message == "boom\\x07"));
+    }
+
+    #[test]
+    fn decodes_active_silences_only() {
+        let body = br#"[
+          {"id":"a","status":{"state":"active"},"comment":"on it","createdBy":"ana",
+           "startsAt":"2024-05-01T10:00:00Z","endsAt":"2024-05-01T11:00:00Z",
+           "matchers":[{"name":"alertname","value":"HighCPU","isRegex":false}]},
+          {"id":"b","status":{"state":"expired"},"comment":"","createdBy":"",
+           "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T09:00:00Z","matchers":[]},
+          {"id":"c","status":{"state":"active"},"comment":"","createdBy":"",
+           "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T19:00:00Z",
+           "matchers":[{"name":"x","value":"(","isRegex":true,"isEqual":true}]}]"#;
+        let s = decode_silences(200, body).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].id, "a");
+        assert!(s[0].matchers[0].is_equal, "isEqual defaults to true for older servers");
+    }
+}

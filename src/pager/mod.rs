@@ -1,0 +1,21 @@
+//! Agreement with the pager: Prometheus's own alerts (`/api/v1/alerts` of each source) listed
+//! beside warroom's rules, Alertmanager's silences shown on the alerts they cover, and `a`
+//! creating a silence in Alertmanager when one is configured.
+//!
+//! - [`types`]: Prometheus alerts, silences and their matchers, silence requests.
+//! - [`api`]: the HTTP calls and their decoding.
+//! - [`tasks`]: pollers and silence creation, reporting as messages.
+//! - [`state`]: what the model holds, and the merged alert list.
+
+pub mod api;
+pub mod state;
+pub mod tasks;
+pub mod types;
+
+pub use state::{firing_counts, matcher_labels, AmState, Notice, PagerState, PromSource};
+pub use tasks::{create_silence, fetch_once, PagerMsg, PagerSetup, PagerTasks};
+pub use types::{Matcher, PromAlert, PromState, Silence, SilenceRequest};
+
+/// How long a silence made for an alert acknowledged "until resolved" lasts: Alertmanager
+/// needs an end.
+pub const UNTIL_RESOLVED_SILENCE: chrono::Duration = chrono::Duration::hours(1);

@@ -1,0 +1,195 @@
+//! The pager's tasks: one poller per source for its own alerts, one for Alertmanager's silences,
+//! and one short-lived task per silence to create. They send owned results as messages and never
+//! touch the model; update and key handlers never wait for them.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::api;
+use super::types::{PromAlert, Silence, SilenceRequest};
+use crate::config::Config;
+use crate::msg::Msg;
+use crate::prom::poller::backoff;
+use crate::prom::{Client, ClientError, PromError};
+
+/// A pager result, as sent to the update loop.
+#[derive(Debug, Clone)]
+pub enum PagerMsg {
+    /// One fetch of a source's `/api/v1/alerts` (`source` indexes the config's sources).
+    PromAlerts {
+        source: usize,
+        at: chrono::DateTime<Utc>,
+        result: Result<Vec<PromAlert>, PromError>,
+    },
+    /// One fetch of Alertmanager's active silences.
+    Silences { at: chrono::DateTime<Utc>, result: Result<Vec<Silence>, PromError> },
+    /// The outcome of creating a silence: its id, or why not.
+    SilenceCreated {
+        at: chrono::DateTime<Utc>,
+        request: Box<SilenceRequest>,
+        result: Result<String, PromError>,
+    },
+}
+
+/// What the pager talks to, built before the screen is taken so config mistakes show first.
+#[derive(Debug, Clone, Default)]
+pub struct PagerSetup {
+    /// `(source index, client)` of the sources whose own alerts are listed.
+    pub prom: Vec<(usize, Client)>,
+    /// Alertmanager, when configured.
+    pub alertmanager: Option<Client>,
+    /// How often each is polled: the dashboard's refresh.
+    pub interval: Duration,
+}
+
+impl PagerSetup {
+    /// From the config and the sources' clients (`clients[i]` serves source `i`).
+    pub fn new(config: &Config, clients: &[Client]) -> Result<Self, ClientError> {
+        let prom = config
+            .sources
+            .iter()
+            .zip(clients)
+            .enumerate()
+            .filter(|(_, (spec, _))| spec.fetch_alerts)
+            .map(|(i, (_, client))| (i, client.clone()))
+            .collect();
+        let alertmanager =
+            config.alertmanager.as_ref().map(|am| Client::new(&am.as_source())).transpose()?;
+        Ok(PagerSetup { prom, alertmanager, interval: config.refresh })
+    }
+}
+
+/// Running pager tasks; aborted when dropped.
+pub struct PagerTasks {
+    tasks: Vec<JoinHandle<()>>,
+    alertmanager: Option<Client>,
+    tx: mpsc::Sender<Msg>,
+}
+
+impl PagerTasks {
+    /// Starts the pollers.
+    pub fn start(setup: &PagerSetup, tx: mpsc::Sender<Msg>) -> Self {
+        let interval = setup.interval.max(Duration::from_millis(500));
+        let mut tasks: Vec<JoinHandle<()>> = setup
+            .prom
+            .iter()
+            .map(|(source, client)| {
+                let (source, client, tx) = (*source, client.clone(), tx.clone());
+                tokio::spawn(async move {
+                    poll(interval, tx, move || {
+                        let client = client.clone();
+                        async move {
+                            let result = api::prom_alerts(&client).await;
+                            PagerMsg::PromAlerts { source, at: Utc::now(), result }
+                        }
+                    })
+                    .await
+                })
+            })
+            .collect();
+        if let Some(am) = &setup.alertmanager {
+            let (am, tx) = (am.clone(), tx.clone());
+            tasks.push(tokio::spawn(async move {
+                poll(interval, tx, move || {
+                    let am = am.clone();
+                    async move {
+                        let result = api::silences(&am).await;
+                        PagerMsg::Silences { at: Utc::now(), result }
+                    }
+                })
+                .await
+            }));
+        }
+        PagerTasks { tasks, alertmanager: setup.alertmanager.clone(), tx }
+    }
+
+    /// Creates a silence in the background; the outcome comes back as [`PagerMsg::SilenceCreated`].
+    pub fn create_silence(&mut self, request: SilenceRequest) {
+        self.tasks.retain(|t| !t.is_finished());
+        let (am, tx) = (self.alertmanager.clone(), self.tx.clone());
+        self.tasks.push(tokio::spawn(async move {
+            let msg = match am {
+                Some(am) => create_silence(&am, request).await,
+                None => PagerMsg::SilenceCreated {
+                    at: Utc::now(),
+                    request: Box::new(request),
+                    result: Err(PromError::Network("no [alertmanager] configured".into())),
+                },
+            };
+            let _ = tx.send(Msg::Pager(msg)).await;
+        }));
+    }
+
+    /// Aborts every task.
+    pub fn stop(&mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for PagerTasks {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Every pager fetch once, at the same time (for `warroom snapshot`).
+pub async fn fetch_once(setup: &PagerSetup) -> Vec<PagerMsg> {
+    let alerts = setup.prom.iter().map(|(source, client)| async move {
+        let result = api::prom_alerts(client).await;
+        PagerMsg::PromAlerts { source: *source, at: Utc::now(), result }
+    });
+    let silences = async {
+        match &setup.alertmanager {
+            Some(am) => {
+                vec![PagerMsg::Silences { at: Utc::now(), result: api::silences(am).await }]
+            }
+            None => Vec::new(),
+        }
+    };
+    let (mut msgs, silences) = tokio::join!(futures_util::future::join_all(alerts), silences);
+    msgs.extend(silences);
+    msgs
+}
+
+/// Creates the silence `request` asks for and reports the outcome: what the dashboard does for
+/// `Effect::CreateSilence`, callable on its own (tests use the same path).
+pub async fn create_silence(am: &Client, request: SilenceRequest) -> PagerMsg {
+    let result = api::create_silence(am, &request).await;
+    PagerMsg::SilenceCreated { at: Utc::now(), request: Box::new(request), result }
+}
+
+/// Calls `fetch` every `interval` (± 10 %), backing off after failures, until the receiver is gone.
+async fn poll<F, Fut>(interval: Duration, tx: mpsc::Sender<Msg>, fetch: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = PagerMsg>,
+{
+    let mut failures = 0u32;
+    loop {
+        let msg = fetch().await;
+        let error = match &msg {
+            PagerMsg::PromAlerts { result, .. } => result.as_ref().err(),
+            PagerMsg::Silences { result, .. } => result.as_ref().err(),
+            PagerMsg::SilenceCreated { .. } => None,
+        };
+        let delay = match error {
+            None => {
+                failures = 0;
+                interval.mul_f64(0.9 + fastrand::f64() * 0.2)
+            }
+            Some(e) => {
+                failures = failures.saturating_add(1);
+                backoff(interval, failures, e.is_retryable())
+            }
+        };
+        if tx.send(Msg::Pager(msg)).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(delay).await;
+    }
+}

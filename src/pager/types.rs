@@ -1,0 +1,254 @@
+//! What the pager side is made of: Prometheus's own alerts, Alertmanager's silences and their
+//! matchers, and the request that creates a silence.
+
+use chrono::{DateTime, Utc};
+use regex::Regex;
+
+use crate::alert::{AlertKey, Severity};
+use crate::prom::Labels;
+use crate::sanitize;
+
+/// Longest summary or silence comment kept, in characters.
+const MAX_TEXT: usize = 300;
+
+/// The state of an alert as its Prometheus reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PromState {
+    Pending,
+    Firing,
+}
+
+/// One alert of `/api/v1/alerts`. Labels and annotations are raw: clean them before display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromAlert {
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub state: PromState,
+    /// When the alert became active (pending); Prometheus keeps it while firing.
+    pub active_at: Option<DateTime<Utc>>,
+    /// The expression's value at the last evaluation; `NaN` when absent or unreadable.
+    pub value: f64,
+}
+
+impl PromAlert {
+    /// The `alertname` label (the rule's name).
+    pub fn alertname(&self) -> &str {
+        self.labels.get("alertname").map(String::as_str).unwrap_or("(no alertname)")
+    }
+
+    /// Severity from the `severity` label: see [`severity_of`].
+    pub fn severity(&self) -> Severity {
+        severity_of(self.labels.get("severity").map(String::as_str))
+    }
+
+    /// The `summary` annotation (else `description`, else `message`), cleaned and bounded.
+    pub fn summary(&self) -> String {
+        ["summary", "description", "message"]
+            .iter()
+            .find_map(|k| self.annotations.get(*k).filter(|v| !v.trim().is_empty()))
+            .map(|v| bounded(v))
+            .unwrap_or_default()
+    }
+}
+
+/// Maps a `severity` label to warroom's two levels: `critical`, `page`, `error`, `high`,
+/// `emergency`, `fatal`, `p1` and `sev1` are critical; anything else (or none) is a warning.
+pub fn severity_of(label: Option<&str>) -> Severity {
+    let v = label.unwrap_or_default().trim().to_ascii_lowercase();
+    match v.as_str() {
+        "critical" | "crit" | "page" | "error" | "high" | "emergency" | "fatal" | "p1" | "sev1" => {
+            Severity::Critical
+        }
+        _ => Severity::Warning,
+    }
+}
+
+/// One matcher of a silence, with Alertmanager's semantics: a missing label matches as the
+/// empty string, regular expressions are anchored at both ends, `is_equal = false` negates.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    pub is_regex: bool,
+    pub is_equal: bool,
+    regex: Option<Regex>,
+}
+
+impl PartialEq for Matcher {
+    fn eq(&self, o: &Self) -> bool {
+        (&self.name, &self.value, self.is_regex, self.is_equal)
+            == (&o.name, &o.value, o.is_regex, o.is_equal)
+    }
+}
+
+impl Matcher {
+    /// A matcher; `Err` when a regular expression does not compile.
+    pub fn new(name: &str, value: &str, is_regex: bool, is_equal: bool) -> Result<Self, String> {
+        let regex = if is_regex {
+            let re = Regex::new(&format!("^(?:{value})$"))
+                .map_err(|e| format!("matcher {name}=~{value:?}: {e}"))?;
+            Some(re)
+        } else {
+            None
+        };
+        Ok(Matcher { name: name.into(), value: value.into(), is_regex, is_equal, regex })
+    }
+
+    /// `name = value`.
+    pub fn equal(name: &str, value: &str) -> Self {
+        Matcher {
+            name: name.into(),
+            value: value.into(),
+            is_regex: false,
+            is_equal: true,
+            regex: None,
+        }
+    }
+
+    /// Whether `labels` satisfy this matcher.
+    pub fn matches(&self, labels: &Labels) -> bool {
+        let v = labels.get(&self.name).map(String::as_str).unwrap_or_default();
+        let hit = match &self.regex {
+            Some(re) => re.is_match(v),
+            None => v == self.value,
+        };
+        hit == self.is_equal
+    }
+
+    /// As Alertmanager writes it: `name="v"`, `name!="v"`, `name=~"v"`, `name!~"v"`.
+    pub fn text(&self) -> String {
+        let op = match (self.is_regex, self.is_equal) {
+            (false, true) => "=",
+            (false, false) => "!=",
+            (true, true) => "=~",
+            (true, false) => "!~",
+        };
+        format!("{}{op}{:?}", self.name, self.value)
+    }
+}
+
+/// An Alertmanager silence. Texts are cleaned when decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Silence {
+    pub id: String,
+    pub matchers: Vec<Matcher>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub created_by: String,
+    pub comment: String,
+}
+
+impl Silence {
+    /// Whether the silence is in force at `now` and every matcher matches `labels`.
+    /// A silence without matchers covers nothing (Alertmanager refuses those anyway).
+    pub fn covers(&self, labels: &Labels, now: DateTime<Utc>) -> bool {
+        self.starts_at <= now
+            && now < self.ends_at
+            && !self.matchers.is_empty()
+            && self.matchers.iter().all(|m| m.matches(labels))
+    }
+}
+
+/// A silence to create for one alert, from the acknowledge dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceRequest {
+    /// The alert it is for.
+    pub key: AlertKey,
+    /// The alert's labels as listed (what history records).
+    pub alert_labels: Labels,
+    /// Equality matchers: the alert's labels, `alertname` included.
+    pub labels: Labels,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The engineer's user name.
+    pub created_by: String,
+    /// The note, or a default text when there is none (Alertmanager wants a comment).
+    pub comment: String,
+    /// What the engineer chose, kept for the local acknowledgement if the silence fails.
+    pub note: Option<String>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl SilenceRequest {
+    /// The silence as it will exist once created under `id`.
+    pub fn to_silence(&self, id: String) -> Silence {
+        Silence {
+            id,
+            matchers: self.labels.iter().map(|(k, v)| Matcher::equal(k, v)).collect(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            created_by: self.created_by.clone(),
+            comment: self.comment.clone(),
+        }
+    }
+}
+
+/// Cleans `s` of control characters and cuts it to [`MAX_TEXT`] characters.
+pub fn bounded(s: &str) -> String {
+    let clean = sanitize::clean(s.trim());
+    if clean.chars().count() <= MAX_TEXT {
+        return clean.into_owned();
+    }
+    let mut out: String = clean.chars().take(MAX_TEXT).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn matchers_follow_alertmanager() {
+        let l = labels(&[("alertname", "HighCPU"), ("instance", "db-1")]);
+        let m = |n, v, re, eq| Matcher::new(n, v, re, eq).unwrap_or_else(|e| panic!("{e}"));
+        assert!(m("instance", "db-1", false, true).matches(&l));
+        assert!(!m("instance", "db-2", false, true).matches(&l));
+        assert!(m("instance", "db-2", false, false).matches(&l));
+        assert!(m("instance", "db-.*", true, true).matches(&l));
+        assert!(!m("instance", "db", true, true).matches(&l), "regexes are anchored");
+        assert!(m("instance", "web.*", true, false).matches(&l));
+        assert!(m("job", "", false, true).matches(&l), "a missing label is the empty string");
+        assert!(Matcher::new("x", "(", true, true).is_err());
+        assert_eq!(m("a", "b", true, false).text(), "a!~\"b\"");
+    }
+
+    #[test]
+    fn silences_cover_within_their_time_and_with_all_matchers() {
+        let t = |s| DateTime::from_timestamp(s, 0).unwrap_or_default();
+        let s = Silence {
+            id: "1".into(),
+            matchers: vec![Matcher::equal("alertname", "A"), Matcher::equal("instance", "x")],
+            starts_at: t(100),
+            ends_at: t(200),
+            created_by: "ana".into(),
+            comment: "on it".into(),
+        };
+        let l = labels(&[("alertname", "A"), ("instance", "x"), ("job", "db")]);
+        assert!(s.covers(&l, t(150)));
+        assert!(!s.covers(&l, t(99)));
+        assert!(!s.covers(&l, t(200)));
+        assert!(!s.covers(&labels(&[("alertname", "A")]), t(150)));
+        assert!(!Silence { matchers: vec![], ..s }.covers(&l, t(150)));
+    }
+
+    #[test]
+    fn severity_from_label() {
+        assert_eq!(severity_of(Some("critical")), Severity::Critical);
+        assert_eq!(severity_of(Some("Page")), Severity::Critical);
+        assert_eq!(severity_of(Some("warning")), Severity::Warning);
+        assert_eq!(severity_of(Some("info")), Severity::Warning);
+        assert_eq!(severity_of(None), Severity::Warning);
+    }
+
+    #[test]
+    fn texts_are_cleaned_and_bounded() {
+        assert_eq!(bounded(" a\u{1b}[2Jb "), "a\\x1b[2Jb");
+        let long = bounded(&"x".repeat(1000));
+        assert_eq!(long.chars().count(), MAX_TEXT + 1);
+    }
+}

@@ -1,0 +1,82 @@
+//! The confirm dialog: the exact command or request after templating, the target, the
+//! environment, the dry run's output, and how to confirm.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
+
+use super::output::output_lines;
+use crate::model::{Confirmation, Model};
+use crate::runbook::Confirm;
+use crate::sanitize;
+use crate::theme::{Role, Theme};
+
+pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &mut Buffer) {
+    let w = area.width.saturating_sub(4).min(100);
+    let max_h = area.height.saturating_sub(2).min(22);
+    let r = &c.resolved;
+    let muted = theme.style(Role::Muted);
+    let danger = if r.dangerous { theme.style(Role::Critical) } else { theme.style(Role::Warning) };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("action  ", muted),
+            Span::styled(sanitize::clean_owned(&r.label), theme.style(Role::Title)),
+            Span::styled(if r.dangerous { "  DANGEROUS" } else { "" }, theme.style(Role::Critical)),
+        ]),
+        Line::from(vec![
+            Span::styled("target  ", muted),
+            Span::styled(
+                if r.target.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    sanitize::clean_owned(&r.target)
+                },
+                theme.style(Role::Text),
+            ),
+        ]),
+        Line::from(vec![
+            Span::styled("env     ", muted),
+            Span::styled(sanitize::clean_owned(&c.environment), danger),
+            Span::styled(format!("   runbook {}", sanitize::clean(&r.runbook)), muted),
+        ]),
+        Line::styled("will run exactly:", muted),
+        Line::styled(format!("  {}", sanitize::clean(&r.display())), theme.style(Role::Accent)),
+    ];
+    if let Some(run) = c.dry_run.and_then(|id| model.runs.get(id)) {
+        lines.push(Line::styled(format!("dry run ({}):", run.status(model.now)), muted));
+        let out = output_lines(run, theme);
+        let room = (max_h as usize).saturating_sub(lines.len() + 5);
+        let skip = out.len().saturating_sub(room);
+        lines.extend(out.into_iter().skip(skip));
+    }
+    lines.push(Line::raw(""));
+    let prompt = match r.confirm {
+        Confirm::TypeTarget => vec![
+            Span::styled(
+                format!("type {:?} and Enter to run: ", sanitize::clean(&r.target)),
+                danger,
+            ),
+            Span::styled(c.typed.clone(), theme.style(Role::Text)),
+            Span::styled("▏", theme.style(Role::Accent)),
+        ],
+        _ => vec![Span::styled("Run it?  y = yes   n/Esc = no", danger)],
+    };
+    lines.push(Line::from(prompt));
+    // As tall as the (wrapped) content, no taller.
+    let inner_w = usize::from(w.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner_w).max(1)).sum();
+    let h = (rows as u16 + 2).min(max_h);
+    let rect = super::overlay::centered(area, w, h, buf);
+    Paragraph::new(lines)
+        .style(theme.style(Role::Text))
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_type(BorderType::Double)
+                .border_style(danger)
+                .title(Line::styled(" Confirm action ", danger)),
+        )
+        .render(rect, buf);
+}

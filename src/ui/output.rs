@@ -1,0 +1,76 @@
+//! Output of runbook actions: every recent run with its exact command and status, and the
+//! newest run's output lines (stdout, stderr marked), scrollable.
+
+use ratatui::text::{Line, Span};
+
+use super::text;
+use crate::model::{Model, Run};
+use crate::runbook::Stream;
+use crate::sanitize;
+use crate::theme::{Role, Theme};
+
+pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(latest) = model.runs.latest() else {
+        return vec![Line::styled("No action has run yet.", theme.style(Role::Muted))];
+    };
+    let mut out = vec![header(model, theme, latest)];
+    out.push(Line::styled(
+        format!("$ {}", sanitize::clean(&latest.display)),
+        theme.style(Role::Muted),
+    ));
+    if latest.dropped > 0 {
+        out.push(Line::styled(
+            format!("… {} earlier lines dropped", latest.dropped),
+            theme.style(Role::Muted),
+        ));
+    }
+    out.extend(output_lines(latest, theme));
+    let earlier: Vec<&Run> =
+        model.runs.list.iter().rev().filter(|r| r.id != latest.id && !r.dry_run).collect();
+    if !earlier.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled("Earlier runs", theme.style(Role::Accent)));
+        out.extend(earlier.into_iter().map(|r| header(model, theme, r)));
+    }
+    out
+}
+
+/// The output lines of one run (stderr in the warning role, notes muted).
+pub fn output_lines<'a>(run: &Run, theme: &Theme) -> Vec<Line<'a>> {
+    run.output
+        .iter()
+        .map(|(stream, line)| {
+            let role = match stream {
+                Stream::Stdout => Role::Text,
+                Stream::Stderr => Role::Warning,
+                Stream::Info => Role::Muted,
+            };
+            Line::styled(sanitize::clean_owned(line), theme.style(role))
+        })
+        .collect()
+}
+
+fn header<'a>(model: &Model, theme: &Theme, run: &Run) -> Line<'a> {
+    let role = match (&run.finished, &run.refused) {
+        (_, Some(_)) => Role::Warning,
+        (Some((o, _)), _) if o.success() => Role::Ok,
+        (Some(_), _) => Role::Critical,
+        (None, None) => Role::Accent,
+    };
+    let target = if run.target.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", sanitize::clean(&run.target))
+    };
+    Line::from(vec![
+        Span::styled(
+            format!("{} ", text::clock(run.started, model.utc_offset)),
+            theme.style(Role::Muted),
+        ),
+        Span::styled(
+            format!("[{}] {}{target} ", run.key, sanitize::clean(&run.label)),
+            theme.style(Role::Text),
+        ),
+        Span::styled(run.status(model.now), theme.style(role)),
+    ])
+}

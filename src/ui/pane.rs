@@ -1,0 +1,38 @@
+//! The pane beside the alert list: the selected alert's runbook, the output of actions, or the
+//! recent alert history (`v` cycles).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use super::{history, output, runbook};
+use crate::model::{Model, Pane};
+use crate::theme::{Role, Theme};
+
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let tab = |name: &str, pane: Pane| {
+        let role = if model.ui.pane == pane { Role::Selection } else { Role::Muted };
+        Span::styled(format!(" {name} "), theme.style(role))
+    };
+    let running = model.runs.running().count();
+    let output = if running > 0 { format!("Output ({running} running)") } else { "Output".into() };
+    let title = Line::from(vec![
+        tab("Runbook", Pane::Runbook),
+        tab(&output, Pane::Output),
+        tab("History", Pane::History),
+        Span::styled(" v ", theme.style(Role::Accent)),
+    ]);
+    let block =
+        Block::default().borders(Borders::ALL).border_style(theme.style(Role::Border)).title(title);
+    let lines = match model.ui.pane {
+        Pane::Runbook => runbook::lines(model, theme),
+        Pane::Output => output::lines(model, theme),
+        Pane::History => history::lines(model, theme, area.height as usize),
+    };
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((model.ui.pane_scroll, 0))
+        .render(area, buf);
+}

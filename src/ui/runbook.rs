@@ -1,0 +1,142 @@
+//! The selected alert and its runbook: what it is, who is on it, the action keys (disabled in
+//! read-only mode), and the Markdown body to read.
+
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+
+use super::text;
+use crate::alert::Origin;
+use crate::model::Model;
+use crate::sanitize;
+use crate::theme::{Role, Theme};
+
+pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(a) = model.selected_alert() else {
+        return vec![Line::styled(
+            "Select an alert (Tab, j/k) to see its runbook.",
+            theme.style(Role::Muted),
+        )];
+    };
+    let muted = theme.style(Role::Muted);
+    let (sym, role) = super::alerts::marker(&a);
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(
+                format!("{sym} {} {} ", a.severity.label(), a.state.label()),
+                theme.style(role),
+            ),
+            Span::styled(sanitize::clean_owned(&a.rule), theme.style(Role::Title)),
+            Span::styled(
+                format!(
+                    " {} {}",
+                    if a.origin == Origin::Local { "since" } else { "active since" },
+                    text::clock(a.since, model.utc_offset)
+                ),
+                muted,
+            ),
+        ]),
+        Line::styled(a.summary.clone(), theme.style(Role::Text)),
+    ];
+    if let Origin::Prometheus { source } = &a.origin {
+        out.push(Line::styled(
+            format!("from Prometheus {} (its own alerting rule)", sanitize::clean(source)),
+            muted,
+        ));
+    }
+    let labels: Vec<String> =
+        a.labels.iter().map(|(k, v)| format!("{k}={}", sanitize::clean(v))).collect();
+    if !labels.is_empty() {
+        out.push(Line::styled(labels.join(" "), muted));
+    }
+    if let Some(ack) = &a.ack {
+        let until = ack
+            .until
+            .map(|u| format!("until {}", text::clock(u, model.utc_offset)))
+            .unwrap_or_else(|| "until resolved".into());
+        let note = ack.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
+        out.push(Line::styled(format!("acknowledged by {} {until}{note}", ack.by), muted));
+    }
+    if let Some(sil) = &a.silence {
+        let id =
+            sil.id.as_deref().map(|i| format!(" ({i})")).unwrap_or_else(|| " (being made)".into());
+        out.push(Line::styled(
+            format!(
+                "silenced in Alertmanager by {} until {}: {}{id}",
+                sil.by,
+                text::clock(sil.until, model.utc_offset),
+                sil.comment
+            ),
+            muted,
+        ));
+    }
+    let runbooks = model.runbooks_for(&a);
+    if runbooks.is_empty() {
+        let hint = match &a.runbook {
+            Some(id) => format!(
+                "runbook {:?} is not loaded (check the runbooks folder)",
+                sanitize::clean(id)
+            ),
+            None => "no runbook for this alert".into(),
+        };
+        out.push(Line::styled(hint, theme.style(Role::Warning)));
+        return out;
+    }
+    for rb in runbooks {
+        out.push(Line::raw(""));
+        out.push(Line::styled(sanitize::clean_owned(&rb.title), theme.style(Role::Title)));
+        for act in &rb.actions {
+            let (key_role, note) = if model.read_only {
+                (Role::Muted, " (read-only: disabled)")
+            } else if act.dangerous {
+                (Role::Critical, " (dangerous)")
+            } else {
+                (Role::Accent, "")
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!(" [{}] ", act.key), theme.style(key_role)),
+                Span::styled(sanitize::clean_owned(&act.label), theme.style(Role::Text)),
+                Span::styled(note, muted),
+            ]));
+        }
+        out.push(Line::raw(""));
+        out.extend(markdown(&rb.body, theme));
+    }
+    out
+}
+
+/// A light Markdown reading: headings bold, bullets as •, emphasis markers dropped, and the
+/// source's hard-wrapped paragraphs joined so the pane wraps them to its own width.
+fn markdown<'a>(body: &str, theme: &Theme) -> Vec<Line<'a>> {
+    let mut out: Vec<Line> = Vec::new();
+    let mut para = String::new();
+    let text = theme.style(Role::Text);
+    let flush = |para: &mut String, out: &mut Vec<Line<'a>>| {
+        if !para.is_empty() {
+            out.push(Line::styled(std::mem::take(para), text));
+        }
+    };
+    for raw in body.lines() {
+        let line = sanitize::clean_owned(raw).replace("**", "").replace('`', "");
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            flush(&mut para, &mut out);
+            out.push(Line::raw(""));
+        } else if let Some(h) = trimmed.strip_prefix('#') {
+            flush(&mut para, &mut out);
+            let h = h.trim_start_matches('#').trim().to_string();
+            out.push(Line::styled(h, theme.style(Role::Title).add_modifier(Modifier::BOLD)));
+        } else if let Some(item) = trimmed.strip_prefix("- ").or_else(|| trimmed.strip_prefix("* "))
+        {
+            flush(&mut para, &mut out);
+            let indent = line.len() - line.trim_start().len();
+            para = format!("{}• {item}", " ".repeat(indent));
+        } else {
+            if !para.is_empty() {
+                para.push(' ');
+            }
+            para.push_str(trimmed);
+        }
+    }
+    flush(&mut para, &mut out);
+    out
+}

@@ -1,0 +1,218 @@
+//! Runbook actions: key → resolved request → confirm dialog (or straight to the launcher in
+//! read-only mode, which records the denial) → run events. Two steps for anything that changes
+//! state, and keys typed before the dialog opened never confirm it.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::alert::summary::format_value;
+use crate::alert::AlertView;
+use crate::model::{Confirmation, Model, Overlay, Pane, Run};
+use crate::msg::Effect;
+use crate::runbook::{ActionSpec, Confirm, Context, Resolved, RunEvent};
+
+/// Keys read sooner than this after the dialog opened were typed ahead: they never confirm.
+pub const CONFIRM_GUARD: Duration = Duration::from_millis(400);
+
+/// The action bound to `key` for the selected alert, if any.
+pub fn action_for_key(model: &Model, key: char) -> Option<(AlertView, ActionSpec)> {
+    let alert = model.selected_alert()?;
+    let action = model
+        .runbooks_for(&alert)
+        .into_iter()
+        .flat_map(|rb| rb.actions.iter())
+        .find(|a| a.key == key)
+        .cloned()?;
+    Some((alert, action))
+}
+
+/// What templates may use besides labels: the source's URL, the alert, the environment.
+fn context(model: &Model, alert: &AlertView) -> Context {
+    let source = model
+        .alerts
+        .rules()
+        .iter()
+        .position(|r| r.name == alert.rule)
+        .and_then(|i| model.rule_query.get(i).copied().flatten())
+        .and_then(|q| model.queries.get(q))
+        .map(|q| q.source)
+        .unwrap_or(0);
+    let mut ctx = Context { labels: alert.labels.clone(), ..Context::default() };
+    let url = model.sources.get(source).map(|s| s.url.clone()).unwrap_or_default();
+    ctx.vars.insert("source_url".into(), url);
+    ctx.vars.insert("alertname".into(), alert.rule.clone());
+    ctx.vars.insert("environment".into(), model.env.name.clone());
+    ctx.vars.insert("value".into(), format_value(alert.value));
+    ctx
+}
+
+/// A runbook key was pressed (at `at`).
+pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effect> {
+    let Some((alert, action)) = action_for_key(model, key) else {
+        return Vec::new();
+    };
+    let ctx = context(model, &alert);
+    let resolved = match action.resolve(&ctx) {
+        Ok(r) => r,
+        Err(refusal) => {
+            flash(model, format!("{} refused: {refusal}", action.label));
+            let labels = ctx.labels.clone();
+            let effect =
+                Effect::Refused { action: Box::new(action), labels, dry_run: false, refusal };
+            return vec![effect, Effect::Redraw];
+        }
+    };
+    if model.read_only {
+        // The launcher refuses in read-only mode and writes the denial to the audit log.
+        return launch(model, action, resolved);
+    }
+    if resolved.confirm == Confirm::None && !resolved.dangerous {
+        return launch(model, action, resolved);
+    }
+    let mut effects = vec![Effect::Redraw];
+    let mut dry_run = None;
+    if action.dry_run.is_some() {
+        match action.resolve_dry_run(&ctx) {
+            Ok(Some(dry)) => {
+                let id = model.runs.allocate();
+                model.runs.add(new_run(model, id, &dry));
+                dry_run = Some(id);
+                let action = Box::new(action.clone());
+                effects.push(Effect::Launch { run_id: id, action, resolved: Box::new(dry) });
+            }
+            Ok(None) => {}
+            Err(refusal) => flash(model, format!("dry run refused: {refusal}")),
+        }
+    }
+    let environment = model.env.name.clone();
+    model.ui.overlay = Overlay::Confirm(Box::new(Confirmation {
+        action,
+        resolved,
+        typed: String::new(),
+        opened: at,
+        dry_run,
+        environment,
+    }));
+    effects
+}
+
+/// Keys while the confirm dialog is open.
+pub(super) fn confirm_key(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Effect> {
+    let Overlay::Confirm(c) = &mut model.ui.overlay else {
+        return Vec::new();
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return super::quit(model);
+    }
+    if key.code == KeyCode::Esc {
+        return cancel(model);
+    }
+    if at.saturating_duration_since(c.opened) < CONFIRM_GUARD {
+        return Vec::new(); // typed ahead of the dialog: never confirms, never cancels
+    }
+    let confirmed = match (c.resolved.confirm, key.code) {
+        (Confirm::TypeTarget, KeyCode::Enter) => {
+            if c.typed != c.resolved.target {
+                flash(model, "type the target's name exactly to confirm".into());
+                return vec![Effect::Redraw];
+            }
+            true
+        }
+        (Confirm::TypeTarget, KeyCode::Backspace) => {
+            c.typed.pop();
+            false
+        }
+        (Confirm::TypeTarget, KeyCode::Char(ch)) if !ch.is_control() && c.typed.len() < 200 => {
+            c.typed.push(ch);
+            false
+        }
+        (_, KeyCode::Char('n')) => return cancel(model),
+        (_, KeyCode::Char('y') | KeyCode::Enter) => true,
+        _ => return Vec::new(),
+    };
+    if !confirmed {
+        return vec![Effect::Redraw];
+    }
+    let Overlay::Confirm(c) = std::mem::take(&mut model.ui.overlay) else {
+        return Vec::new();
+    };
+    let Confirmation { action, resolved, .. } = *c;
+    launch(model, action, resolved)
+}
+
+fn cancel(model: &mut Model) -> Vec<Effect> {
+    if let Overlay::Confirm(c) = &model.ui.overlay {
+        let label = c.action.label.clone();
+        flash(model, format!("cancelled: {label}"));
+    }
+    model.ui.overlay = Overlay::None;
+    vec![Effect::Redraw]
+}
+
+fn launch(model: &mut Model, action: ActionSpec, resolved: Resolved) -> Vec<Effect> {
+    let id = model.runs.allocate();
+    model.runs.add(new_run(model, id, &resolved));
+    model.ui.pane = Pane::Output;
+    model.ui.pane_scroll = 0;
+    vec![
+        Effect::Launch { run_id: id, action: Box::new(action), resolved: Box::new(resolved) },
+        Effect::Redraw,
+    ]
+}
+
+fn new_run(model: &Model, id: u64, r: &Resolved) -> Run {
+    Run {
+        id,
+        runbook: r.runbook.clone(),
+        key: r.key,
+        label: r.label.clone(),
+        display: r.display(),
+        target: r.target.clone(),
+        dry_run: r.dry_run,
+        started: model.now,
+        output: Default::default(),
+        dropped: 0,
+        finished: None,
+        refused: None,
+    }
+}
+
+/// Progress of a run.
+pub(super) fn run_event(model: &mut Model, ev: RunEvent) -> Vec<Effect> {
+    match ev {
+        RunEvent::Output { run_id, stream, line } => {
+            if let Some(run) = model.runs.get_mut(run_id) {
+                run.push(stream, line);
+            }
+        }
+        RunEvent::Finished { run_id, outcome, duration } => {
+            let mut note = None;
+            if let Some(run) = model.runs.get_mut(run_id) {
+                if !run.dry_run {
+                    let mark = if outcome.success() { "✓" } else { "✖" };
+                    note = Some(format!("{mark} {}: {}", run.label, outcome.summary()));
+                }
+                run.finished = Some((outcome, duration));
+            }
+            if let Some(n) = note {
+                flash(model, n);
+            }
+        }
+    }
+    vec![Effect::Redraw]
+}
+
+/// A run the launcher would not start.
+pub(super) fn refused(model: &mut Model, run_id: u64, reason: String) -> Vec<Effect> {
+    let label = model.runs.get_mut(run_id).map(|run| {
+        run.refused = Some(reason.clone());
+        run.label.clone()
+    });
+    flash(model, format!("{} not run: {reason}", label.unwrap_or_default()));
+    vec![Effect::Redraw]
+}
+
+fn flash(model: &mut Model, text: String) {
+    model.flash = Some((crate::sanitize::clean_owned(&text), model.now));
+}

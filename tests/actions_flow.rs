@@ -1,0 +1,198 @@
+//! Runbook actions through `update`: key → confirm dialog → launch, the type-ahead guard,
+//! read-only mode, typed-target confirmation and refusals. No terminal, no processes: the
+//! effects say what would run.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::demo::demo_model;
+use warroom::model::{Model, Overlay};
+use warroom::msg::{Effect, Msg};
+use warroom::runbook::{parse_runbook, Request};
+use warroom::update::update;
+
+fn model() -> Model {
+    let mut m = demo_model(90, 160, 48);
+    for (name, text) in warroom::setup::DEMO_RUNBOOKS {
+        m.runbooks.push(parse_runbook(Path::new(name), text).unwrap());
+    }
+    select(&mut m, "DemoIdleInTransaction");
+    m
+}
+
+fn select(m: &mut Model, rule: &str) {
+    let alerts = m.visible_alerts();
+    let a = alerts.iter().find(|a| a.rule == rule).unwrap_or_else(|| panic!("{rule} not listed"));
+    m.ui.alert_key = Some(a.key.clone());
+}
+
+fn key_at(m: &mut Model, c: KeyCode, at: Instant) -> Vec<Effect> {
+    update(m, Msg::Key { key: KeyEvent::new(c, KeyModifiers::NONE), at })
+}
+
+fn launches(effects: &[Effect]) -> Vec<&warroom::runbook::Resolved> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Launch { resolved, .. } => Some(resolved.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn key_opens_the_dialog_and_only_a_later_yes_runs() {
+    let mut m = model();
+    let t0 = Instant::now();
+    let effects = key_at(&mut m, KeyCode::Char('t'), t0);
+    assert!(launches(&effects).is_empty(), "nothing runs on the first key");
+    let Overlay::Confirm(c) = &m.ui.overlay else { panic!("no confirm dialog") };
+    assert!(c.resolved.display().contains("/-/demo/terminate-idle"), "{}", c.resolved.display());
+    // Typed ahead in the same burst: ignored.
+    assert!(launches(&key_at(&mut m, KeyCode::Char('y'), t0 + Duration::from_millis(5))).is_empty());
+    assert!(launches(&key_at(&mut m, KeyCode::Enter, t0 + Duration::from_millis(50))).is_empty());
+    assert!(matches!(m.ui.overlay, Overlay::Confirm(_)), "dialog still open");
+    // A deliberate yes.
+    let effects = key_at(&mut m, KeyCode::Char('y'), t0 + Duration::from_millis(600));
+    let run = launches(&effects);
+    assert_eq!(run.len(), 1);
+    match &run[0].request {
+        Request::Http { method, url, .. } => {
+            assert_eq!(method, "POST");
+            assert!(
+                url.starts_with(&m.sources[0].url) && url.ends_with("/-/demo/terminate-idle"),
+                "{url}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(m.ui.overlay, Overlay::None));
+    assert_eq!(m.runs.list.len(), 1, "the run is shown in the output pane");
+}
+
+#[test]
+fn escape_and_no_cancel() {
+    let mut m = model();
+    let t0 = Instant::now();
+    key_at(&mut m, KeyCode::Char('t'), t0);
+    let effects = key_at(&mut m, KeyCode::Esc, t0 + Duration::from_millis(1));
+    assert!(launches(&effects).is_empty());
+    assert!(matches!(m.ui.overlay, Overlay::None));
+    key_at(&mut m, KeyCode::Char('t'), t0);
+    key_at(&mut m, KeyCode::Char('n'), t0 + Duration::from_secs(1));
+    assert!(matches!(m.ui.overlay, Overlay::None));
+    assert!(m.runs.list.is_empty());
+}
+
+#[test]
+fn read_only_goes_straight_to_the_launcher_which_denies() {
+    let mut m = model();
+    m.read_only = true;
+    let effects = key_at(&mut m, KeyCode::Char('t'), Instant::now());
+    assert!(matches!(m.ui.overlay, Overlay::None), "no dialog in read-only mode");
+    assert_eq!(launches(&effects).len(), 1, "handed to the launcher, which records the denial");
+    update(&mut m, Msg::RunRefused { run_id: 1, reason: "read-only mode".into() });
+    assert!(m.flash.as_ref().unwrap().0.contains("read-only"));
+    assert!(!m.runs.list[0].is_running());
+}
+
+const TYPED: &str = r#"+++
+id = "typed"
+title = "Typed"
+alerts = ["DemoDbCpuHigh"]
+
+[[actions]]
+key = "R"
+label = "Restart {{ labels.instance }}"
+argv = ["/bin/echo", "restart", "{{ labels.instance }}"]
+target = "{{ labels.instance }}"
+confirm = "type-target"
+dangerous = true
++++
+body
+"#;
+
+#[test]
+fn dangerous_actions_need_the_target_typed() {
+    let mut m = model();
+    m.runbooks.push(parse_runbook(Path::new("typed.md"), TYPED).unwrap());
+    select(&mut m, "DemoDbCpuHigh");
+    let t0 = Instant::now();
+    key_at(&mut m, KeyCode::Char('R'), t0);
+    let later = t0 + Duration::from_secs(1);
+    assert!(launches(&key_at(&mut m, KeyCode::Char('y'), later)).is_empty(), "y is not enough");
+    assert!(launches(&key_at(&mut m, KeyCode::Enter, later)).is_empty(), "wrong text");
+    key_at(&mut m, KeyCode::Backspace, later);
+    for c in "pg-main-1".chars() {
+        key_at(&mut m, KeyCode::Char(c), later);
+    }
+    let run = key_at(&mut m, KeyCode::Enter, later);
+    let run = launches(&run);
+    assert_eq!(run.len(), 1);
+    assert_eq!(
+        run[0].request,
+        Request::Argv(vec!["/bin/echo".into(), "restart".into(), "pg-main-1".into()])
+    );
+}
+
+#[test]
+fn hostile_label_values_are_refused_before_any_dialog() {
+    let cfg = r#"
+        [[sources]]
+        name = "p"
+        url = "http://127.0.0.1:9"
+        [[panels]]
+        title = "CPU"
+        query = "cpu"
+        kind = "table"
+        [[alerts]]
+        name = "DemoDbCpuHigh"
+        panel = "cpu"
+        critical = 90
+    "#;
+    let cfg = warroom::config::load_str(cfg, Path::new("t.toml"), &Default::default()).unwrap();
+    let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let mut m = Model::new(&cfg.config, now);
+    m.runbooks.push(parse_runbook(Path::new("typed.md"), TYPED).unwrap());
+    let labels: warroom::prom::Labels =
+        [("instance".to_string(), "$(touch /tmp/pwned)".to_string())].into();
+    let sample =
+        warroom::prom::Sample { labels, point: warroom::prom::Point { t: 1.8e9, v: 99.0 } };
+    let fetched = warroom::prom::Fetched {
+        response: warroom::prom::QueryResponse {
+            data: warroom::prom::QueryData::Vector(vec![sample]),
+            warnings: vec![],
+            partial: false,
+        },
+        rtt: Duration::from_millis(1),
+        bytes: 0,
+    };
+    update(
+        &mut m,
+        Msg::Poll(Box::new(warroom::prom::poller::PollResult {
+            query: 0,
+            generation: 0,
+            kind: warroom::prom::poller::FetchKind::Instant,
+            at: now,
+            start: 1.8e9,
+            end: 1.8e9,
+            step: Duration::from_secs(1),
+            outcome: Ok(fetched),
+        })),
+    );
+    assert_eq!(m.alerts.firing_count(), 1);
+    let effects = key_at(&mut m, KeyCode::Char('R'), Instant::now());
+    assert!(launches(&effects).is_empty());
+    assert!(matches!(m.ui.overlay, Overlay::None), "no dialog for a refused action");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Refused { .. })), "the refusal is audited");
+    assert!(m.flash.as_ref().unwrap().0.contains("refused"));
+}
+
+#[test]
+fn unknown_keys_do_nothing() {
+    let mut m = model();
+    let effects = key_at(&mut m, KeyCode::Char('Z'), Instant::now());
+    assert!(effects.is_empty());
+    assert!(matches!(m.ui.overlay, Overlay::None));
+}

@@ -1,0 +1,200 @@
+//! Runbook actions on the real binary, driven through tmux: a key and `y` typed as one burst
+//! run nothing; a deliberate confirmation runs the action and the audit log has both records;
+//! read-only mode runs nothing and records the denial; `kill -9` of warroom during a run leaves
+//! the `started` record on disk; hostile label values reach no shell.
+
+mod fake;
+mod tmux;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tmux::{Start, Tmux};
+
+const BIN: &str = env!("CARGO_BIN_EXE_warroom");
+
+const RUNBOOK: &str = r#"+++
+id = "e2e"
+title = "End-to-end runbook"
+alerts = ["E2eAlert"]
+
+[[actions]]
+key = "t"
+label = "Touch the marker"
+argv = ["touch", "{{ marker }}"]
+vars = { marker = "/nonexistent/marker" }
+confirm = "yes-no"
+
+[[actions]]
+key = "w"
+label = "Wait half a minute"
+argv = ["sleep", "30"]
+confirm = "yes-no"
+timeout = "60s"
+
+[[actions]]
+key = "i"
+label = "Echo the instance"
+argv = ["touch", "{{ marker }}-{{ labels.instance }}"]
+vars = { marker = "/nonexistent/marker" }
+confirm = "yes-no"
++++
+Test runbook.
+"#;
+
+/// A dashboard whose only alert fires at once; returns the harness-owned dir layout:
+/// `config.toml`, `runbooks/e2e.md`, `state/`, and the marker path.
+fn setup(dir: &Path, url: &str, query: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("runbooks")).unwrap();
+    std::fs::write(dir.join("runbooks/e2e.md"), RUNBOOK).unwrap();
+    let marker = dir.join("ran");
+    let config = format!(
+        r#"refresh = "1s"
+runbooks_dir = "runbooks"
+[environment]
+name = "e2e"
+[runbook_vars]
+marker = "{}"
+[[sources]]
+name = "src"
+url = "{url}"
+[[panels]]
+title = "Probe"
+id = "probe"
+kind = "table"
+query = '{query}'
+legend = "{{{{ instance }}}}"
+[[alerts]]
+name = "E2eAlert"
+panel = "probe"
+critical = 1
+runbook = "e2e"
+"#,
+        marker.display()
+    );
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    marker
+}
+
+fn start(name: &str, extra: &[&str], url: &str, query: &str) -> (Tmux, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let marker = setup(&dir, url, query);
+    let mut argv =
+        vec![BIN.to_string(), "--config".into(), dir.join("config.toml").display().to_string()];
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    let env = vec![
+        ("XDG_STATE_HOME".to_string(), dir.join("state").display().to_string()),
+        ("USER".into(), "oncall".into()),
+    ];
+    let t = Tmux::start(name, Start { width: 160, height: 48, env, argv, ..Start::default() });
+    t.wait_for("E2eAlert", Duration::from_secs(20));
+    t.wait_for("FIRING", Duration::from_secs(20));
+    (t, marker)
+}
+
+fn audit(marker: &Path) -> String {
+    let path = marker.parent().unwrap().join("state/warroom/audit.jsonl");
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn wait_file(path: &Path, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if path.exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    path.exists()
+}
+
+const DEMO_QUERY: &str = r#"sum(pg_stat_activity_count{datname="shop"})"#;
+
+#[test]
+fn a_burst_confirms_nothing_and_a_deliberate_yes_runs_and_is_audited() {
+    let (t, marker) = start("burst", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
+    // The key and `y` in one send-keys call: typed ahead of the dialog.
+    t.send_keys(&["t", "y"]);
+    t.wait_for("Confirm action", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(!marker.exists(), "a buffered y must not confirm");
+    assert!(!audit(&marker).contains("\"started\""), "nothing started:\n{}", audit(&marker));
+    t.send_keys(&["y"]);
+    assert!(wait_file(&marker, Duration::from_secs(10)), "a deliberate y runs the action");
+    t.wait_for("exit 0", Duration::from_secs(10));
+    let log = audit(&marker);
+    assert!(log.contains("\"kind\":\"started\"") && log.contains("\"kind\":\"finished\""), "{log}");
+    assert!(log.contains("\"user\":\"oncall\""), "{log}");
+    assert!(log.contains(&marker.display().to_string()), "resolved argv recorded: {log}");
+}
+
+#[test]
+fn read_only_runs_nothing_and_records_the_denial() {
+    let (t, marker) =
+        start("readonly", &["--demo", "--read-only"], "http://127.0.0.1:9", DEMO_QUERY);
+    t.wait_for("READ-ONLY", Duration::from_secs(5));
+    t.send_keys(&["t"]);
+    t.wait_for("read-only", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(800));
+    t.send_keys(&["y"]);
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(!marker.exists(), "read-only mode ran the action");
+    let log = audit(&marker);
+    assert!(log.contains("\"kind\":\"denied\""), "{log}");
+    assert!(!log.contains("\"kind\":\"started\""), "{log}");
+}
+
+#[test]
+fn kill_9_during_a_run_leaves_the_started_record() {
+    let (t, marker) = start("kill9", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
+    t.send_keys(&["w"]);
+    t.wait_for("Confirm action", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(800));
+    t.send_keys(&["y"]);
+    t.wait_for("running", Duration::from_secs(10));
+    let pid = t.pane_pid();
+    let out = std::process::Command::new("kill").args(["-9", &pid.to_string()]).output().unwrap();
+    assert!(out.status.success());
+    let status = t.wait_exit(Duration::from_secs(20));
+    assert!(status.is_some_and(|s| s != 0), "warroom was killed: {status:?}");
+    let log = audit(&marker);
+    assert!(log.contains("\"kind\":\"started\""), "the started record survived: {log}");
+    assert!(log.contains("\"sleep\""), "{log}");
+    // The orphaned `sleep` is the action's own process group; end it so nothing lingers.
+    let _ = std::process::Command::new("pkill").args(["-f", "^sleep 30$"]).output();
+}
+
+#[test]
+fn hostile_label_values_reach_no_shell() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tag = format!("pwned-{}", std::process::id());
+    let hostile = [
+        format!(";touch /tmp/{tag}-1"),
+        format!("$(touch /tmp/{tag}-2)"),
+        "-rf".to_string(),
+        format!("a\nb; touch /tmp/{tag}-3"),
+    ];
+    for (i, value) in hostile.iter().enumerate() {
+        let metric = serde_json::json!({"instance": value});
+        let body = serde_json::json!({"status": "success", "data": {"resultType": "vector",
+            "result": [{"metric": metric, "value": [1.0, "5"]}]}})
+        .to_string();
+        let server =
+            rt.block_on(fake::Fake::start(fake::Reply::Send(200, "application/json", body)));
+        let (t, marker) = start(&format!("hostile{i}"), &[], &server.url(), "probe");
+        t.send_keys(&["i"]);
+        std::thread::sleep(Duration::from_millis(800));
+        t.send_keys(&["y"]);
+        std::thread::sleep(Duration::from_millis(800));
+        let screen = t.capture();
+        assert!(screen.contains("refused"), "value {value:?} should be refused:\n{screen}");
+        let log = audit(&marker);
+        assert!(log.contains("\"kind\":\"refused\""), "{log}");
+        assert!(!log.contains("\"kind\":\"started\""), "{log}");
+        drop(t);
+        drop(server);
+    }
+    for n in 1..=3 {
+        assert!(!Path::new(&format!("/tmp/{tag}-{n}")).exists(), "a shell ran a label value");
+    }
+}

@@ -1,0 +1,497 @@
+//! The peak-hour scenario on a real PostgreSQL, end to end: `scripts/lab up` starts PostgreSQL,
+//! its exporters, Prometheus (with examples/postgres-rules.yml) and Alertmanager; warroom runs in
+//! tmux on the lab's generated config; pgbench overloads the database while thirty sessions sit
+//! idle in transaction. The test watches PgIdleInTransaction go PENDING then FIRING on screen
+//! (and in Prometheus and Alertmanager), selects it, presses `t`, confirms, sees `exit 0`, sees
+//! the sessions gone from `pg_stat_activity` and the alert RESOLVED, then finds the story in the
+//! audit log and in `warroom timeline`. Timings go to stderr (see BENCHMARKS.md).
+//!
+//! Every process is stopped when the test ends, passed or failed: tmux by its guard, pgbench and
+//! the psql sessions by theirs, the lab by `scripts/lab down`. A missing program fails the test
+//! with the command that installs it.
+
+mod support;
+mod tmux;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use support::http;
+use tmux::{Start, Tmux};
+
+/// The rule under test and its `for` in the lab's config (scripts/lab sets every `for` to 5s).
+const RULE: &str = "PgIdleInTransaction";
+const LAB_FOR: Duration = Duration::from_secs(5);
+/// Sessions left idle in transaction: above the rule's critical threshold (20).
+const IDLE_SESSIONS: usize = 30;
+/// pgbench clients: a moderate overload for a small, shared machine.
+const PGBENCH_CLIENTS: &str = "20";
+/// What the idle sessions call themselves in `pg_stat_activity`.
+const IDLE_APP: &str = "checkout-worker";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A lab started with `scripts/lab up DIR`; `scripts/lab down DIR` when dropped.
+struct Lab {
+    dir: PathBuf,
+    record: PathBuf,
+    /// The exports `scripts/lab env DIR` prints.
+    env: BTreeMap<String, String>,
+}
+
+impl Lab {
+    fn up(root: &Path) -> Lab {
+        let dir = root.join("lab");
+        let record = root.join("lab-record");
+        let output =
+            lab_command(&record, &["up", path_str(&dir)]).output().expect("run scripts/lab");
+        // From here on the lab may hold processes: the guard takes them down whatever happens.
+        let mut lab = Lab { dir, record, env: BTreeMap::new() };
+        assert!(
+            output.status.success(),
+            "scripts/lab up failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let env = lab_command(&lab.record, &["env", path_str(&lab.dir)])
+            .output()
+            .expect("run scripts/lab env");
+        assert!(env.status.success(), "scripts/lab env: {}", String::from_utf8_lossy(&env.stderr));
+        lab.env = parse_exports(&String::from_utf8_lossy(&env.stdout));
+        lab
+    }
+
+    fn var(&self, name: &str) -> &str {
+        self.env.get(name).unwrap_or_else(|| panic!("scripts/lab env printed no {name}"))
+    }
+
+    /// The directory of psql and pgbench of the lab's server version.
+    fn pg_bin(&self) -> PathBuf {
+        let lab_env = std::fs::read_to_string(self.dir.join("lab.env")).expect("read lab.env");
+        let bin = lab_env.lines().find_map(|l| l.strip_prefix("LAB_PG_BIN="));
+        PathBuf::from(bin.expect("LAB_PG_BIN in lab.env"))
+    }
+
+    /// A PostgreSQL client tool with the lab's PGHOST, PGPORT, PGUSER and PGDATABASE.
+    fn tool(&self, name: &str) -> Command {
+        let path = self.pg_bin().join(name);
+        assert!(
+            path.exists(),
+            "{} is missing: run scripts/test, or: apt-get install -y postgresql postgresql-contrib",
+            path.display()
+        );
+        let mut command = Command::new(path);
+        for name in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE"] {
+            command.env(name, self.var(name));
+        }
+        command
+    }
+
+    /// Runs `sql` and returns its unaligned, tuples-only output.
+    fn psql(&self, sql: &str) -> String {
+        let output = self
+            .tool("psql")
+            .args(["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .expect("run psql");
+        assert!(
+            output.status.success(),
+            "psql {sql:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    /// Sessions of `application_name` in `state`.
+    fn sessions(&self, app: &str, state: &str) -> usize {
+        let sql = format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' \
+             AND state = '{state}'"
+        );
+        self.psql(&sql).parse().expect("a count")
+    }
+
+    fn tail_logs(&self) {
+        for name in ["postgres", "prometheus", "postgres_exporter", "alertmanager"] {
+            let log = self.dir.join("logs").join(format!("{name}.log"));
+            eprintln!(
+                "--- last lines of {} ---\n{}",
+                log.display(),
+                support::process::tail_lines(&log, 15)
+            );
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if std::thread::panicking() && self.dir.exists() {
+            self.tail_logs();
+        }
+        match lab_command(&self.record, &["down", path_str(&self.dir)]).output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => {
+                eprintln!("scripts/lab down failed: {}", String::from_utf8_lossy(&out.stderr))
+            }
+            Err(e) => eprintln!("cannot run scripts/lab down: {e}"),
+        }
+    }
+}
+
+fn lab_command(record: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("bash");
+    command.arg(repo().join("scripts/lab")).args(args).env("WARROOM_LAB_RECORD", record);
+    command
+}
+
+/// `export NAME=value` lines, values as bash's `printf %q` writes them.
+fn parse_exports(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
+        .map(|(k, v)| {
+            let mut value = String::new();
+            let mut chars = v.chars();
+            while let Some(c) = chars.next() {
+                value.push(if c == '\\' { chars.next().unwrap_or('\\') } else { c });
+            }
+            (k.to_owned(), value)
+        })
+        .collect()
+}
+
+/// The overload: pgbench and the sessions left idle in transaction. Killed when dropped.
+#[derive(Default)]
+struct Load {
+    children: Vec<Child>,
+    /// Kept open so each psql waits for more input with its transaction open.
+    stdins: Vec<ChildStdin>,
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.stdins.clear();
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Load {
+    fn pgbench(&mut self, lab: &Lab, log: &Path) {
+        let out = std::fs::File::create(log).expect("create pgbench log");
+        let err = out.try_clone().expect("clone log handle");
+        let child = lab
+            .tool("pgbench")
+            // Select-only: every transaction is one statement, so pgbench itself never shows as
+            // "idle in transaction" and the alert is about the stuck sessions only.
+            .args(["-S", "-n", "-c", PGBENCH_CLIENTS, "-j", "2", "-T", "120"])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("start pgbench");
+        self.children.push(child);
+    }
+
+    /// A psql session that runs `BEGIN; SELECT 1;` and then waits, transaction open.
+    fn idle_in_transaction(&mut self, lab: &Lab) {
+        let mut child = lab
+            .tool("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
+            .env("PGAPPNAME", IDLE_APP)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start psql");
+        let mut stdin = child.stdin.take().expect("psql stdin");
+        stdin.write_all(b"BEGIN;\nSELECT 1;\n").expect("write to psql");
+        stdin.flush().expect("flush psql stdin");
+        self.children.push(child);
+        self.stdins.push(stdin);
+    }
+}
+
+/// The state word of `rule`'s row in the alert list (the left column of the bottom half).
+fn row_state(screen: &str, rule: &str) -> Option<&'static str> {
+    screen.lines().find_map(|line| {
+        let left = line.split("││").next().unwrap_or(line);
+        let (before, _) = left.split_once(&format!(" {rule} "))?;
+        ["PENDING", "FIRING", "RESOLVED", "NO DATA", "ERROR"]
+            .into_iter()
+            .find(|state| before.contains(state))
+    })
+}
+
+/// The rule of the selected alert, from the header of the runbook pane
+/// (`!! CRIT FIRING PgIdleInTransaction since 01:17:45`).
+fn selected_rule(screen: &str) -> Option<String> {
+    let header = regex::Regex::new(r"(?:PENDING|FIRING|RESOLVED|NO DATA|ERROR) (\w+) since ")
+        .expect("valid regex");
+    screen.lines().find_map(|line| {
+        let right = line.split("││").nth(1)?;
+        Some(header.captures(right)?[1].to_owned())
+    })
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+/// Waits until Prometheus's own critical alert for `rule` is in `state` in `/api/v1/alerts`.
+fn prometheus_alert(url: &str, rule: &str, state: &str, within: Duration) {
+    let mut last = Value::Null;
+    let found = support::wait_for(within, || {
+        let Ok(response) = http::get(&format!("{url}/api/v1/alerts")) else { return false };
+        last = response.json();
+        last["data"]["alerts"].as_array().into_iter().flatten().any(|a| {
+            a["labels"]["alertname"] == rule
+                && a["labels"]["severity"] == "critical"
+                && a["state"] == state
+        })
+    });
+    assert!(found, "Prometheus has no {state} critical {rule} after {within:?}: {last}");
+}
+
+#[test]
+fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
+    let started = Instant::now();
+    let root = tempfile::Builder::new().prefix("warroom-scenario-").tempdir().expect("temp dir");
+    let lab = Lab::up(root.path());
+    let config = PathBuf::from(lab.var("WARROOM_CONFIG"));
+    let prometheus = lab.var("WARROOM_LAB_PROMETHEUS_URL").to_owned();
+    let alertmanager = lab.var("WARROOM_LAB_ALERTMANAGER_URL").to_owned();
+    let state_home = root.path().join("state");
+    let lab_ready = started.elapsed();
+
+    // The generated config is valid and its queries are accepted by the lab's Prometheus.
+    let warroom = env!("CARGO_BIN_EXE_warroom");
+    let check = Command::new(warroom)
+        .args(["check", "--config", path_str(&config)])
+        .env("XDG_STATE_HOME", &state_home)
+        .output()
+        .expect("run warroom check");
+    assert!(
+        check.status.success(),
+        "warroom check on the lab's config:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    lab.psql("SELECT 1");
+    let init = lab.tool("pgbench").args(["-i", "-q"]).output().expect("run pgbench -i");
+    assert!(init.status.success(), "pgbench -i: {}", String::from_utf8_lossy(&init.stderr));
+
+    // warroom on the lab, with the psql of the lab's server first on PATH for the runbooks.
+    let path = format!(
+        "{}:{}",
+        lab.pg_bin().display(),
+        std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
+    );
+    let mut env = vec![
+        ("XDG_STATE_HOME".to_owned(), path_str(&state_home).to_owned()),
+        ("WARROOM_CONFIG".to_owned(), path_str(&config).to_owned()),
+        ("PATH".to_owned(), path),
+        ("USER".to_owned(), "oncall".to_owned()),
+    ];
+    for name in ["PGUSER", "PGDATABASE"] {
+        env.push((name.to_owned(), lab.var(name).to_owned()));
+    }
+    let mut load = Load::default();
+    let term = Tmux::start(
+        "scenario",
+        Start { width: 160, height: 48, env, argv: vec![warroom.to_owned()], ..Start::default() },
+    );
+    term.wait_until(Duration::from_secs(30), "the dashboard with data", |s| {
+        s.contains("● prometheus") && s.contains("■ idle in transaction")
+    });
+
+    // The overload: pgbench, then sessions that open a transaction and stop talking.
+    let overload = Instant::now();
+    load.pgbench(&lab, &root.path().join("pgbench.log"));
+    for _ in 0..IDLE_SESSIONS {
+        load.idle_in_transaction(&lab);
+    }
+    let all_idle = support::wait_for(Duration::from_secs(30), || {
+        lab.sessions(IDLE_APP, "idle in transaction") == IDLE_SESSIONS
+    });
+    assert!(all_idle, "the {IDLE_SESSIONS} psql sessions did not all go idle in transaction");
+
+    term.wait_until(Duration::from_secs(30), &format!("{RULE} PENDING"), |s| {
+        row_state(s, RULE) == Some("PENDING")
+    });
+    let pending = overload.elapsed();
+    let screen =
+        term.wait_until(LAB_FOR + Duration::from_secs(10), &format!("{RULE} FIRING"), |s| {
+            row_state(s, RULE) == Some("FIRING")
+        });
+    let firing = overload.elapsed();
+    assert!(
+        firing - pending >= LAB_FOR - Duration::from_secs(1),
+        "{RULE} fired {} after going pending, before its `for` of {LAB_FOR:?}:\n{screen}",
+        secs(firing - pending)
+    );
+
+    // Prometheus's copy of the rule agrees, and Alertmanager has it.
+    prometheus_alert(&prometheus, RULE, "firing", Duration::from_secs(15));
+    let in_alertmanager = support::wait_for(Duration::from_secs(15), || {
+        http::get(&format!("{alertmanager}/api/v2/alerts")).is_ok_and(|r| {
+            r.json().as_array().into_iter().flatten().any(|a| a["labels"]["alertname"] == RULE)
+        })
+    });
+    assert!(in_alertmanager, "Alertmanager never received {RULE}");
+
+    // Select the alert: focus the list, then move until the runbook pane shows it.
+    term.send_keys(&["Tab"]);
+    let mut screen = term
+        .wait_until(Duration::from_secs(10), "an alert selected", |s| selected_rule(s).is_some());
+    for key in ["j", "j", "j", "j", "k", "k", "k", "k", "k", "k", "k", "k"] {
+        if selected_rule(&screen).as_deref() == Some(RULE) {
+            break;
+        }
+        let before = selected_rule(&screen);
+        term.send_keys(&[key]);
+        screen = term.wait_until(Duration::from_secs(5), "the selection to move", |s| {
+            selected_rule(s) != before || row_state(s, RULE).is_none()
+        });
+    }
+    assert_eq!(selected_rule(&screen).as_deref(), Some(RULE), "cannot select {RULE}:\n{screen}");
+    assert!(screen.contains("[t] Terminate sessions idle in transaction"), "{screen}");
+
+    // One key, then the confirmation (after the type-ahead guard of the dialog).
+    let key = Instant::now();
+    term.send_keys(&["t"]);
+    let dialog =
+        term.wait_until(Duration::from_secs(15), "the confirm dialog with its dry run", |s| {
+            s.contains("Confirm action") && s.contains("dry run (exit 0")
+        });
+    let port = lab.var("PGPORT");
+    // The lab's [runbook_vars] (older_than = 5) in the label and in the command, on its port.
+    let label = "Terminate sessions idle in transaction for more than 5 s";
+    for shown in [label, "target  127.0.0.1", &format!("PGPORT={port}"), "make_interval(secs => 5)"]
+    {
+        assert!(dialog.contains(shown), "the dialog does not show {shown:?}:\n{dialog}");
+    }
+    let dialog_shown = key.elapsed();
+    std::thread::sleep(Duration::from_millis(700));
+    let confirm = Instant::now();
+    term.send_keys(&["y"]);
+    let screen = term.wait_until(Duration::from_secs(30), "the action's `exit 0`", |s| {
+        !s.contains("Confirm action") && s.contains("on 127.0.0.1 exit 0")
+    });
+    let finished = confirm.elapsed();
+    let one_key = key.elapsed();
+    let action_done = Instant::now();
+    assert!(screen.contains(": exit 0"), "no success message in the footer:\n{screen}");
+
+    // The sessions are gone from PostgreSQL, and the alert resolves.
+    let gone = support::wait_for(Duration::from_secs(10), || {
+        lab.sessions(IDLE_APP, "idle in transaction") == 0
+    });
+    assert!(gone, "sessions still idle in transaction after the action");
+    let left = lab.psql(&format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{IDLE_APP}'"
+    ));
+    assert_eq!(left, "0", "the idle sessions' backends are still there");
+    let screen = term.wait_until(Duration::from_secs(20), &format!("{RULE} RESOLVED"), |s| {
+        row_state(s, RULE) == Some("RESOLVED")
+    });
+    let resolved = action_done.elapsed();
+    assert!(screen.contains(RULE), "{screen}");
+    let prom_resolved = support::wait_for(Duration::from_secs(20), || {
+        http::get(&format!("{prometheus}/api/v1/alerts")).is_ok_and(|r| {
+            !r.json()["data"]["alerts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| a["labels"]["alertname"] == RULE)
+        })
+    });
+    assert!(prom_resolved, "Prometheus still has {RULE} after the sessions were terminated");
+
+    // The audit log: a `started` and a `finished` record of the confirmed run, exit 0.
+    let audit_path = state_home.join("warroom/audit.jsonl");
+    let audit = std::fs::read_to_string(&audit_path).expect("read audit.jsonl");
+    let records: Vec<Value> =
+        audit.lines().map(|l| serde_json::from_str(l).expect("an audit record is JSON")).collect();
+    let ours = |kind: &str| {
+        records.iter().find(|r| {
+            r["kind"] == kind
+                && r["mode"] == "confirmed"
+                && r["runbook"] == "pg-idle-in-transaction"
+                && r["action_key"] == "t"
+                && r["target"] == "127.0.0.1"
+        })
+    };
+    let started_rec = ours("started").unwrap_or_else(|| panic!("no started record:\n{audit}"));
+    let finished_rec = ours("finished").unwrap_or_else(|| panic!("no finished record:\n{audit}"));
+    assert_eq!(started_rec["run_id"], finished_rec["run_id"], "{audit}");
+    assert_eq!(started_rec["user"], "oncall");
+    assert_eq!(started_rec["env"]["PGPORT"], port);
+    assert_eq!(finished_rec["exit_code"], 0, "{finished_rec}");
+
+    // The whole story in the timeline, in order.
+    let mut timeline = String::new();
+    let told = support::wait_for(Duration::from_secs(10), || {
+        let out = Command::new(warroom)
+            .args(["timeline", "--since", "1h", "--format", "markdown", "--config"])
+            .arg(&config)
+            .env("XDG_STATE_HOME", &state_home)
+            .output()
+            .expect("run warroom timeline");
+        timeline = String::from_utf8_lossy(&out.stdout).into_owned();
+        out.status.success() && timeline.contains(&format!("{RULE} RESOLVED"))
+    });
+    assert!(told, "the timeline never showed {RULE} RESOLVED:\n{timeline}");
+    let position = |needle: &str| {
+        timeline
+            .find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in the timeline:\n{timeline}"))
+    };
+    let fired_at = position(&format!("{RULE} FIRING"));
+    let started_at = position("action started: [t]");
+    let finished_at = started_at
+        + timeline[started_at..]
+            .find("action finished: [t]")
+            .unwrap_or_else(|| panic!("no action finished after the start:\n{timeline}"));
+    let resolved_at = position(&format!("{RULE} RESOLVED"));
+    assert!(
+        fired_at < started_at && started_at < finished_at && finished_at < resolved_at,
+        "the timeline is out of order:\n{timeline}"
+    );
+    assert!(
+        timeline[finished_at..].lines().next().is_some_and(|l| l.contains("exit 0")),
+        "{timeline}"
+    );
+
+    eprintln!(
+        "peak-hour scenario timings: lab up {}; overload start → {RULE} PENDING on screen {}, \
+         FIRING {} (for = {}); `t` → confirm dialog with dry run {}; `y` → exit 0 on screen {} \
+         (`t` → exit 0 {}, with a 0.7 s pause before `y`); exit 0 → RESOLVED on screen {}; \
+         whole test {}",
+        secs(lab_ready),
+        secs(pending),
+        secs(firing),
+        secs(LAB_FOR),
+        secs(dialog_shown),
+        secs(finished),
+        secs(one_key),
+        secs(resolved),
+        secs(started.elapsed()),
+    );
+    drop(term);
+    drop(load);
+    drop(lab);
+}

@@ -1,0 +1,81 @@
+//! The confirm dialog, the output pane and the acknowledge dialog as a person sees them.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use warroom::demo::demo_model;
+use warroom::model::{Model, Pane};
+use warroom::msg::Msg;
+use warroom::runbook::{parse_runbook, Outcome, RunEvent, Stream};
+use warroom::snapshot::buffer_text;
+use warroom::theme::Theme;
+use warroom::update::update;
+
+fn model(w: u16, h: u16) -> Model {
+    let mut m = demo_model(90, w, h);
+    for (name, text) in warroom::setup::DEMO_RUNBOOKS {
+        m.runbooks.push(parse_runbook(Path::new(name), text).unwrap());
+    }
+    let alerts = m.visible_alerts();
+    let a = alerts.iter().find(|a| a.rule == "DemoIdleInTransaction").unwrap();
+    m.ui.alert_key = Some(a.key.clone());
+    m.sources[0].url = "http://127.0.0.1:41000".into();
+    press(&mut m, KeyCode::Tab, Instant::now());
+    m
+}
+
+fn press(m: &mut Model, code: KeyCode, at: Instant) {
+    update(m, Msg::Key { key: KeyEvent::new(code, KeyModifiers::NONE), at });
+}
+
+fn frame(m: &Model, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| warroom::ui::render(m, &Theme::default(), f)).unwrap();
+    buffer_text(t.backend().buffer())
+}
+
+#[test]
+fn confirm_dialog_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut m = model(w, h);
+        press(&mut m, KeyCode::Char('t'), Instant::now());
+        insta::assert_snapshot!(format!("confirm_{w}x{h}"), frame(&m, w, h));
+    }
+}
+
+#[test]
+fn output_pane_after_a_run() {
+    let mut m = model(160, 48);
+    let t0 = Instant::now();
+    press(&mut m, KeyCode::Char('t'), t0);
+    press(&mut m, KeyCode::Char('y'), t0 + Duration::from_secs(1));
+    assert_eq!(m.ui.pane, Pane::Output);
+    let id = m.runs.list[0].id;
+    for line in ["HTTP 200 OK", r#"{"message":"terminated 46 idle-in-transaction sessions"}"#] {
+        update(
+            &mut m,
+            Msg::Run(RunEvent::Output { run_id: id, stream: Stream::Stdout, line: line.into() }),
+        );
+    }
+    let done = RunEvent::Finished {
+        run_id: id,
+        outcome: Outcome::Http(200),
+        duration: Duration::from_millis(12),
+    };
+    update(&mut m, Msg::Run(done));
+    insta::assert_snapshot!(frame(&m, 160, 48));
+}
+
+#[test]
+fn acknowledge_dialog_80x24() {
+    let mut m = model(80, 24);
+    press(&mut m, KeyCode::Char('a'), Instant::now());
+    for c in "on it".chars() {
+        press(&mut m, KeyCode::Char(c), Instant::now());
+    }
+    press(&mut m, KeyCode::Tab, Instant::now());
+    insta::assert_snapshot!(frame(&m, 80, 24));
+}

@@ -1,0 +1,214 @@
+//! Panels tell the truth about their data: NaN and ±Inf as such (never 0), and "STALE since",
+//! the error class and message, partial answers and "no data" as states of their own.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use warroom::config::{load_str, Overrides};
+use warroom::model::Model;
+use warroom::msg::Msg;
+use warroom::prom::client::Fetched;
+use warroom::prom::poller::{FetchKind, PollResult};
+use warroom::prom::{Labels, Point, PromError, QueryData, QueryResponse, Sample, Series};
+use warroom::snapshot::buffer_text;
+use warroom::theme::Theme;
+use warroom::update::update;
+
+const T0: i64 = 1_794_427_200;
+
+fn at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap()
+}
+
+fn model(config: &str) -> Model {
+    let file = load_str(config, Path::new("test.toml"), &Overrides::default()).unwrap();
+    let mut m = Model::new(&file.config, at(T0));
+    update(&mut m, Msg::Resize { width: 100, height: 30 });
+    update(&mut m, Msg::Tick(at(T0)));
+    m
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn answer(data: QueryData, partial: bool, warnings: Vec<String>) -> Result<Fetched, PromError> {
+    Ok(Fetched {
+        response: QueryResponse { data, warnings, partial },
+        rtt: Duration::from_millis(2),
+        bytes: 10,
+    })
+}
+
+fn poll(m: &mut Model, query: usize, now: i64, outcome: Result<Fetched, PromError>) {
+    let range = m.queries[query].range;
+    let r = PollResult {
+        query,
+        generation: m.window.generation,
+        kind: if range { FetchKind::Full } else { FetchKind::Instant },
+        at: at(now),
+        start: now as f64 - 300.0,
+        end: now as f64,
+        step: Duration::from_secs(1),
+        outcome,
+    };
+    update(m, Msg::Poll(Box::new(r)));
+}
+
+fn vector(values: &[(&str, f64)]) -> QueryData {
+    QueryData::Vector(
+        values
+            .iter()
+            .map(|(name, v)| Sample {
+                labels: labels(&[("name", name)]),
+                point: Point { t: T0 as f64, v: *v },
+            })
+            .collect(),
+    )
+}
+
+fn ramp(name: &str, now: i64) -> QueryData {
+    let points = (0..60).map(|i| Point { t: (now - 60 + i) as f64, v: i as f64 }).collect();
+    QueryData::Matrix(vec![Series { labels: labels(&[("name", name)]), points }])
+}
+
+fn screen(m: &Model, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| warroom::ui::render(m, &Theme::default(), f)).unwrap();
+    buffer_text(t.backend().buffer())
+}
+
+fn zoom(m: &mut Model, panel: usize) {
+    for _ in 0..panel {
+        update(m, Msg::Key { key: KeyEvent::from(KeyCode::Right), at: Instant::now() });
+    }
+    update(
+        m,
+        Msg::Key { key: KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), at: Instant::now() },
+    );
+}
+
+const SPECIALS: &str = r#"
+refresh = "1s"
+[[sources]]
+name = "p"
+url = "http://127.0.0.1:9"
+[[panels]]
+title = "Stat NaN"
+kind = "stat"
+unit = "percent"
+query = "s"
+warning = 50
+[[panels]]
+title = "Gauge Inf"
+kind = "gauge"
+query = "g"
+max = 10
+critical = 5
+[[panels]]
+title = "Table"
+kind = "table"
+unit = "s"
+legend = "{{ name }}"
+query = "t"
+[[panels]]
+title = "Bars"
+kind = "bars"
+legend = "{{ name }}"
+query = "b"
+"#;
+
+#[test]
+fn nan_and_infinities_are_shown_never_zero() {
+    let mut m = model(SPECIALS);
+    poll(&mut m, 0, T0, answer(vector(&[("x", f64::NAN)]), false, vec![]));
+    poll(&mut m, 1, T0, answer(vector(&[("x", f64::INFINITY)]), false, vec![]));
+    let table = vector(&[("slow", 3.0), ("broken", f64::NAN), ("neg", f64::NEG_INFINITY)]);
+    poll(&mut m, 2, T0, answer(table, false, vec![]));
+    let bars = vector(&[("active", 3.0), ("idle", f64::NAN), ("waiting", 1.0)]);
+    poll(&mut m, 3, T0, answer(bars, false, vec![]));
+    let text = screen(&m, 100, 30);
+    insta::assert_snapshot!(text);
+    assert!(text.contains("NaN"), "{text}");
+    assert!(text.contains("+Inf"), "{text}");
+    assert!(text.contains("-Inf"), "{text}");
+    // Percentages count the finite values only; NaN has no share.
+    assert!(text.contains("75%") && text.contains("25%"), "{text}");
+}
+
+const STATES: &str = r#"
+refresh = "1s"
+[[sources]]
+name = "p"
+url = "http://127.0.0.1:9"
+[[panels]]
+title = "Fresh"
+query = "a"
+[[panels]]
+title = "Stale"
+query = "b"
+[[panels]]
+title = "Failing"
+query = "c"
+[[panels]]
+title = "Partial"
+query = "d"
+[[panels]]
+title = "Empty"
+query = "e"
+[[panels]]
+title = "Loading"
+query = "f"
+"#;
+
+#[test]
+fn stale_error_partial_no_data_and_loading_are_marked() {
+    let mut m = model(STATES);
+    let now = T0 + 30;
+    poll(&mut m, 1, T0 + 10, answer(ramp("old", T0 + 10), false, vec![]));
+    update(&mut m, Msg::Tick(at(now)));
+    poll(&mut m, 0, now, answer(ramp("new", now), false, vec![]));
+    poll(&mut m, 2, T0 + 10, answer(ramp("kept", T0 + 10), false, vec![]));
+    let err = PromError::Api {
+        status: 422,
+        error_type: "execution".into(),
+        message: "query processing would load too many samples".into(),
+    };
+    poll(&mut m, 2, now, Err(err));
+    let warn = vec!["some store unreachable".to_string()];
+    poll(&mut m, 3, now, answer(ramp("part", now), true, warn));
+    poll(&mut m, 4, now, answer(QueryData::Matrix(vec![]), false, vec![]));
+    let text = screen(&m, 120, 40);
+    insta::assert_snapshot!(text);
+    for needle in [
+        "STALE since 20:00:10",
+        "✖ execution · stale since 20:00:10",
+        "execution (422): query processing",
+        "◐ partial",
+        "some store unreachable",
+        "∅ no data",
+        "loading",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing in\n{text}");
+    }
+}
+
+#[test]
+fn zoomed_panels_of_every_kind() {
+    let mut m = model(SPECIALS);
+    poll(&mut m, 0, T0, answer(vector(&[("x", 42.0)]), false, vec![]));
+    poll(&mut m, 1, T0, answer(vector(&[("x", 7.0)]), false, vec![]));
+    let table = vector(&[("SELECT 1", 0.25), ("UPDATE t SET x = 1", 2.5), ("VACUUM", 1.0)]);
+    poll(&mut m, 2, T0, answer(table, false, vec![]));
+    let bars = vector(&[("active", 104.0), ("idle", 18.0), ("idle in transaction", 70.0)]);
+    poll(&mut m, 3, T0, answer(bars, false, vec![]));
+    for panel in 0..4 {
+        let mut z = m.clone();
+        zoom(&mut z, panel);
+        insta::assert_snapshot!(format!("zoomed_kind_{panel}"), screen(&z, 60, 16));
+    }
+}
