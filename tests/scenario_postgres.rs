@@ -234,8 +234,9 @@ fn row_state(screen: &str, rule: &str) -> Option<&'static str> {
 /// The rule of the selected alert, from the header of the runbook pane
 /// (`!! CRIT FIRING PgIdleInTransaction since 01:17:45`).
 fn selected_rule(screen: &str) -> Option<String> {
-    let header = regex::Regex::new(r"(?:PENDING|FIRING|RESOLVED|NO DATA|ERROR) (\w+) since ")
-        .expect("valid regex");
+    let header =
+        regex::Regex::new(r"(?:PENDING|FIRING|RESOLVED|NO DATA|ERROR) (\w+) (?:active )?since ")
+            .expect("valid regex");
     screen.lines().find_map(|line| {
         let right = line.split("││").nth(1)?;
         Some(header.captures(right)?[1].to_owned())
@@ -315,7 +316,7 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
         Start { width: 160, height: 48, env, argv: vec![warroom.to_owned()], ..Start::default() },
     );
     term.wait_until(Duration::from_secs(30), "the dashboard with data", |s| {
-        s.contains("● prometheus") && s.contains("■ idle in transaction")
+        s.contains("● prometheus") && s.contains(" idle in transaction ")
     });
 
     // The overload: pgbench, then sessions that open a transaction and stop talking.

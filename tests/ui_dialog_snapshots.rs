@@ -79,3 +79,17 @@ fn acknowledge_dialog_80x24() {
     press(&mut m, KeyCode::Tab, Instant::now());
     insta::assert_snapshot!(frame(&m, 80, 24));
 }
+
+#[test]
+fn charts_mark_where_an_action_ran() {
+    let mut m = model(160, 48);
+    let before = frame(&m, 160, 48);
+    let t0 = Instant::now();
+    press(&mut m, KeyCode::Char('t'), t0);
+    press(&mut m, KeyCode::Char('y'), t0 + Duration::from_secs(1));
+    // Started a minute ago: a vertical mark inside the 5-minute window.
+    m.runs.list[0].started = m.now - chrono::Duration::seconds(60);
+    let after = frame(&m, 160, 48);
+    let chart_rows = |s: &str| s.lines().take(12).map(str::to_string).collect::<Vec<_>>();
+    assert_ne!(chart_rows(&before), chart_rows(&after), "the DB CPU chart shows the action mark");
+}

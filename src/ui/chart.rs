@@ -82,7 +82,20 @@ pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let cursor_x = view.cursor.and_then(|steps| cursor_time(view, steps).map(|t| t - end));
     let cursor_line: Vec<(f64, f64)> = cursor_x.map(|x| vec![(x, lo), (x, hi)]).unwrap_or_default();
 
+    // A vertical mark where each runbook action started, so the effect can be read off the chart.
+    let marks: Vec<Vec<(f64, f64)>> = model
+        .runs
+        .list
+        .iter()
+        .filter(|r| !r.dry_run && r.refused.is_none())
+        .map(|r| r.started.timestamp_millis() as f64 / 1000.0 - end)
+        .filter(|x| (-range..=0.0).contains(x))
+        .map(|x| vec![(x, lo), (x, hi)])
+        .collect();
     let mut datasets = Vec::new();
+    for mark in &marks {
+        datasets.push(line_dataset(mark, view.theme.style(Role::Marker)));
+    }
     if !cursor_line.is_empty() {
         datasets.push(line_dataset(&cursor_line, view.theme.style(Role::Marker)));
     }
