@@ -4,7 +4,6 @@
 
 pub mod alert;
 pub mod app;
-pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod config;

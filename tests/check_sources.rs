@@ -3,11 +3,10 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::{free_port, Prometheus, PrometheusOpts, StaticExporter};
-use warroom::check::check_sources;
+use warroom::cmd::check::check_sources;
 use warroom::config::{load_str, Overrides};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,10 +49,12 @@ critical = 1
 "#,
         url = prometheus.url()
     );
-    let file = Path::new("warroom.toml");
-    let config = load_str(&text, file, &Overrides::default()).expect("valid config").config;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("warroom.toml");
+    std::fs::write(&file, &text).expect("write config");
+    let config = load_str(&text, &file, &Overrides::default()).expect("valid config").config;
     let started = Instant::now();
-    let problems = check_sources(&config, file, &text).await;
+    let problems = check_sources(&config, Some(&file)).await;
     let took = started.elapsed();
     let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
     let shown = shown.join("\n");
@@ -77,6 +78,34 @@ critical = 1
     let typo = &problems[2];
     assert_eq!(typo.line, Some(24), "{shown}");
     assert!(typo.message.starts_with("alert \"Typo\": \"prom\" rejects the query"), "{shown}");
-    assert!(shown.starts_with("warroom.toml:7: source \"gone\""), "{shown}");
+    assert!(shown.contains("warroom.toml:7: source \"gone\""), "{shown}");
     assert!(took < Duration::from_secs(5), "check took {took:?}");
+
+    // The command itself: every problem printed with file and line, a non-zero exit.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["check", "--config"])
+        .arg(&file)
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .output()
+        .await
+        .expect("run warroom check");
+    let printed =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "{printed}");
+    for needle in [
+        "warroom.toml:7: source \"gone\": cannot reach",
+        "warroom.toml:15: panel \"Bad\"",
+        "warroom.toml:24: alert \"Typo\"",
+        "fix: fix the PromQL",
+    ] {
+        assert!(printed.contains(needle), "{needle:?} missing in\n{printed}");
+    }
+    let offline = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["check", "--offline", "--config"])
+        .arg(&file)
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .output()
+        .expect("run warroom check --offline");
+    let printed = String::from_utf8_lossy(&offline.stdout);
+    assert!(offline.status.success(), "--offline contacts no source: {printed}");
 }

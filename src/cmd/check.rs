@@ -6,12 +6,16 @@ use crate::diag::Diagnostic;
 use crate::runbook::Runbook;
 
 /// Contacts every source and runs every panel and alert query once; unreachable sources and
-/// rejected queries are problems. (Placeholder until the data plane adds the real check.)
+/// rejected queries are problems, at the line of their table in `file` (see [`super::sources`]).
 pub async fn check_sources(
-    _config: &crate::config::Config,
-    _file: Option<&std::path::Path>,
+    config: &crate::config::Config,
+    file: Option<&std::path::Path>,
 ) -> Vec<Diagnostic> {
-    Vec::new()
+    let (shown, text) = match file {
+        Some(p) => (p.to_path_buf(), std::fs::read_to_string(p).unwrap_or_default()),
+        None => (std::path::PathBuf::from("<built-in config>"), String::new()),
+    };
+    super::sources::check_sources(config, &shown, &text).await
 }
 
 /// What was checked, for the closing line.

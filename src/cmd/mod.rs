@@ -1,4 +1,5 @@
 //! Subcommands that are not the dashboard: `check`, `timeline`.
 
 pub mod check;
+pub mod sources;
 pub mod timeline;

@@ -1,4 +1,4 @@
-//! `warroom check` against the live sources: each source answers a trivial query, and each panel
+//! `warroom check` against the live sources (unless `--offline`): each source answers a trivial query, and each panel
 //! and alert query is evaluated once as an instant query, with a short deadline. Problems come
 //! back as diagnostics pointing at the `[[sources]]`, `[[panels]]` or `[[alerts]]` table.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use crate::config::{Config, ConfigFile, DEFAULT_CONFIG};
+use crate::config::Config;
 use crate::diag::{table_line, Diagnostic};
 use crate::prom::{Client, PromError};
 
@@ -22,15 +22,6 @@ struct Owner {
     table: &'static str,
     index: usize,
     what: String,
-}
-
-/// Checks every source and query of `file` (the built-in default when it has no path).
-pub async fn check_config_sources(file: &ConfigFile) -> Vec<Diagnostic> {
-    let (text, shown) = match &file.path {
-        Some(p) => (std::fs::read_to_string(p).unwrap_or_default(), p.clone()),
-        None => (DEFAULT_CONFIG.to_string(), "<built-in default config>".into()),
-    };
-    check_sources(&file.config, &shown, &text).await
 }
 
 /// Tries each source once (`query=1`), then each distinct panel and alert query of the
