@@ -59,8 +59,9 @@ pub enum FetchKind {
     /// Points from `start` on: replace held points at or after it, then append.
     Incremental,
     /// Nothing new at this step: no new step has begun and no held point is waiting to settle.
-    /// No request was sent; the held data stands. Pollers send it only while their source has
-    /// answered within the last interval, so it never hides a server that stopped answering.
+    /// No request was sent; the held data stands. Pollers send it only while their source
+    /// answered another request a moment ago (a quarter of the interval) with no failure since,
+    /// so it never hides a server that stopped answering.
     Unchanged,
 }
 

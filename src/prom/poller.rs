@@ -90,19 +90,29 @@ impl Drop for Pollers {
     }
 }
 
-/// When a source last answered any poller (Unix milliseconds; 0: never).
+/// When a source last answered any poller, and when a request to it last failed (Unix
+/// milliseconds; 0: never).
 #[derive(Debug, Default)]
-struct Contact(AtomicI64);
+struct Contact {
+    answered: AtomicI64,
+    failed: AtomicI64,
+}
 
 impl Contact {
-    fn touch(&self) {
-        self.0.store(Utc::now().timestamp_millis(), Ordering::Relaxed);
+    fn record(&self, answered: bool) {
+        let now = Utc::now().timestamp_millis();
+        let slot = if answered { &self.answered } else { &self.failed };
+        slot.store(now, Ordering::Relaxed);
     }
 
-    /// Whether the source answered within `within`.
+    /// Whether the source answered within `within` and nothing failed since.
     fn recent(&self, within: Duration) -> bool {
-        let age = Utc::now().timestamp_millis() - self.0.load(Ordering::Relaxed);
-        age >= 0 && (age as u128) <= within.as_millis()
+        let answered = self.answered.load(Ordering::Relaxed);
+        let age = Utc::now().timestamp_millis() - answered;
+        answered > 0
+            && self.failed.load(Ordering::Relaxed) < answered
+            && age >= 0
+            && (age as u128) <= within.as_millis()
     }
 }
 
@@ -144,9 +154,10 @@ impl<M: Send + 'static> Job<M> {
             let window = *self.window.borrow_and_update();
             let last = if self.q.incremental { held } else { None };
             let mut plan = plan(&self.q, &window, last, Utc::now());
-            // Skip the request only while the data held is good and the source is known to be
-            // answering: else this poll doubles as the check that it still does.
-            if failures > 0 || !self.contact.recent(self.q.interval) {
+            // Skip the request only while the data held is good and the source answered a
+            // moment ago: else this poll doubles as the check that it still does. A quarter of
+            // the interval keeps a frozen server's panels turning stale within two intervals.
+            if failures > 0 || !self.contact.recent(self.q.interval / 4) {
                 plan = plan.fetch_anyway();
             }
             let outcome = match plan.kind {
@@ -158,8 +169,8 @@ impl<M: Send + 'static> Job<M> {
                 Ok(_) => plan.kind != FetchKind::Unchanged,
                 Err(e) => matches!(e, PromError::Api { status, .. } if *status < 500),
             };
-            if answered {
-                self.contact.touch();
+            if plan.kind != FetchKind::Unchanged {
+                self.contact.record(answered);
             }
             let ok = outcome.is_ok();
             let delay = match &outcome {
