@@ -78,6 +78,24 @@ fn toggle_latency(term: &Tmux) -> Duration {
     }
 }
 
+/// What the measurement itself costs: a key typed into `cat` until tmux shows its echo.
+fn tmux_echo_latency() -> Duration {
+    let cat = Tmux::start("echo", Start { argv: vec!["cat".into()], ..Start::default() });
+    std::thread::sleep(Duration::from_millis(300));
+    let samples = (0..10)
+        .map(|i| {
+            let key = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"][i];
+            let started = Instant::now();
+            cat.send_keys(&[key]);
+            while !cat.capture().contains(key) {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            started.elapsed()
+        })
+        .collect();
+    median(samples)
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -145,8 +163,10 @@ fn stale_within_two_intervals_keys_stay_fast_and_data_comes_back() {
     let restarted_after = restarted_at.elapsed();
     assert!(!screen.contains("down"), "{screen}");
 
+    let echo = tmux_echo_latency();
     eprintln!(
-        "refresh {REFRESH:?}: stale {stale_after:?} after SIGSTOP, {killed_stale_after:?} after \
+        "tmux send-keys → capture-pane shows the echo of `cat`: median {echo:?}\n\
+         refresh {REFRESH:?}: stale {stale_after:?} after SIGSTOP, {killed_stale_after:?} after \
          SIGKILL; data back {thawed_after:?} after SIGCONT, {restarted_after:?} after restart\n\
          key → redraw (help toggle), median of 10: {running_p50:?} running {running:?}, \
          {frozen_p50:?} with Prometheus frozen {frozen:?}"
