@@ -95,7 +95,10 @@ impl QueryState {
     }
 
     /// Takes in one poll result. `window_start` is the oldest time still shown; older points are
-    /// dropped. Returns true when anything visible changed.
+    /// dropped. Returns true when anything visible changed: the data, its status (loading,
+    /// error, stale, no data, partial) or its warnings. An answer that only repeats what is held
+    /// (the last step fetched again, an unchanged instant value) changes nothing on screen, and
+    /// the clock tick redraws the chart's moving time axis anyway.
     pub fn apply(&mut self, r: PollResult, window_start: f64) -> bool {
         self.requests += 1;
         match r.outcome {
@@ -110,6 +113,11 @@ impl QueryState {
                 changed
             }
             Ok(fetched) => {
+                // Loading, error or stale until now: the status badge changes.
+                let was_fresh = self.error.is_none()
+                    && self.age(r.at).is_some_and(|age| age <= self.stale_after());
+                let caveats_same = self.warnings == fetched.response.warnings
+                    && self.partial == fetched.response.partial;
                 self.bytes += fetched.bytes as u64;
                 self.error = None;
                 self.last_ok = Some(r.at);
@@ -117,14 +125,26 @@ impl QueryState {
                 self.partial = fetched.response.partial;
                 self.step = r.step;
                 let data = fetched.response.data;
-                self.empty = data.is_empty();
-                match r.kind {
-                    FetchKind::Instant => self.replace_latest(data),
-                    FetchKind::Full => self.replace_all(data),
-                    FetchKind::Incremental => self.merge(data, r.start),
-                }
-                self.trim(window_start);
-                true
+                let was_empty = std::mem::replace(&mut self.empty, data.is_empty());
+                let data_changed = match r.kind {
+                    FetchKind::Instant => {
+                        let old = std::mem::take(&mut self.series);
+                        self.replace_latest(data);
+                        self.trim(window_start);
+                        !same_latest(&old, &self.series)
+                    }
+                    FetchKind::Full => {
+                        let old = std::mem::take(&mut self.series);
+                        self.replace_all(data);
+                        self.trim(window_start);
+                        old != self.series
+                    }
+                    FetchKind::Incremental => {
+                        let merged = self.merge(data, r.start);
+                        self.trim(window_start) || merged
+                    }
+                };
+                !was_fresh || !caveats_same || was_empty != self.empty || data_changed
             }
         }
     }
@@ -152,31 +172,53 @@ impl QueryState {
 
     /// Replaces held points at or after `from` with the new ones, series by series; series that
     /// are new are added, series absent from the answer keep their history (and age out).
-    fn merge(&mut self, data: QueryData, from: f64) {
+    /// Returns whether any held point or series changed.
+    fn merge(&mut self, data: QueryData, from: f64) -> bool {
         let QueryData::Matrix(m) = data else {
+            let old = std::mem::take(&mut self.series);
             self.replace_latest(data);
-            return;
+            return !same_latest(&old, &self.series);
         };
+        let mut changed = false;
         for s in m {
             match self.series.iter_mut().find(|b| b.labels == s.labels) {
                 Some(buf) => {
-                    while buf.points.back().is_some_and(|p| p.t >= from) {
-                        buf.points.pop_back();
+                    let held = buf.points.iter().rev().take_while(|p| p.t >= from).count();
+                    let tail = buf.points.range(buf.points.len() - held..);
+                    if held == s.points.len() && tail.eq(s.points.iter()) {
+                        continue; // the same steps again
                     }
+                    buf.points.truncate(buf.points.len() - held);
                     buf.points.extend(s.points);
+                    changed = true;
                 }
-                None => self.series.push(SeriesBuf { labels: s.labels, points: s.points.into() }),
+                None => {
+                    self.series.push(SeriesBuf { labels: s.labels, points: s.points.into() });
+                    changed = true;
+                }
             }
         }
+        changed
     }
 
-    fn trim(&mut self, window_start: f64) {
+    /// Drops points older than `window_start`, and series left without points. Returns whether
+    /// anything was dropped.
+    fn trim(&mut self, window_start: f64) -> bool {
+        let mut dropped = false;
         for s in &mut self.series {
             while s.points.front().is_some_and(|p| p.t < window_start) {
                 s.points.pop_front();
+                dropped = true;
             }
         }
+        let before = self.series.len();
         self.series.retain(|s| !s.points.is_empty());
+        dropped || self.series.len() != before
+    }
+
+    /// How old good data may get before the panel shows it as stale.
+    fn stale_after(&self) -> Duration {
+        self.interval * 2 + Duration::from_secs(1)
     }
 
     /// Age of the newest good data at `now`.
@@ -191,7 +233,7 @@ impl QueryState {
         }
         match self.age(now) {
             None => DataStatus::Loading,
-            Some(age) if age > self.interval * 2 + Duration::from_secs(1) => DataStatus::Stale,
+            Some(age) if age > self.stale_after() => DataStatus::Stale,
             Some(_) if self.empty => DataStatus::NoData,
             Some(_) if self.partial || !self.warnings.is_empty() => DataStatus::Degraded,
             Some(_) => DataStatus::Ok,
@@ -207,4 +249,14 @@ impl QueryState {
             })
             .collect()
     }
+}
+
+/// Whether two instant answers show the same: the same series with the same values (the
+/// evaluation time of an instant answer is not shown).
+fn same_latest(a: &[SeriesBuf], b: &[SeriesBuf]) -> bool {
+    let same_values = |x: &SeriesBuf, y: &SeriesBuf| {
+        x.points.len() == y.points.len()
+            && x.points.iter().zip(&y.points).all(|(p, q)| p.v.to_bits() == q.v.to_bits())
+    };
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.labels == y.labels && same_values(x, y))
 }
