@@ -60,6 +60,7 @@ fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
         return Vec::new(); // a late answer for a window no longer shown
     }
     let window_start = model.window_start();
+    let shown = model.panels.iter().any(|p| p.query == r.query);
     let mut effects = alerts::evaluate(model, &r);
     let Some(query) = model.queries.get_mut(r.query) else {
         return effects;
@@ -73,12 +74,20 @@ fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
             Err(crate::prom::PromError::Api { status, .. }) if *status < 500 => (None, None),
             Err(e) => (None, Some(e.to_string())),
         };
+        let health = source.health();
         source.record(r.at, rtt, error);
         if let Ok(f) = &r.outcome {
             source.note_answer(r.query, f.response.partial, &f.response.warnings);
         }
+        // The round-trip time alone waits for the next tick; a change of health shows at once.
+        if source.health() != health {
+            effects.push(Effect::Redraw);
+        }
     }
-    effects.extend(redraw_if(query.apply(r, window_start)));
+    // A query that only alert rules read shows through their alerts: a change of state has
+    // asked for a frame above, and the values in the list follow on the next tick.
+    let changed = query.apply(r, window_start);
+    effects.extend(redraw_if(changed && shown));
     effects
 }
 
