@@ -68,7 +68,10 @@ pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
                     prev = None;
                 }
             }
-            runs
+            // Long windows hold more points than the plot has dot columns: keep each column's
+            // extremes only (same dots lit, a fraction of the canvas work).
+            let bucket = range / f64::from(area.width.max(1)) / 2.0;
+            runs.into_iter().map(|r| super::thin::min_max(r.into_iter(), -range, bucket)).collect()
         })
         .collect();
     let data_range = segments.iter().flatten().flatten().fold(None, |acc, (_, v)| match acc {

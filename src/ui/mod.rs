@@ -19,6 +19,7 @@ mod runbook;
 mod stat;
 mod table;
 mod text;
+mod thin;
 pub mod width;
 
 use ratatui::layout::{Constraint, Layout, Rect};
