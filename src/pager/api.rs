@@ -74,18 +74,12 @@ async fn exchange(
         .map_err(|_| PromError::Timeout(deadline.as_millis() as u64))?
 }
 
+/// The client's classification of a transport error, with the message kept short.
 fn net_error(e: reqwest::Error, deadline: Duration) -> PromError {
-    if e.is_timeout() {
-        return PromError::Timeout(deadline.as_millis() as u64);
+    match crate::prom::client::net_error(e, deadline) {
+        PromError::Network(msg) => PromError::Network(bounded(&msg)),
+        other => other,
     }
-    let e = e.without_url();
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        msg = format!("{msg}: {s}");
-        source = s.source();
-    }
-    PromError::Network(bounded(&msg))
 }
 
 fn excerpt(body: &[u8]) -> String {

@@ -214,7 +214,8 @@ impl Client {
     }
 }
 
-fn net_error(e: reqwest::Error, deadline: Duration) -> PromError {
+/// A transport error as a [`PromError`], without the URL (it may carry credentials).
+pub(crate) fn net_error(e: reqwest::Error, deadline: Duration) -> PromError {
     if e.is_timeout() {
         return PromError::Timeout(deadline.as_millis() as u64);
     }
