@@ -126,6 +126,7 @@ async fn pollers_back_off_on_errors_and_never_overlap() {
         range: false,
         interval: Duration::from_millis(100),
         incremental: true,
+        combine: false,
     };
     let _pollers = Pollers::start(vec![q], &clients, &caps, wrx, tx, |r| r);
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -157,6 +158,7 @@ async fn a_bad_query_is_not_hammered() {
         range: false,
         interval: Duration::from_millis(200),
         incremental: true,
+        combine: false,
     };
     let _pollers = Pollers::start(vec![q], &clients, &caps, wrx, tx, |r| r);
     tokio::time::sleep(Duration::from_millis(1000)).await;

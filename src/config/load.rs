@@ -126,6 +126,7 @@ fn apply(config: &mut Config, o: &Overrides) {
                 max_concurrency: 4,
                 fetch_alerts: true,
                 incremental_overlap: None,
+                combine_queries: true,
             }),
         }
     }

@@ -126,6 +126,11 @@ pub struct SourceSpec {
     /// of Thanos or Mimir). Default 30s.
     #[serde(default, deserialize_with = "crate::duration::de_opt")]
     pub incremental_overlap: Option<Duration>,
+    /// Ask this source's instant queries of one refresh interval in one request (each tagged
+    /// with `label_replace`, joined with `or`). A query that misbehaves in company is asked
+    /// alone; turn this off for a server that takes PromQL only in small pieces.
+    #[serde(default = "yes")]
+    pub combine_queries: bool,
 }
 
 /// The top-level `[alertmanager]` table: where silences are read and created.
@@ -166,6 +171,7 @@ impl AlertmanagerSpec {
             max_concurrency: 2,
             fetch_alerts: false,
             incremental_overlap: None,
+            combine_queries: false,
         }
     }
 }

@@ -80,7 +80,10 @@ impl Model {
         let sources: Vec<SourceState> = config
             .sources
             .iter()
-            .map(|s| SourceState::new(s.name.clone(), crate::sanitize::clean_owned(&s.url)))
+            .map(|s| SourceState {
+                combine: s.combine_queries,
+                ..SourceState::new(s.name.clone(), crate::sanitize::clean_owned(&s.url))
+            })
             .collect();
         let mut queries: Vec<QueryState> = Vec::new();
         let mut index: HashMap<(usize, String, bool, Duration), usize> = HashMap::new();
@@ -166,6 +169,7 @@ impl Model {
                 range: q.range,
                 interval: q.interval,
                 incremental: true,
+                combine: self.sources.get(q.source).is_some_and(|s| s.combine),
             })
             .collect()
     }

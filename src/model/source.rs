@@ -39,6 +39,8 @@ pub struct SourceState {
     pub failures: u32,
     /// Caveats of the last answer of each query (by query index) that had any.
     pub caveats: BTreeMap<usize, Caveat>,
+    /// Whether instant queries of one interval are asked in one request.
+    pub combine: bool,
 }
 
 impl SourceState {
@@ -51,6 +53,7 @@ impl SourceState {
             last_error: None,
             failures: 0,
             caveats: BTreeMap::new(),
+            combine: true,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Everything that talks to Prometheus-compatible servers.
 
+pub mod batch;
+mod batch_job;
 pub mod client;
 pub mod decode;
 pub mod plan;

@@ -162,7 +162,15 @@ mod tests {
     }
 
     fn q(range: bool) -> QuerySpec {
-        QuerySpec { id: 0, source: 0, expr: "up".into(), range, interval: I5, incremental: true }
+        QuerySpec {
+            id: 0,
+            source: 0,
+            expr: "up".into(),
+            range,
+            interval: I5,
+            incremental: true,
+            combine: false,
+        }
     }
 
     fn held(end: f64, settled: f64) -> Option<Held> {

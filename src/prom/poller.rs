@@ -3,6 +3,7 @@
 //! range queries incrementally, and sends owned results tagged with the window generation it
 //! used — it never touches the model.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub struct QuerySpec {
     pub interval: Duration,
     /// After the first full window, fetch only new steps (off: re-fetch the whole window).
     pub incremental: bool,
+    /// May be asked together with the source's other instant queries of the same interval.
+    pub combine: bool,
 }
 
 /// One poll's outcome, as sent to the update loop.
@@ -52,7 +55,9 @@ pub struct Pollers {
 }
 
 impl Pollers {
-    /// Starts one task per query. `clients[i]` serves source `i`; `caps[i]` is its concurrency cap.
+    /// Starts the pollers: one task per range query, and per source and interval one task for
+    /// the instant queries that may be combined (or one per query when they may not).
+    /// `clients[i]` serves source `i`; `caps[i]` is its concurrency cap.
     pub fn start<M: Send + 'static>(
         queries: Vec<QuerySpec>,
         clients: &[Client],
@@ -61,18 +66,40 @@ impl Pollers {
         tx: mpsc::Sender<M>,
         wrap: fn(PollResult) -> M,
     ) -> Self {
-        let contacts: Vec<Arc<Contact>> = clients.iter().map(|_| Arc::default()).collect();
-        let tasks = queries
-            .into_iter()
-            .filter_map(|q| {
-                let client = clients.get(q.source)?.clone();
-                let cap = caps.get(q.source)?.clone();
-                let contact = contacts.get(q.source)?.clone();
-                let window = window.clone();
-                let job = Job { q, client, cap, contact, window, tx: tx.clone(), wrap };
-                Some(tokio::spawn(job.run()))
+        let shared: Vec<Shared<M>> = clients
+            .iter()
+            .zip(caps)
+            .map(|(client, cap)| Shared {
+                client: client.clone(),
+                cap: cap.clone(),
+                contact: Arc::default(),
+                window: window.clone(),
+                tx: tx.clone(),
+                wrap,
             })
             .collect();
+        let mut groups: BTreeMap<(usize, Duration), Vec<QuerySpec>> = BTreeMap::new();
+        let mut alone = Vec::new();
+        for q in queries {
+            if q.combine && !q.range {
+                groups.entry((q.source, q.interval)).or_default().push(q);
+            } else {
+                alone.push(q);
+            }
+        }
+        let mut tasks = Vec::new();
+        for members in groups.into_values() {
+            if members.len() < 2 {
+                alone.extend(members);
+            } else if let Some(ctx) = shared.get(members[0].source) {
+                tasks.push(tokio::spawn(super::batch_job::run(members, ctx.clone())));
+            }
+        }
+        for q in alone {
+            if let Some(ctx) = shared.get(q.source) {
+                tasks.push(spawn_one(q, ctx.clone()));
+            }
+        }
         Self { tasks }
     }
 
@@ -90,16 +117,85 @@ impl Drop for Pollers {
     }
 }
 
+/// What every poller of one source shares.
+pub(super) struct Shared<M> {
+    pub client: Client,
+    pub cap: Arc<Semaphore>,
+    pub contact: Arc<Contact>,
+    pub window: watch::Receiver<Window>,
+    pub tx: mpsc::Sender<M>,
+    pub wrap: fn(PollResult) -> M,
+}
+
+impl<M> Clone for Shared<M> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            cap: self.cap.clone(),
+            contact: self.contact.clone(),
+            window: self.window.clone(),
+            tx: self.tx.clone(),
+            wrap: self.wrap,
+        }
+    }
+}
+
+impl<M> Shared<M> {
+    /// Sends one result; false when the dashboard is gone.
+    pub async fn send(&self, result: PollResult) -> bool {
+        self.tx.send((self.wrap)(result)).await.is_ok()
+    }
+
+    /// Sleeps for `delay`, or less when the window changes; false when the dashboard is gone.
+    pub async fn sleep(&mut self, delay: Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => true,
+            changed = self.window.changed() => changed.is_ok(),
+        }
+    }
+
+    /// One request under the source's concurrency cap: an instant query, or the range `plan`.
+    pub async fn fetch(
+        &self,
+        client: &Client,
+        expr: &str,
+        plan: Option<&Plan>,
+    ) -> Result<Fetched, PromError> {
+        let Ok(_permit) = self.cap.acquire().await else {
+            return Err(PromError::Network("shutting down".into()));
+        };
+        let outcome = match plan {
+            None => client.query(expr, None).await,
+            Some(p) => client.query_range(expr, p.start, p.end, p.step).await,
+        };
+        self.contact.record(match &outcome {
+            Ok(_) => true,
+            Err(e) => matches!(e, PromError::Api { status, .. } if *status < 500),
+        });
+        outcome
+    }
+}
+
+/// Starts the poller of one query, alone.
+pub(super) fn spawn_one<M: Send + 'static>(q: QuerySpec, ctx: Shared<M>) -> JoinHandle<()> {
+    tokio::spawn(Job { q, ctx }.run())
+}
+
+/// A deadline below the interval, so a slow answer never overlaps the next poll.
+pub(super) fn deadline(interval: Duration) -> Duration {
+    interval.mul_f64(0.8).max(Duration::from_millis(500))
+}
+
 /// When a source last answered any poller, and when a request to it last failed (Unix
 /// milliseconds; 0: never).
 #[derive(Debug, Default)]
-struct Contact {
+pub(super) struct Contact {
     answered: AtomicI64,
     failed: AtomicI64,
 }
 
 impl Contact {
-    fn record(&self, answered: bool) {
+    pub fn record(&self, answered: bool) {
         let now = Utc::now().timestamp_millis();
         let slot = if answered { &self.answered } else { &self.failed };
         slot.store(now, Ordering::Relaxed);
@@ -131,12 +227,7 @@ fn nothing_new() -> Fetched {
 
 struct Job<M> {
     q: QuerySpec,
-    client: Client,
-    cap: Arc<Semaphore>,
-    contact: Arc<Contact>,
-    window: watch::Receiver<Window>,
-    tx: mpsc::Sender<M>,
-    wrap: fn(PollResult) -> M,
+    ctx: Shared<M>,
 }
 
 /// Longest wait between attempts while backing off.
@@ -144,34 +235,25 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 impl<M: Send + 'static> Job<M> {
     async fn run(mut self) {
-        // Deadline below the interval so a slow answer never overlaps the next poll.
-        let deadline = self.q.interval.mul_f64(0.8).max(Duration::from_millis(500));
-        let client = self.client.with_timeout(deadline);
+        let client = self.ctx.client.with_timeout(deadline(self.q.interval));
         let overlap = client.overlap();
         let mut held: Option<Held> = None; // what the last good range fetch left in the model
         let mut failures: u32 = 0;
         loop {
-            let window = *self.window.borrow_and_update();
+            let window = *self.ctx.window.borrow_and_update();
             let last = if self.q.incremental { held } else { None };
             let mut plan = plan(&self.q, &window, last, Utc::now());
             // Skip the request only while the data held is good and the source answered a
             // moment ago: else this poll doubles as the check that it still does. A quarter of
             // the interval keeps a frozen server's panels turning stale within two intervals.
-            if failures > 0 || !self.contact.recent(self.q.interval / 4) {
+            if failures > 0 || !self.ctx.contact.recent(self.q.interval / 4) {
                 plan = plan.fetch_anyway();
             }
             let outcome = match plan.kind {
                 FetchKind::Unchanged => Ok(nothing_new()),
-                FetchKind::Instant => self.fetch(&client, None).await,
-                _ => self.fetch(&client, Some(&plan)).await,
+                FetchKind::Instant => self.ctx.fetch(&client, &self.q.expr, None).await,
+                _ => self.ctx.fetch(&client, &self.q.expr, Some(&plan)).await,
             };
-            let answered = match &outcome {
-                Ok(_) => plan.kind != FetchKind::Unchanged,
-                Err(e) => matches!(e, PromError::Api { status, .. } if *status < 500),
-            };
-            if plan.kind != FetchKind::Unchanged {
-                self.contact.record(answered);
-            }
             let ok = outcome.is_ok();
             let delay = match &outcome {
                 Ok(_) => {
@@ -190,11 +272,7 @@ impl<M: Send + 'static> Job<M> {
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
-                    if failures == 1 {
-                        tracing::warn!(source = client.name(), query = self.q.id, error = %e, "query failed");
-                    } else {
-                        tracing::debug!(source = client.name(), query = self.q.id, error = %e, failures, "query still failing");
-                    }
+                    log_failure(client.name(), self.q.id, e, failures);
                     backoff(self.q.interval, failures, e.is_retryable())
                 }
             };
@@ -208,37 +286,31 @@ impl<M: Send + 'static> Job<M> {
                 step: plan.step,
                 outcome,
             };
-            if self.tx.send((self.wrap)(result)).await.is_err() {
+            if !self.ctx.send(result).await {
                 return; // the dashboard is gone
             }
             if !ok && held.is_some_and(|h| h.generation != window.generation) {
                 held = None;
             }
             // Sleep until the next poll, but wake at once when the window changes.
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                changed = self.window.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                }
+            if !self.ctx.sleep(delay).await {
+                return;
             }
-        }
-    }
-
-    async fn fetch(&self, client: &Client, plan: Option<&Plan>) -> Result<Fetched, PromError> {
-        let Ok(_permit) = self.cap.acquire().await else {
-            return Err(PromError::Network("shutting down".into()));
-        };
-        match plan {
-            None => client.query(&self.q.expr, None).await,
-            Some(p) => client.query_range(&self.q.expr, p.start, p.end, p.step).await,
         }
     }
 }
 
+/// Logs the first failure of a run as a warning, the rest quietly.
+pub(super) fn log_failure(source: &str, query: usize, e: &PromError, failures: u32) {
+    if failures == 1 {
+        tracing::warn!(source, query, error = %e, "query failed");
+    } else {
+        tracing::debug!(source, query, error = %e, failures, "query still failing");
+    }
+}
+
 /// The interval ± 10 %, so many dashboards started together don't poll in lockstep.
-fn jitter(interval: Duration) -> Duration {
+pub(super) fn jitter(interval: Duration) -> Duration {
     interval.mul_f64(0.9 + fastrand::f64() * 0.2)
 }
 
