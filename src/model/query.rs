@@ -110,9 +110,10 @@ impl QueryState {
     pub fn apply(&mut self, r: PollResult, window_start: f64) -> bool {
         if r.kind == FetchKind::Unchanged && r.outcome.is_ok() {
             // No request was sent: the held data is confirmed current, nothing else changes.
+            // `at` is when the source last answered any poller, which vouches for it.
             let was_stale = self.status(r.at) == DataStatus::Stale;
             self.error = None;
-            self.last_ok = Some(r.at);
+            self.last_ok = self.last_ok.max(Some(r.at));
             return was_stale;
         }
         self.requests += 1;

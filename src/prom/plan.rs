@@ -60,8 +60,8 @@ pub enum FetchKind {
     Incremental,
     /// Nothing new at this step: no new step has begun and no held point is waiting to settle.
     /// No request was sent; the held data stands. Pollers send it only while their source
-    /// answered another request a moment ago (a quarter of the interval) with no failure since,
-    /// so it never hides a server that stopped answering.
+    /// answered another request within the interval with no failure since, and date it at that
+    /// answer, so it never hides a server that stopped answering.
     Unchanged,
 }
 

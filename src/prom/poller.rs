@@ -201,14 +201,15 @@ impl Contact {
         slot.store(now, Ordering::Relaxed);
     }
 
-    /// Whether the source answered within `within` and nothing failed since.
-    fn recent(&self, within: Duration) -> bool {
+    /// When the source last answered, if that was within `within` and nothing failed since.
+    fn answered_within(&self, within: Duration) -> Option<DateTime<Utc>> {
         let answered = self.answered.load(Ordering::Relaxed);
         let age = Utc::now().timestamp_millis() - answered;
-        answered > 0
+        let fresh = answered > 0
             && self.failed.load(Ordering::Relaxed) < answered
             && age >= 0
-            && (age as u128) <= within.as_millis()
+            && (age as u128) <= within.as_millis();
+        fresh.then(|| DateTime::from_timestamp_millis(answered)).flatten()
     }
 }
 
@@ -243,10 +244,12 @@ impl<M: Send + 'static> Job<M> {
             let window = *self.ctx.window.borrow_and_update();
             let last = if self.q.incremental { held } else { None };
             let mut plan = plan(&self.q, &window, last, Utc::now());
-            // Skip the request only while the data held is good and the source answered a
-            // moment ago: else this poll doubles as the check that it still does. A quarter of
-            // the interval keeps a frozen server's panels turning stale within two intervals.
-            if failures > 0 || !self.ctx.contact.recent(self.q.interval / 4) {
+            // Skip the request only while the data held is good and the source answered
+            // within the interval with no failure since: else this poll doubles as the check
+            // that it still does. A skipped poll vouches for the data only as of that answer,
+            // so a frozen server's panels still turn stale two intervals after it froze.
+            let vouched = self.ctx.contact.answered_within(self.q.interval);
+            if failures > 0 || vouched.is_none() {
                 plan = plan.fetch_anyway();
             }
             let outcome = match plan.kind {
@@ -280,7 +283,10 @@ impl<M: Send + 'static> Job<M> {
                 query: self.q.id,
                 generation: window.generation,
                 kind: plan.kind,
-                at: plan.at,
+                at: match plan.kind {
+                    FetchKind::Unchanged => vouched.unwrap_or(plan.at),
+                    _ => plan.at,
+                },
                 start: plan.start,
                 end: plan.end,
                 step: plan.step,
