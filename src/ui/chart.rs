@@ -13,16 +13,17 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::symbols::Marker;
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
 use super::axis::{self, Scale};
+use super::braille::Plot;
 use super::legend::{self, Entry};
 use super::panel::PanelView;
 use super::text;
+use crate::model::SeriesBuf;
 use crate::theme::{Role, Theme};
 
 /// Fewest plot rows worth giving up a row for the legend.
@@ -40,79 +41,41 @@ pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let now = model.now.timestamp_millis() as f64 / 1000.0 - model.window.offset.as_secs_f64();
     let end = (now / step).floor() * step;
     let range = model.window.range.as_secs_f64();
-    let gap = step * 2.5;
-    // Series as runs of finite points inside the window: a gap or NaN breaks the line rather
-    // than drawing a straight segment that was never measured.
-    let segments: Vec<Vec<Vec<(f64, f64)>>> = view
-        .query
-        .series
-        .iter()
-        .map(|s| {
-            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-            let mut prev: Option<f64> = None;
-            for p in &s.points {
-                let x = p.t - end;
-                if !(-range..=0.0).contains(&x) {
-                    continue;
-                }
-                let broken = !p.v.is_finite() || prev.is_some_and(|t| p.t - t > gap);
-                if broken && runs.last().is_some_and(|r| !r.is_empty()) {
-                    runs.push(Vec::new());
-                }
-                if p.v.is_finite() {
-                    if let Some(run) = runs.last_mut() {
-                        run.push((x, p.v));
-                    }
-                    prev = Some(p.t);
-                } else {
-                    prev = None;
-                }
-            }
-            // Long windows hold more points than the plot has dot columns: keep each column's
-            // extremes only (same dots lit, a fraction of the canvas work).
-            let bucket = range / f64::from(area.width.max(1)) / 2.0;
-            runs.into_iter().map(|r| super::thin::min_max(r.into_iter(), -range, bucket)).collect()
-        })
-        .collect();
-    let data_range = segments.iter().flatten().flatten().fold(None, |acc, (_, v)| match acc {
-        None => Some((*v, *v)),
-        Some((lo, hi)) => Some((f64::min(lo, *v), f64::max(hi, *v))),
-    });
+    let window = Window { end, range, gap: step * 2.5 };
+    let mut data_range: Option<(f64, f64)> = None;
+    for v in view.query.series.iter().flat_map(|s| window.values(s)) {
+        let (lo, hi) = data_range.get_or_insert((v, v));
+        // Finite values: plain comparisons, without `f64::min`'s NaN handling.
+        if v < *lo {
+            *lo = v;
+        } else if v > *hi {
+            *hi = v;
+        }
+    }
     let (lo, hi) = axis::bounds(data_range, view.spec.min, view.spec.max);
 
     let layout = Layout::new(view, area, lo, hi);
     let scale = Scale { lo, hi, rows: layout.plot.height };
-    let cursor_x = view.cursor.and_then(|steps| cursor_time(view, steps).map(|t| t - end));
-    let cursor_line: Vec<(f64, f64)> = cursor_x.map(|x| vec![(x, lo), (x, hi)]).unwrap_or_default();
-
+    let plot = layout.plot;
+    let mut canvas = Plot::new(plot.width, plot.height, [-range, 0.0], [lo, hi]);
+    let marker = view.theme.style(Role::Marker).fg.unwrap_or(Color::Reset);
     // A vertical mark where each runbook action started, so the effect can be read off the chart.
-    let marks: Vec<Vec<(f64, f64)>> = model
-        .runs
-        .list
-        .iter()
-        .filter(|r| !r.dry_run && r.refused.is_none())
-        .map(|r| r.started.timestamp_millis() as f64 / 1000.0 - end)
-        .filter(|x| (-range..=0.0).contains(x))
-        .map(|x| vec![(x, lo), (x, hi)])
-        .collect();
-    let mut datasets = Vec::new();
-    for mark in &marks {
-        datasets.push(line_dataset(mark, view.theme.style(Role::Marker)));
-    }
-    if !cursor_line.is_empty() {
-        datasets.push(line_dataset(&cursor_line, view.theme.style(Role::Marker)));
-    }
-    for (i, runs) in segments.iter().enumerate() {
-        let style = view.dim(view.theme.series(i));
-        for run in runs.iter().filter(|r| !r.is_empty()) {
-            datasets.push(line_dataset(run, style));
+    canvas.layer(marker);
+    let starts = model.runs.list.iter().filter(|r| !r.dry_run && r.refused.is_none());
+    for x in starts.map(|r| r.started.timestamp_millis() as f64 / 1000.0 - end) {
+        if (-range..=0.0).contains(&x) {
+            vertical(&mut canvas, x, lo, hi);
         }
     }
-    Chart::new(datasets)
-        .x_axis(Axis::default().bounds([-range, 0.0]))
-        .y_axis(Axis::default().bounds([lo, hi]))
-        .legend_position(None)
-        .render(layout.plot, buf);
+    if let Some(x) = view.cursor.and_then(|steps| cursor_time(view, steps).map(|t| t - end)) {
+        canvas.layer(marker);
+        vertical(&mut canvas, x, lo, hi);
+    }
+    for (i, series) in view.query.series.iter().enumerate() {
+        canvas.layer(view.dim(view.theme.series(i)).fg.unwrap_or(Color::Reset));
+        window.draw(series, &mut canvas);
+    }
+    canvas.render(plot, buf);
     thresholds(view, &scale, layout.plot, buf);
     if let Some(gutter) = layout.gutter {
         value_axis(view, &scale, gutter, buf);
@@ -167,8 +130,47 @@ impl Layout {
     }
 }
 
-fn line_dataset(data: &[(f64, f64)], style: Style) -> Dataset<'_> {
-    Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(style).data(data)
+/// The time window a chart shows, in seconds: x is time relative to `end`, from `-range` to 0.
+struct Window {
+    end: f64,
+    range: f64,
+    /// A longer silence between two points breaks the line.
+    gap: f64,
+}
+
+impl Window {
+    /// The finite values of a series inside the window.
+    fn values<'a>(&self, s: &'a SeriesBuf) -> impl Iterator<Item = f64> + 'a {
+        let (end, range) = (self.end, self.range);
+        s.points
+            .iter()
+            .filter(move |p| (-range..=0.0).contains(&(p.t - end)) && p.v.is_finite())
+            .map(|p| p.v)
+    }
+
+    /// Draws a series as lines through its points inside the window: a gap or NaN breaks the
+    /// line rather than drawing a straight segment that was never measured.
+    fn draw(&self, s: &SeriesBuf, canvas: &mut Plot) {
+        let mut prev: Option<f64> = None;
+        for p in &s.points {
+            let x = p.t - self.end;
+            if !(-self.range..=0.0).contains(&x) {
+                continue;
+            }
+            if !p.v.is_finite() || prev.is_some_and(|t| p.t - t > self.gap) {
+                canvas.lift();
+            }
+            prev = p.v.is_finite().then_some(p.t);
+            canvas.line_to(x, p.v);
+        }
+    }
+}
+
+/// A line across the whole value range at `x`.
+fn vertical(canvas: &mut Plot, x: f64, lo: f64, hi: f64) {
+    canvas.lift();
+    canvas.line_to(x, lo);
+    canvas.line_to(x, hi);
 }
 
 /// The style of a threshold line: the colour of its severity, the rest from the threshold role,

@@ -4,6 +4,7 @@ mod ack;
 mod alerts;
 mod axis;
 mod bars;
+mod braille;
 mod chart;
 mod confirm;
 mod footer;
@@ -19,7 +20,6 @@ mod runbook;
 mod stat;
 mod table;
 mod text;
-mod thin;
 pub mod width;
 
 use ratatui::layout::{Constraint, Layout, Rect};
