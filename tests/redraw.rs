@@ -172,3 +172,29 @@ fn a_query_only_alert_rules_read_asks_for_a_frame_only_when_an_alert_moves() {
     assert!(!redraws(&update(&mut m, instant_for(2, 1_001, 20.0))));
     assert!(redraws(&update(&mut m, instant_for(2, 1_002, 150.0))), "the alert fires");
 }
+
+#[test]
+fn prometheus_alerts_that_repeat_ask_for_no_frame() {
+    use warroom::pager::{PagerMsg, PromAlert, PromState};
+    let mut m = model();
+    let alert = PromAlert {
+        labels: Labels::from([("alertname".to_string(), "PgDown".to_string())]),
+        annotations: Labels::new(),
+        state: PromState::Firing,
+        active_at: Some(at(990)),
+        value: 0.0,
+    };
+    let msg = |now: i64, alerts: Vec<PromAlert>| {
+        Msg::Pager(PagerMsg::PromAlerts { source: 0, at: at(now), result: Ok(alerts) })
+    };
+    assert!(redraws(&update(&mut m, msg(1_001, vec![alert.clone()]))), "a new alert");
+    assert!(!redraws(&update(&mut m, msg(1_002, vec![alert.clone()]))), "the same alert");
+    assert!(redraws(&update(&mut m, msg(1_003, vec![]))), "resolved");
+    assert!(!redraws(&update(&mut m, msg(1_004, vec![]))), "still none");
+    let down = Err(warroom::prom::PromError::Network("refused".into()));
+    let failed = |now: i64| {
+        Msg::Pager(PagerMsg::PromAlerts { source: 0, at: at(now), result: down.clone() })
+    };
+    assert!(redraws(&update(&mut m, failed(1_005))), "the source failed");
+    assert!(!redraws(&update(&mut m, failed(1_006))), "still failing the same way");
+}

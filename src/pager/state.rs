@@ -92,19 +92,22 @@ impl PagerState {
         source: usize,
         at: DateTime<Utc>,
         result: Result<Vec<PromAlert>, PromError>,
-    ) -> Vec<Event> {
+    ) -> (Vec<Event>, bool) {
         let Some(i) = self.sources.iter().position(|s| s.index == source) else {
-            return Vec::new();
+            return (Vec::new(), false);
         };
         let alerts = match result {
             Err(e) => {
-                self.sources[i].error = Some(e.to_string());
-                return Vec::new();
+                let error = Some(e.to_string());
+                let changed = self.sources[i].error != error;
+                self.sources[i].error = error;
+                return (Vec::new(), changed);
             }
             Ok(alerts) => alerts,
         };
         let before = self.merged();
         let src = &mut self.sources[i];
+        let mut changed = src.alerts != alerts || src.error.is_some();
         src.alerts = alerts;
         src.last_ok = Some(at);
         src.error = None;
@@ -139,21 +142,34 @@ impl PagerState {
             }
             true
         });
-        events
+        changed |= !events.is_empty();
+        (events, changed)
     }
 
     /// Applies one fetch of Alertmanager's silences.
-    pub fn silences_result(&mut self, at: DateTime<Utc>, result: Result<Vec<Silence>, PromError>) {
+    /// Returns whether anything shown changed.
+    pub fn silences_result(
+        &mut self,
+        at: DateTime<Utc>,
+        result: Result<Vec<Silence>, PromError>,
+    ) -> bool {
         let Some(am) = self.alertmanager.as_mut() else {
-            return;
+            return false;
         };
         match result {
             Ok(silences) => {
+                let changed = am.silences != silences || am.error.is_some();
                 am.silences = silences;
                 am.last_ok = Some(at);
                 am.error = None;
+                changed
             }
-            Err(e) => am.error = Some(e.to_string()),
+            Err(e) => {
+                let error = Some(e.to_string());
+                let changed = am.error != error;
+                am.error = error;
+                changed
+            }
         }
     }
 

@@ -13,14 +13,16 @@ use crate::pager::{matcher_labels, Notice, PagerMsg, SilenceRequest, UNTIL_RESOL
 pub(super) fn message(model: &mut Model, msg: PagerMsg) -> Vec<Effect> {
     match msg {
         PagerMsg::PromAlerts { source, at, result } => {
-            let events = model.pager.prom_result(source, at, result);
+            // An answer that repeats what is shown draws nothing.
+            let (events, changed) = model.pager.prom_result(source, at, result);
             let mut effects = record(model, events);
-            effects.push(Effect::Redraw);
+            if changed && !effects.iter().any(|e| matches!(e, Effect::Redraw)) {
+                effects.push(Effect::Redraw);
+            }
             effects
         }
         PagerMsg::Silences { at, result } => {
-            model.pager.silences_result(at, result);
-            vec![Effect::Redraw]
+            super::redraw_if(model.pager.silences_result(at, result))
         }
         PagerMsg::SilenceCreated { at, request, result } => created(model, at, *request, result),
     }
