@@ -126,15 +126,16 @@ impl App {
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
         let mut sigint = signal(SignalKind::interrupt())?;
-        let mut clock = tokio::time::interval(Duration::from_secs(1));
-        clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let hangup = HangupWatch::new();
         let mut watchdog = tokio::time::interval(WATCHDOG);
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
         let mut pending = vec![Msg::History(io.past_events())];
         let mut resize = Resize::default();
+        // Something to draw; and whether it waits for nothing (input, actions, the clock) or,
+        // being new data only, for the next beat of the clock.
         let mut dirty = true;
+        let mut urgent = true;
         let mut last_draw = Instant::now() - FRAME_INTERVAL;
         let started = Instant::now();
         let mut first_full_frame = false;
@@ -142,10 +143,14 @@ impl App {
             let mut feedback = Vec::new();
             let mut quit = false;
             for msg in pending.drain(..) {
+                let on_beat = first_full_frame && matches!(msg, Msg::Poll(_) | Msg::Pager(_));
                 for effect in update(&mut self.model, msg) {
                     match effect {
                         Effect::Quit => quit = true,
-                        Effect::Redraw => dirty = true,
+                        Effect::Redraw => {
+                            dirty = true;
+                            urgent |= !on_beat;
+                        }
                         Effect::CreateSilence(request) => pager.create_silence(*request),
                         other => feedback.extend(io.run(other)),
                     }
@@ -158,7 +163,7 @@ impl App {
             if !pending.is_empty() {
                 continue;
             }
-            if dirty && last_draw.elapsed() >= FRAME_INTERVAL {
+            if dirty && urgent && last_draw.elapsed() >= FRAME_INTERVAL {
                 // After a panic the hook has given the terminal back: draw no more. And drawing
                 // asks the terminal its size; on a dead one crossterm runs `tput`. Look first.
                 if term::panicked() {
@@ -174,7 +179,7 @@ impl App {
                     tracing::info!("leaving: cannot draw: {e}");
                     break Ok(());
                 }
-                dirty = false;
+                (dirty, urgent) = (false, false);
                 last_draw = Instant::now();
                 if !first_full_frame
                     && self.model.queries.iter().all(|q| q.last_ok.is_some() || q.error.is_some())
@@ -189,7 +194,9 @@ impl App {
             let draw_in = FRAME_INTERVAL.saturating_sub(last_draw.elapsed());
             tokio::select! {
                 first = input.recv() => {
-                    dirty |= take_input(first, &mut input, &mut pending, &mut resize);
+                    let resized = take_input(first, &mut input, &mut pending, &mut resize);
+                    dirty |= resized;
+                    urgent |= resized;
                 }
                 Some(msg) = rx.recv() => {
                     pending.push(msg);
@@ -211,7 +218,7 @@ impl App {
                         pending.push(Msg::Resize { width, height });
                     }
                 }
-                _ = clock.tick() => pending.push(Msg::Tick(chrono::Utc::now())),
+                _ = tokio::time::sleep(to_next_beat()) => pending.push(Msg::Tick(chrono::Utc::now())),
                 _ = watchdog.tick() => {
                     if term::panicked() {
                         break Err(anyhow::anyhow!("internal error (a task panicked); see the log"));
@@ -224,7 +231,7 @@ impl App {
                 _ = sigterm.recv() => quit_on_signal(&mut pending, "SIGTERM"),
                 _ = sighup.recv() => quit_on_signal(&mut pending, "SIGHUP"),
                 _ = sigint.recv() => quit_on_signal(&mut pending, "SIGINT"),
-                _ = tokio::time::sleep(draw_in), if dirty => {}
+                _ = tokio::time::sleep(draw_in), if dirty && urgent => {}
             }
         };
         pollers.stop();
@@ -233,6 +240,21 @@ impl App {
         outcome
     }
 }
+/// Time to the clock's next beat, just after the next wall-clock second starts (when the header
+/// clock changes). New data is drawn on the beat, so a dashboard whose pollers answer at
+/// scattered moments still draws once a second (and sends one batch of changes over the link);
+/// input draws at once. Taken from the wall clock every time, so the beat never drifts.
+fn to_next_beat() -> Duration {
+    let into_second = u64::from(chrono::Utc::now().timestamp_subsec_millis().min(999));
+    match (1_000 + BEAT_LAG_MS - into_second) % 1_000 {
+        0 => Duration::from_secs(1), // on the beat now: the next one
+        ms => Duration::from_millis(ms),
+    }
+}
+
+/// How long after the second's start the beat falls, so the clock never reads the second before.
+const BEAT_LAG_MS: u64 = 5;
+
 /// Takes `first` and every input event already read, so a burst (a paste, a resize storm) costs
 /// one frame; of a burst of resizes only the last size counts. Returns whether to redraw now.
 fn take_input(
