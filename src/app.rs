@@ -28,9 +28,6 @@ pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// Most messages applied before a frame is drawn.
 const BATCH: usize = 256;
 
-/// How often the loop checks that the terminal is still there and no task panicked.
-const WATCHDOG: Duration = Duration::from_millis(250);
-
 /// How long the terminal size must stay put before the model (and the chart step) follows it.
 const RESIZE_SETTLE: Duration = Duration::from_millis(150);
 
@@ -127,8 +124,6 @@ impl App {
         let mut sighup = signal(SignalKind::hangup())?;
         let mut sigint = signal(SignalKind::interrupt())?;
         let hangup = HangupWatch::new();
-        let mut watchdog = tokio::time::interval(WATCHDOG);
-        watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
         let mut pending = vec![Msg::History(io.past_events())];
         let mut resize = Resize::default();
@@ -218,8 +213,11 @@ impl App {
                         pending.push(Msg::Resize { width, height });
                     }
                 }
-                _ = tokio::time::sleep(to_next_beat()) => pending.push(Msg::Tick(chrono::Utc::now())),
-                _ = watchdog.tick() => {
+                _ = tokio::time::sleep(to_next_beat()) => {
+                    pending.push(Msg::Tick(chrono::Utc::now()));
+                    // Each beat also checks that the terminal is still there and that no task
+                    // panicked (the input thread and a failed draw notice a lost terminal
+                    // sooner; this is the backstop).
                     if term::panicked() {
                         break Err(anyhow::anyhow!("internal error (a task panicked); see the log"));
                     }

@@ -163,7 +163,8 @@ pub async fn create_silence(am: &Client, request: SilenceRequest) -> PagerMsg {
     PagerMsg::SilenceCreated { at: Utc::now(), request: Box::new(request), result }
 }
 
-/// Calls `fetch` every `interval` (± 10 %), backing off after failures, until the receiver is gone.
+/// Calls `fetch` at the process's poll slots of `interval` (with the query pollers), backing
+/// off after failures, until the receiver is gone.
 async fn poll<F, Fut>(interval: Duration, tx: mpsc::Sender<Msg>, fetch: F)
 where
     F: Fn() -> Fut,
@@ -180,7 +181,7 @@ where
         let delay = match error {
             None => {
                 failures = 0;
-                interval.mul_f64(0.9 + fastrand::f64() * 0.2)
+                crate::prom::poller::next_slot(interval)
             }
             Some(e) => {
                 failures = failures.saturating_add(1);

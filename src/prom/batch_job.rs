@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use super::batch::{self, Cause, Round};
 use super::client::{Client, Fetched};
-use super::poller::{backoff, deadline, jitter, log_failure, plan, spawn_one, PollResult};
+use super::poller::{backoff, deadline, log_failure, next_slot, plan, spawn_one, PollResult};
 use super::poller::{QuerySpec, Shared};
 use super::types::PromError;
 
@@ -85,7 +85,7 @@ pub(super) async fn run<M: Send + 'static>(mut members: Vec<QuerySpec>, mut ctx:
             Next::Wait(delay) => delay,
             Next::Stay | Next::Split(_) if any_ok => {
                 failures = 0;
-                jitter(interval)
+                next_slot(interval)
             }
             Next::Stay | Next::Split(_) => {
                 failures = failures.saturating_add(1);

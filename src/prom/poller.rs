@@ -1,4 +1,6 @@
-//! Poller tasks: one per distinct query. Each polls on its interval with jitter, keeps at most
+//! Poller tasks: one per distinct range query, one per source and interval for the instant
+//! queries asked together. Each polls on its interval at the process's random phase (so one
+//! dashboard's pollers wake it once per interval, and many dashboards spread), keeps at most
 //! one request in flight, backs off on errors, respects its source's concurrency cap, fetches
 //! range queries incrementally, and sends owned results tagged with the window generation it
 //! used — it never touches the model.
@@ -271,7 +273,7 @@ impl<M: Send + 'static> Job<M> {
                     if matches!(plan.kind, FetchKind::Full | FetchKind::Incremental) {
                         held = Some(plan.held(window.generation, overlap));
                     }
-                    jitter(self.q.interval)
+                    next_slot(self.q.interval)
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
@@ -315,9 +317,23 @@ pub(super) fn log_failure(source: &str, query: usize, e: &PromError, failures: u
     }
 }
 
-/// The interval ± 10 %, so many dashboards started together don't poll in lockstep.
-pub(super) fn jitter(interval: Duration) -> Duration {
-    interval.mul_f64(0.9 + fastrand::f64() * 0.2)
+/// This process's phase within every interval, a fraction drawn at random when it starts.
+static PHASE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+
+/// Time to this process's next poll slot of `interval`: slots fall at the same random phase of
+/// every interval (on the wall clock), so all pollers of one interval wake the process together,
+/// once, while dashboards started together still poll at moments of their own.
+pub fn next_slot(interval: Duration) -> Duration {
+    let phase = *PHASE.get_or_init(fastrand::f64);
+    slot_after(interval, phase, Utc::now().timestamp_micros())
+}
+
+/// The wait from `now_us` (Unix microseconds) to the next slot of `interval` at `phase`.
+fn slot_after(interval: Duration, phase: f64, now_us: i64) -> Duration {
+    let i = (interval.as_micros() as i64).max(1);
+    let offset = (phase.clamp(0.0, 1.0) * i as f64) as i64;
+    let into = (now_us - offset).rem_euclid(i);
+    Duration::from_micros((i - into) as u64)
 }
 
 /// Exponential backoff with full jitter on retryable errors; errors a retry cannot fix (bad
@@ -334,6 +350,21 @@ pub fn backoff(interval: Duration, failures: u32, retryable: bool) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_fall_at_the_phase_of_every_interval() {
+        let s = Duration::from_secs(1);
+        // Phase 0.25 of 1 s: slots at .250 of every second.
+        assert_eq!(slot_after(s, 0.25, 10_000_000), Duration::from_millis(250));
+        assert_eq!(slot_after(s, 0.25, 10_100_000), Duration::from_millis(150));
+        // On a slot: the next one, a whole interval on.
+        assert_eq!(slot_after(s, 0.25, 10_250_000), s);
+        assert_eq!(slot_after(s, 0.25, 10_250_001), Duration::from_micros(999_999));
+        // 5 s intervals on the wall clock's grid.
+        let five = Duration::from_secs(5);
+        assert_eq!(slot_after(five, 0.5, 1_000_000_000), Duration::from_millis(2_500));
+        assert_eq!(slot_after(five, 0.0, 1_000_000_001), Duration::from_micros(4_999_999));
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {
