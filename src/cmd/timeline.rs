@@ -93,9 +93,13 @@ fn from_audit(r: &AuditRecord) -> Entry {
     let who = r.who.describe();
     let target = if r.target.is_empty() { String::new() } else { format!(" on {}", r.target) };
     let action = format!("[{}] {}{target}", r.action_key, r.action_label);
+    // A dry run changed nothing: every line about one says so, so that nobody reading the
+    // timeline after the incident takes a preview for the real thing.
+    let dry = r.mode == "dry-run";
+    let run = if dry { "dry run" } else { "action" };
     let (what, details) = match r.kind {
         RecordKind::Started => (format!("action started: {action} by {who}"), r.command.join(" ")),
-        RecordKind::DryRun => (format!("dry run: {action} by {who}"), r.command.join(" ")),
+        RecordKind::DryRun => (format!("dry run started: {action} by {who}"), r.command.join(" ")),
         RecordKind::Finished => {
             let outcome = r.outcome.clone().unwrap_or_else(|| "finished".into());
             let took = r
@@ -104,14 +108,14 @@ fn from_audit(r: &AuditRecord) -> Entry {
                 .unwrap_or_default();
             let tail =
                 r.output_tail.iter().rev().take(3).rev().cloned().collect::<Vec<_>>().join(" / ");
-            (format!("action finished: {action}: {outcome}{took}"), tail)
+            (format!("{run} finished: {action}: {outcome}{took}"), tail)
         }
         RecordKind::Denied => (
-            format!("action denied (read-only): {action} by {who}"),
+            format!("{run} denied (read-only): {action} by {who}"),
             r.reason.clone().unwrap_or_default(),
         ),
         RecordKind::Refused => {
-            (format!("action refused: {action} by {who}"), r.reason.clone().unwrap_or_default())
+            (format!("{run} refused: {action} by {who}"), r.reason.clone().unwrap_or_default())
         }
     };
     Entry {
@@ -150,4 +154,39 @@ pub fn json(entries: &[Entry]) -> String {
         .map(|e| json!({"time": e.at, "kind": e.kind, "what": e.what, "details": e.details, "record": e.raw}))
         .collect();
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::{Identity, Refusal};
+
+    fn record(kind: RecordKind, dry_run: bool) -> AuditRecord {
+        let who = Identity::from_env("prod");
+        let labels = crate::prom::Labels::new();
+        let mut r = AuditRecord::refusal(
+            &who,
+            "pg",
+            't',
+            "Terminate",
+            dry_run,
+            &labels,
+            &Refusal::ReadOnly,
+        );
+        r.kind = kind;
+        r.outcome = Some("exit 0".into());
+        r
+    }
+
+    #[test]
+    fn dry_runs_never_read_like_real_actions() {
+        let what = |kind, dry| from_audit(&record(kind, dry)).what;
+        assert!(what(RecordKind::DryRun, true).starts_with("dry run started: [t] Terminate"));
+        assert!(what(RecordKind::Finished, true).starts_with("dry run finished: [t] Terminate"));
+        assert!(what(RecordKind::Denied, true).starts_with("dry run denied (read-only)"));
+        assert!(what(RecordKind::Refused, true).starts_with("dry run refused"));
+        assert!(what(RecordKind::Started, false).starts_with("action started: [t] Terminate"));
+        assert!(what(RecordKind::Finished, false).starts_with("action finished: [t] Terminate"));
+        assert!(what(RecordKind::Denied, false).starts_with("action denied (read-only)"));
+    }
 }
