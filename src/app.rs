@@ -1,6 +1,8 @@
 //! The loop: one task owns the terminal. It selects over terminal events, the message channel,
-//! the clock, signals and a hang-up watch; drains a batch of messages; applies them with `update`; carries out the
-//! effects; and draws once, only when something changed, at most every [`FRAME_INTERVAL`].
+//! the clock's beat (which also watches for a lost terminal and panicked tasks) and signals;
+//! drains a batch of messages; applies them with `update`; carries out the effects; and draws
+//! only when something changed: at once (at most every [`FRAME_INTERVAL`]) for input, actions
+//! and resizes, on the next beat for new data.
 
 use std::path::PathBuf;
 use std::sync::Arc;

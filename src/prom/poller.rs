@@ -328,11 +328,29 @@ pub fn next_slot(interval: Duration) -> Duration {
     slot_after(interval, phase, Utc::now().timestamp_micros())
 }
 
+/// Where in a second slots fall: late enough that most answers arrive just before the next
+/// clock beat (which draws them), early enough to leave a slow server some time.
+const SLOT_WINDOW_US: (i64, i64) = (700_000, 900_000);
+
+/// Where the slots of an interval of `i` microseconds fall, for `phase` in `[0, 1)`: in a
+/// random whole second of the interval, inside [`SLOT_WINDOW_US`]; intervals under a second
+/// spread over the whole interval.
+fn slot_offset(i: i64, phase: f64) -> i64 {
+    let phase = phase.clamp(0.0, 1.0);
+    if i < 1_000_000 {
+        return (phase * i as f64) as i64;
+    }
+    let seconds = i / 1_000_000;
+    let spread = phase * seconds as f64;
+    let second = (spread as i64).min(seconds - 1);
+    let (from, to) = SLOT_WINDOW_US;
+    (second * 1_000_000 + from + ((spread - second as f64) * (to - from) as f64) as i64) % i
+}
+
 /// The wait from `now_us` (Unix microseconds) to the next slot of `interval` at `phase`.
 fn slot_after(interval: Duration, phase: f64, now_us: i64) -> Duration {
     let i = (interval.as_micros() as i64).max(1);
-    let offset = (phase.clamp(0.0, 1.0) * i as f64) as i64;
-    let into = (now_us - offset).rem_euclid(i);
+    let into = (now_us - slot_offset(i, phase)).rem_euclid(i);
     Duration::from_micros((i - into) as u64)
 }
 
@@ -354,16 +372,24 @@ mod tests {
     #[test]
     fn slots_fall_at_the_phase_of_every_interval() {
         let s = Duration::from_secs(1);
-        // Phase 0.25 of 1 s: slots at .250 of every second.
-        assert_eq!(slot_after(s, 0.25, 10_000_000), Duration::from_millis(250));
-        assert_eq!(slot_after(s, 0.25, 10_100_000), Duration::from_millis(150));
+        // Phase 0.5 of 1 s: slots at .800 of every second, half-way through the window.
+        assert_eq!(slot_after(s, 0.5, 10_000_000), Duration::from_millis(800));
+        assert_eq!(slot_after(s, 0.5, 10_900_000), Duration::from_millis(900));
         // On a slot: the next one, a whole interval on.
-        assert_eq!(slot_after(s, 0.25, 10_250_000), s);
-        assert_eq!(slot_after(s, 0.25, 10_250_001), Duration::from_micros(999_999));
-        // 5 s intervals on the wall clock's grid.
+        assert_eq!(slot_after(s, 0.5, 10_800_000), s);
+        assert_eq!(slot_after(s, 0.5, 10_800_001), Duration::from_micros(999_999));
+        // Every phase lands inside the window of some second.
+        for p in 0..100 {
+            let at = 1_000_000_000 + slot_after(s, p as f64 / 100.0, 1_000_000_000).as_micros();
+            assert!((700_000..=900_000).contains(&(at % 1_000_000)), "phase {p}: {at}");
+        }
+        // 5 s intervals: a random second of the five, inside its window.
         let five = Duration::from_secs(5);
-        assert_eq!(slot_after(five, 0.5, 1_000_000_000), Duration::from_millis(2_500));
-        assert_eq!(slot_after(five, 0.0, 1_000_000_001), Duration::from_micros(4_999_999));
+        assert_eq!(slot_after(five, 0.5, 1_000_000_000), Duration::from_millis(2_800));
+        assert_eq!(slot_after(five, 0.0, 1_000_000_001), Duration::from_micros(699_999));
+        // Under a second: spread over the interval.
+        let half = Duration::from_millis(500);
+        assert_eq!(slot_after(half, 0.5, 1_000_000_000), Duration::from_millis(250));
     }
 
     #[test]
