@@ -66,17 +66,8 @@ pub(super) async fn run<M: Send + 'static>(mut members: Vec<QuerySpec>, mut ctx:
         let at = Utc::now();
         let any_ok = answers.iter().any(|a| a.is_ok());
         for (q, outcome) in members.iter().zip(answers) {
-            let p = plan(q, &window, None, at);
-            let result = PollResult {
-                query: q.id,
-                generation: window.generation,
-                kind: p.kind,
-                at: p.at,
-                start: p.start,
-                end: p.end,
-                step: p.step,
-                outcome,
-            };
+            let result =
+                PollResult::of(q.id, window.generation, &plan(q, &window, None, at), outcome);
             if !ctx.send(result).await {
                 return; // the dashboard is gone
             }

@@ -50,6 +50,27 @@ pub struct PollResult {
     pub outcome: Result<Fetched, PromError>,
 }
 
+impl PollResult {
+    /// The result of carrying out `plan` for query `query` of window `generation`.
+    pub(super) fn of(
+        query: usize,
+        generation: u64,
+        plan: &Plan,
+        outcome: Result<Fetched, PromError>,
+    ) -> Self {
+        PollResult {
+            query,
+            generation,
+            kind: plan.kind,
+            at: plan.at,
+            start: plan.start,
+            end: plan.end,
+            step: plan.step,
+            outcome,
+        }
+    }
+}
+
 /// Handles of running pollers; dropping or calling [`Pollers::stop`] aborts them all.
 #[derive(Default)]
 pub struct Pollers {
@@ -281,19 +302,10 @@ impl<M: Send + 'static> Job<M> {
                     backoff(self.q.interval, failures, e.is_retryable())
                 }
             };
-            let result = PollResult {
-                query: self.q.id,
-                generation: window.generation,
-                kind: plan.kind,
-                at: match plan.kind {
-                    FetchKind::Unchanged => vouched.unwrap_or(plan.at),
-                    _ => plan.at,
-                },
-                start: plan.start,
-                end: plan.end,
-                step: plan.step,
-                outcome,
-            };
+            let mut result = PollResult::of(self.q.id, window.generation, &plan, outcome);
+            if plan.kind == FetchKind::Unchanged {
+                result.at = vouched.unwrap_or(plan.at);
+            }
             if !self.ctx.send(result).await {
                 return; // the dashboard is gone
             }
