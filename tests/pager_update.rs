@@ -51,6 +51,11 @@ fn model(extra: &str) -> Model {
     m
 }
 
+/// The live query the `cpu_high` rule evaluates (the chart's instant twin).
+fn rule_query(m: &Model) -> usize {
+    m.alerts.query_of("cpu_high").unwrap()
+}
+
 fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
@@ -203,7 +208,7 @@ fn firing_local(m: &mut Model) {
         update(
             m,
             Msg::Poll(Box::new(PollResult {
-                query: 0,
+                query: rule_query(m),
                 generation: 0,
                 kind: FetchKind::Instant,
                 at: at(s),
@@ -364,6 +369,7 @@ fn pending_that_clears_stays_on_screen_but_not_in_the_history() {
     use warroom::prom::poller::{FetchKind, PollResult};
     use warroom::prom::{Point, QueryData, QueryResponse, Sample};
     let mut written = Vec::new();
+    let query = rule_query(&m);
     for (s, v) in [(0, 95.0), (2, 50.0)] {
         let data = QueryData::Vector(vec![Sample {
             labels: labels(&[("instance", "db-1")]),
@@ -377,7 +383,7 @@ fn pending_that_clears_stays_on_screen_but_not_in_the_history() {
         let effects = update(
             &mut m,
             Msg::Poll(Box::new(PollResult {
-                query: 0,
+                query,
                 generation: 0,
                 kind: FetchKind::Instant,
                 at: at(s),

@@ -165,12 +165,13 @@ fn an_error_then_the_same_data_asks_for_a_frame() {
 #[test]
 fn a_query_only_alert_rules_read_asks_for_a_frame_only_when_an_alert_moves() {
     let mut m = model();
-    assert_eq!(m.rule_query, [Some(2)], "the rule's own query comes after the panels'");
+    // Queries: the panels' (0, 1), the chart's live twin (2), then the rule's own (3).
+    assert_eq!(m.alerts.query_of("Busy"), Some(3), "the rule's own query comes last");
     // The first answer of all brings the source up in the header: that is a frame.
     assert!(redraws(&update(&mut m, instant(1_000, 12.0))));
-    assert!(!redraws(&update(&mut m, instant_for(2, 1_000, 10.0))), "no panel shows it");
-    assert!(!redraws(&update(&mut m, instant_for(2, 1_001, 20.0))));
-    assert!(redraws(&update(&mut m, instant_for(2, 1_002, 150.0))), "the alert fires");
+    assert!(!redraws(&update(&mut m, instant_for(3, 1_000, 10.0))), "no panel shows it");
+    assert!(!redraws(&update(&mut m, instant_for(3, 1_001, 20.0))));
+    assert!(redraws(&update(&mut m, instant_for(3, 1_002, 150.0))), "the alert fires");
 }
 
 #[test]

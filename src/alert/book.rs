@@ -38,19 +38,64 @@ struct Entry {
 
 type Slot = (Scope, Labels);
 
+/// One rule as the book holds it: its spec, the live query it evaluates, and the evidence of
+/// its latest evaluation.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub spec: RuleSpec,
+    /// The query it evaluates (an index into the model's queries); `None`: nothing to evaluate.
+    pub query: Option<usize>,
+    /// How often that query is asked.
+    pub interval: Duration,
+    /// When the rule was last evaluated on a good answer.
+    pub evaluated: Option<DateTime<Utc>>,
+    /// Why the latest evaluation had no good answer (cleared by a good one).
+    pub failure: Option<String>,
+}
+
+impl Rule {
+    /// A rule evaluating `query`, asked every `interval`.
+    pub fn new(spec: RuleSpec, query: Option<usize>, interval: Duration) -> Self {
+        Rule { spec, query, interval, evaluated: None, failure: None }
+    }
+}
+
 /// All alerts of all rules.
 #[derive(Debug, Clone)]
 pub struct AlertBook {
-    rules: Vec<RuleSpec>,
+    rules: Vec<Rule>,
+    specs: Vec<RuleSpec>,
     entries: Vec<BTreeMap<Slot, Entry>>,
     retention: Duration,
 }
 
 impl AlertBook {
-    /// A book for `rules`; rule `i` is fed with [`AlertBook::observe`]`(i, …)`.
+    /// A book for `rules`, bound to no query; rule `i` is fed with
+    /// [`AlertBook::observe`]`(i, …)`.
     pub fn new(rules: Vec<RuleSpec>) -> Self {
+        Self::with_rules(rules.into_iter().map(|r| Rule::new(r, None, Duration::ZERO)).collect())
+    }
+
+    /// A book for rules bound to their queries.
+    pub fn with_rules(rules: Vec<Rule>) -> Self {
         let entries = rules.iter().map(|_| BTreeMap::new()).collect();
-        AlertBook { rules, entries, retention: DEFAULT_RESOLVED_RETENTION }
+        let specs = rules.iter().map(|r| r.spec.clone()).collect();
+        AlertBook { rules, specs, entries, retention: DEFAULT_RESOLVED_RETENTION }
+    }
+
+    /// The rules that evaluate query `query`, as indexes.
+    pub fn rules_of_query(&self, query: usize) -> Vec<usize> {
+        (0..self.rules.len()).filter(|&i| self.rules[i].query == Some(query)).collect()
+    }
+
+    /// The rules with their queries and evidence.
+    pub fn bound(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The query rule `name` evaluates.
+    pub fn query_of(&self, name: &str) -> Option<usize> {
+        self.rules.iter().find(|r| r.spec.name == name).and_then(|r| r.query)
     }
 
     /// Sets how long resolved alerts stay listed.
@@ -61,7 +106,7 @@ impl AlertBook {
 
     /// The rules, in the order given to [`AlertBook::new`].
     pub fn rules(&self) -> &[RuleSpec] {
-        &self.rules
+        &self.specs
     }
 
     /// Feeds one evaluation of rule `rule` (an index into [`AlertBook::rules`]; out of range is
@@ -74,12 +119,18 @@ impl AlertBook {
     ///   fires as no data / error while the series keep their states; under `keep` nothing
     ///   changes; under `ok` everything counts as false.
     pub fn observe(&mut self, rule: usize, obs: Observation<'_>, now: DateTime<Utc>) -> Vec<Event> {
-        let Some(spec) = self.rules.get(rule) else {
+        let (Some(spec), Some(entries), Some(bound)) =
+            (self.specs.get(rule), self.entries.get_mut(rule), self.rules.get_mut(rule))
+        else {
             return Vec::new();
         };
-        let Some(entries) = self.entries.get_mut(rule) else {
-            return Vec::new();
-        };
+        match obs {
+            Observation::Error(message) => bound.failure = Some(message.to_string()),
+            Observation::Samples(_) => {
+                bound.evaluated = Some(now);
+                bound.failure = None;
+            }
+        }
         let mut events = expire_acks(spec, entries, now);
         match obs {
             Observation::Samples([]) => {
@@ -136,7 +187,7 @@ impl AlertBook {
     /// past retention.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Event> {
         let mut events = Vec::new();
-        for (spec, entries) in self.rules.iter().zip(self.entries.iter_mut()) {
+        for (spec, entries) in self.specs.iter().zip(self.entries.iter_mut()) {
             events.extend(expire_acks(spec, entries, now));
             forget(entries, now, self.retention);
         }
@@ -198,7 +249,7 @@ impl AlertBook {
     /// Every listed alert (pending, firing, no data, error, recently resolved), in display order.
     pub fn alerts(&self) -> Vec<AlertView> {
         let mut out: Vec<AlertView> = self
-            .rules
+            .specs
             .iter()
             .zip(&self.entries)
             .flat_map(|(spec, entries)| {
@@ -245,9 +296,9 @@ impl AlertBook {
     }
 
     fn entry_mut(&mut self, key: &AlertKey) -> Option<(&RuleSpec, &mut Entry)> {
-        let i = self.rules.iter().position(|r| r.name == key.rule)?;
+        let i = self.specs.iter().position(|r| r.name == key.rule)?;
         let entry = self.entries.get_mut(i)?.get_mut(&(key.scope, key.labels.clone()))?;
-        Some((&self.rules[i], entry))
+        Some((&self.specs[i], entry))
     }
 }
 

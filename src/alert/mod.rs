@@ -18,7 +18,7 @@ pub mod state;
 pub mod summary;
 pub mod view;
 
-pub use book::{AlertBook, Observation, DEFAULT_RESOLVED_RETENTION};
+pub use book::{AlertBook, Observation, Rule, DEFAULT_RESOLVED_RETENTION};
 pub use event::{Event, UnackReason};
 pub use history::{HistoryLog, HISTORY_FILE};
 pub use rule::{Direction, Policy, RuleSpec, Severity};

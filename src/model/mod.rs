@@ -49,10 +49,8 @@ pub struct Model {
     pub panels: Vec<Panel>,
     pub ui: Ui,
     pub quit: bool,
-    /// Alert rules and their per-series states.
+    /// Alert rules (each with the live query it evaluates) and their per-series states.
     pub alerts: AlertBook,
-    /// For each rule, the query it evaluates (index into `queries`).
-    pub rule_query: Vec<Option<usize>>,
     /// Recent alert events, oldest first (from the history file at start, then live).
     pub recent: VecDeque<Event>,
     /// Who acknowledges and runs actions (`$SUDO_USER`, else `$USER`).
@@ -107,25 +105,49 @@ impl Model {
                 Panel { spec: spec.clone(), query }
             })
             .collect::<Vec<Panel>>();
-        let rule_query = config
+        // Every range query gets a live twin: the same expression asked as an instant query
+        // on the same interval (in the source's combined request). Its answer is the newest
+        // sample, whatever window the charts show: what alert rules evaluate, and what panels
+        // show as their current value.
+        for i in 0..queries.len() {
+            if !queries[i].range {
+                continue;
+            }
+            let (source, expr, interval) =
+                (queries[i].source, queries[i].expr.clone(), queries[i].interval);
+            let key = (source, expr.clone(), false, interval);
+            let live = *index.entry(key).or_insert_with(|| {
+                queries.push(QueryState::new(expr, source, interval, false));
+                queries.len() - 1
+            });
+            queries[i].live = Some(live);
+        }
+        let rules = config
             .alerts
             .iter()
-            .map(|rule| match (&rule.panel, &rule.query) {
-                (Some(id), _) => panels.iter().find(|p| &p.spec.id() == id).map(|p| p.query),
-                (None, Some(expr)) => {
-                    let source = rule
-                        .source
-                        .as_ref()
-                        .and_then(|n| config.sources.iter().position(|s| &s.name == n))
-                        .unwrap_or(0);
-                    let expr = expr.trim().to_string();
-                    let key = (source, expr.clone(), false, config.refresh);
-                    Some(*index.entry(key).or_insert_with(|| {
-                        queries.push(QueryState::new(expr, source, config.refresh, false));
-                        queries.len() - 1
-                    }))
-                }
-                (None, None) => None,
+            .map(|rule| {
+                let query = match (&rule.panel, &rule.query) {
+                    (Some(id), _) => panels
+                        .iter()
+                        .find(|p| &p.spec.id() == id)
+                        .map(|p| queries[p.query].live.unwrap_or(p.query)),
+                    (None, Some(expr)) => {
+                        let source = rule
+                            .source
+                            .as_ref()
+                            .and_then(|n| config.sources.iter().position(|s| &s.name == n))
+                            .unwrap_or(0);
+                        let expr = expr.trim().to_string();
+                        let key = (source, expr.clone(), false, config.refresh);
+                        Some(*index.entry(key).or_insert_with(|| {
+                            queries.push(QueryState::new(expr, source, config.refresh, false));
+                            queries.len() - 1
+                        }))
+                    }
+                    (None, None) => None,
+                };
+                let interval = query.and_then(|q| queries.get(q)).map(|q| q.interval);
+                crate::alert::Rule::new(rule.clone(), query, interval.unwrap_or(config.refresh))
             })
             .collect();
         Self {
@@ -144,8 +166,7 @@ impl Model {
             panels,
             ui: Ui { width: 80, height: 24, ..Ui::default() },
             quit: false,
-            alerts: AlertBook::new(config.alerts.clone()),
-            rule_query,
+            alerts: AlertBook::with_rules(rules),
             recent: VecDeque::new(),
             user: "unknown".into(),
             bell: config.bell,

@@ -69,6 +69,9 @@ pub struct QueryState {
     pub interval: Duration,
     /// Range query (history) or instant query (latest only).
     pub range: bool,
+    /// For a range query: the instant query of the same expression, polled on the same
+    /// interval, whose answer is the live value (never the viewed window's).
+    pub live: Option<usize>,
     pub series: Vec<SeriesBuf>,
     /// When the last good answer was requested.
     pub last_ok: Option<DateTime<Utc>>,
@@ -91,6 +94,7 @@ impl QueryState {
             source,
             interval,
             range,
+            live: None,
             series: Vec::new(),
             last_ok: None,
             error: None,

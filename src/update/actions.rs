@@ -31,10 +31,7 @@ pub fn action_for_key(model: &Model, key: char) -> Option<(AlertView, ActionSpec
 fn context(model: &Model, alert: &AlertView) -> Context {
     let source = model
         .alerts
-        .rules()
-        .iter()
-        .position(|r| r.name == alert.rule)
-        .and_then(|i| model.rule_query.get(i).copied().flatten())
+        .query_of(&alert.rule)
         .and_then(|q| model.queries.get(q))
         .map(|q| q.source)
         .unwrap_or(0);

@@ -9,37 +9,22 @@ use crate::alert::{AlertState, Event, Observation};
 use crate::model::{Model, Overlay, ACK_EXPIRIES};
 use crate::msg::Effect;
 use crate::prom::poller::{FetchKind, PollResult};
-use crate::prom::{QueryData, Sample, Series};
 
 /// Shortest time between two bells.
 const BELL_EVERY: Duration = Duration::from_secs(30);
 
-/// Feeds a poll result to every rule that evaluates its query.
+/// Feeds a poll result to every rule that evaluates its query. Rules evaluate live instant
+/// queries only (a rule naming a chart evaluates the chart's live twin), so what the charts
+/// show — panned, zoomed, any range — never changes an alert.
 pub(super) fn evaluate(model: &mut Model, r: &PollResult) -> Vec<Effect> {
-    let rules: Vec<usize> = model
-        .rule_query
-        .iter()
-        .enumerate()
-        .filter(|(_, q)| **q == Some(r.query))
-        .map(|(i, _)| i)
-        .collect();
-    if rules.is_empty() {
+    let rules = model.alerts.rules_of_query(r.query);
+    if rules.is_empty() || r.kind != FetchKind::Instant {
         return Vec::new();
     }
     let mut events = Vec::new();
     match &r.outcome {
         Ok(f) => {
-            let samples = match (r.kind, model.queries.get(r.query)) {
-                // No request was sent: the newest step held is still the current one.
-                (FetchKind::Unchanged, Some(q)) => {
-                    let held = q
-                        .latest()
-                        .into_iter()
-                        .map(|s| Series { labels: s.labels, points: vec![s.point] });
-                    current(&QueryData::Matrix(held.collect()), r.end, r.step)
-                }
-                _ => current(&f.response.data, r.end, r.step),
-            };
+            let samples = f.response.data.latest();
             for i in rules {
                 events.extend(model.alerts.observe(i, Observation::Samples(&samples), r.at));
             }
@@ -52,19 +37,6 @@ pub(super) fn evaluate(model: &mut Model, r: &PollResult) -> Vec<Effect> {
         }
     }
     record(model, events)
-}
-
-/// The samples present at the newest step of an answer: a series whose newest point is older
-/// has vanished, as far as alerting goes.
-fn current(data: &QueryData, end: f64, step: Duration) -> Vec<Sample> {
-    let newest = data.latest();
-    match data {
-        QueryData::Matrix(_) => {
-            let cutoff = end - step.as_secs_f64() / 2.0;
-            newest.into_iter().filter(|s| s.point.t >= cutoff).collect()
-        }
-        _ => newest,
-    }
 }
 
 /// Keeps events for display, asks for them to be written, and rings the bell on new firing.
