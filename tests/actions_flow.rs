@@ -181,7 +181,7 @@ fn hostile_label_values_are_refused_before_any_dialog() {
             outcome: Ok(fetched),
         })),
     );
-    assert_eq!(m.alerts.firing_count(), 1);
+    assert_eq!(m.alert_list.firing, 1);
     let effects = key_at(&mut m, KeyCode::Char('R'), Instant::now());
     assert!(launches(&effects).is_empty());
     assert!(matches!(m.ui.overlay, Overlay::None), "no dialog for a refused action");

@@ -6,11 +6,92 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use warroom::alert::list::Inputs;
 use warroom::alert::{
-    AlertBook, AlertKey, AlertState, Event, HistoryLog, Observation, RuleSpec, Scope, Severity,
-    UnackReason,
+    Acks, AlertBook, AlertKey, AlertList, AlertState, AlertView, Event, HistoryLog, Observation,
+    RuleSpec, Scope, Severity, UnackReason,
 };
 use warroom::prom::{Labels, Point, Sample};
+
+/// The alert domain without the rest of the model: the rules' book, the acknowledgements, and
+/// the list built from them after every change, as `update` does.
+struct Desk {
+    book: AlertBook,
+    acks: Acks,
+    list: AlertList,
+}
+
+impl Desk {
+    fn new(rules: Vec<RuleSpec>) -> Self {
+        Desk { book: AlertBook::new(rules), acks: Acks::default(), list: AlertList::default() }
+    }
+
+    fn with_resolved_retention(mut self, retention: Duration) -> Self {
+        self.book = self.book.with_resolved_retention(retention);
+        self
+    }
+
+    fn rebuild(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+        let silencing = std::collections::BTreeMap::new();
+        let inputs = Inputs {
+            book: &self.book,
+            prom: &[],
+            prom_interval: Duration::from_secs(1),
+            alertmanager: None,
+            silencing: &silencing,
+            filter: "",
+            now,
+        };
+        let (list, events) = AlertList::build(&inputs, &mut self.acks);
+        self.list = list;
+        events
+    }
+
+    fn observe(&mut self, rule: usize, obs: Observation<'_>, now: DateTime<Utc>) -> Vec<Event> {
+        let mut events = self.book.observe(rule, obs, now);
+        events.extend(self.rebuild(now));
+        events
+    }
+
+    fn tick(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+        let mut events = self.book.tick(now);
+        events.extend(self.rebuild(now));
+        events
+    }
+
+    fn ack(
+        &mut self,
+        key: &AlertKey,
+        note: Option<String>,
+        until: Option<DateTime<Utc>>,
+        by: String,
+        now: DateTime<Utc>,
+    ) -> Option<Event> {
+        let row = self.list.row_of(key)?.clone();
+        let event = self.acks.ack(&row, note, until, &by, now);
+        self.rebuild(now);
+        event
+    }
+
+    fn unack(&mut self, key: &AlertKey, by: String, now: DateTime<Utc>) -> Option<Event> {
+        let row = self.list.row_of(key)?.clone();
+        let event = self.acks.unack(&row, &by, now);
+        self.rebuild(now);
+        event
+    }
+
+    fn alerts(&self) -> Vec<AlertView> {
+        self.list.rows().to_vec()
+    }
+
+    fn firing_count(&self) -> usize {
+        self.list.firing
+    }
+
+    fn unacked_firing_count(&self) -> usize {
+        self.list.unhandled
+    }
+}
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
@@ -52,7 +133,7 @@ enum Obs {
     Tick,
 }
 
-fn feed(book: &mut AlertBook, obs: Obs, now: DateTime<Utc>) -> Vec<Event> {
+fn feed(book: &mut Desk, obs: Obs, now: DateTime<Utc>) -> Vec<Event> {
     let samples = match obs {
         Obs::V(v) => vec![sample("db-1", v)],
         Obs::Two(a, b) => vec![sample("db-1", a), sample("db-2", b)],
@@ -65,7 +146,7 @@ fn feed(book: &mut AlertBook, obs: Obs, now: DateTime<Utc>) -> Vec<Event> {
 }
 
 /// The listing as text: `db-1 firing/warning; query no_data/critical`, in display order.
-fn listing(book: &AlertBook) -> String {
+fn listing(book: &Desk) -> String {
     book.alerts()
         .iter()
         .map(|a| {
@@ -90,7 +171,7 @@ type Case = (&'static str, &'static str, &'static [Step]);
 /// Runs scenarios: a rule, then its steps.
 fn run(cases: &[Case]) {
     for (name, extra, steps) in cases {
-        let mut book = AlertBook::new(vec![rule(extra)]);
+        let mut book = Desk::new(vec![rule(extra)]);
         for (secs, obs, want) in steps.iter() {
             feed(&mut book, *obs, t(*secs));
             assert_eq!(listing(&book), *want, "case {name:?} at t+{secs}s");
@@ -330,7 +411,7 @@ fn no_data_and_errors_are_never_ok() {
 
 #[test]
 fn events_describe_transitions() {
-    let mut book = AlertBook::new(vec![rule(
+    let mut book = Desk::new(vec![rule(
         "warning = 80\ncritical = 90\nsummary = \"DB CPU {{ value }}% on {{ labels.instance }}\"\nlabels = { team = \"dba\" }",
     )]);
     assert_eq!(feed(&mut book, V(50.0), t(0)), vec![]);
@@ -385,7 +466,7 @@ fn events_describe_transitions() {
 
 #[test]
 fn acknowledgements() {
-    let mut book = AlertBook::new(vec![rule("warning = 80\ncritical = 90")]);
+    let mut book = Desk::new(vec![rule("warning = 80\ncritical = 90")]);
     feed(&mut book, V(85.0), t(0));
     let key = series_key("db-1");
 
@@ -462,7 +543,7 @@ fn acknowledgements() {
 
 #[test]
 fn an_expiry_is_noticed_by_observe_too() {
-    let mut book = AlertBook::new(vec![rule("warning = 80")]);
+    let mut book = Desk::new(vec![rule("warning = 80")]);
     feed(&mut book, V(85.0), t(0));
     book.ack(&series_key("db-1"), None, Some(t(30)), "ana".into(), t(0)).unwrap();
     let events = feed(&mut book, V(85.0), t(30));
@@ -474,7 +555,7 @@ fn an_expiry_is_noticed_by_observe_too() {
 
 #[test]
 fn pending_alerts_can_be_acked_and_escalating_on_firing_re_alerts() {
-    let mut book = AlertBook::new(vec![rule("warning = 80\ncritical = 90\nfor = \"30s\"")]);
+    let mut book = Desk::new(vec![rule("warning = 80\ncritical = 90\nfor = \"30s\"")]);
     feed(&mut book, V(85.0), t(0));
     book.ack(&series_key("db-1"), None, None, "ana".into(), t(1)).unwrap();
     feed(&mut book, V(95.0), t(10));
@@ -488,13 +569,13 @@ fn display_order() {
     let mk = |name: &str, extra: &str| {
         toml::from_str::<RuleSpec>(&format!("name = \"{name}\"\nquery = \"q\"\n{extra}")).unwrap()
     };
-    let mut book = AlertBook::new(vec![
+    let mut book = Desk::new(vec![
         mk("warn", "warning = 80"),
         mk("crit", "warning = 80\ncritical = 90"),
         mk("slow", "warning = 80\nfor = \"1h\""),
         mk("gone", "warning = 80"),
     ]);
-    let obs = |book: &mut AlertBook, rule: usize, samples: &[Sample], now| {
+    let obs = |book: &mut Desk, rule: usize, samples: &[Sample], now| {
         book.observe(rule, Observation::Samples(samples), now);
     };
     obs(&mut book, 3, &[sample("a", 90.0)], t(0));
@@ -541,7 +622,7 @@ fn display_order() {
 
 #[test]
 fn robustness() {
-    let mut book = AlertBook::new(vec![rule("warning = 80")]);
+    let mut book = Desk::new(vec![rule("warning = 80")]);
     // An unknown rule index is ignored.
     assert!(book.observe(7, Observation::Samples(&[sample("a", 99.0)]), t(0)).is_empty());
     // A series repeated in one answer counts once (the first).
@@ -554,7 +635,7 @@ fn robustness() {
     assert_eq!(book.alerts()[0].summary, "cpu is +Inf");
     // A retention can be set.
     let mut book =
-        AlertBook::new(vec![rule("warning = 80")]).with_resolved_retention(Duration::from_secs(60));
+        Desk::new(vec![rule("warning = 80")]).with_resolved_retention(Duration::from_secs(60));
     feed(&mut book, V(90.0), t(0));
     feed(&mut book, V(50.0), t(10));
     feed(&mut book, V(50.0), t(69));
@@ -569,7 +650,7 @@ fn history_round_trip_with_torn_last_line() {
     let path = dir.path().join("nested/state/history.jsonl");
 
     // Events from a real scenario, including NaN values (no data).
-    let mut book = AlertBook::new(vec![rule("warning = 80")]);
+    let mut book = Desk::new(vec![rule("warning = 80")]);
     let mut events = feed(&mut book, V(90.0), t(0));
     events.extend(book.ack(
         &series_key("db-1"),
@@ -625,7 +706,7 @@ fn history_round_trip_with_torn_last_line() {
 fn a_series_without_a_value_reads_as_no_data_not_as_nan() {
     let mut rule = rule("warning = 80");
     rule.summary = Some("DB CPU {{ value }}% on {{ labels.instance }}".into());
-    let mut book = AlertBook::new(vec![rule]);
+    let mut book = Desk::new(vec![rule]);
     feed(&mut book, Two(f64::NAN, 90.0), t(0));
     let summaries: Vec<String> = book.alerts().iter().map(|a| a.summary.clone()).collect();
     assert_eq!(

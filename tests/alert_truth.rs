@@ -178,3 +178,154 @@ fn pan_zoom_range_filter_and_resize_leave_alerts_and_history_alone() {
     assert!(written.is_empty(), "the view wrote history: {written:?}");
     assert_eq!(m.ui.focus, Focus::Alerts);
 }
+
+fn prom_twin(severity: &str, state: warroom::pager::PromState) -> warroom::pager::PromAlert {
+    warroom::pager::PromAlert {
+        labels: Labels::from([
+            ("alertname".to_string(), "CpuHigh".to_string()),
+            ("instance".to_string(), "db-1".to_string()),
+            ("severity".to_string(), severity.to_string()),
+        ]),
+        annotations: Labels::new(),
+        state,
+        active_at: Some(at(0)),
+        value: 95.0,
+    }
+}
+
+fn prom_alerts(s: i64, alerts: Vec<warroom::pager::PromAlert>) -> Msg {
+    Msg::Pager(warroom::pager::PagerMsg::PromAlerts { source: 0, at: at(s), result: Ok(alerts) })
+}
+
+fn screen(m: &Model, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| warroom::ui::render(m, &warroom::theme::Theme::default(), f)).unwrap();
+    warroom::snapshot::buffer_text(t.backend().buffer())
+}
+
+#[test]
+fn twins_are_one_row_and_one_acknowledgement_covers_them_all() {
+    use warroom::alert::{Origin, Severity};
+    use warroom::pager::PromState;
+    let mut m = model();
+    run(&mut m, 0, 5, 85.0, 85.0);
+    // Prometheus's own rules report the same problem twice: warning and critical.
+    let twins =
+        vec![prom_twin("warning", PromState::Firing), prom_twin("critical", PromState::Firing)];
+    update(&mut m, prom_alerts(5, twins.clone()));
+    let rows = m.visible_alerts();
+    assert_eq!(rows.len(), 1, "one problem, one row: {rows:#?}");
+    let row = &rows[0];
+    assert_eq!((row.state, row.severity), (AlertState::Firing, Severity::Critical), "highest wins");
+    assert_eq!(
+        row.origins,
+        [Origin::Local, Origin::Prometheus { source: "prometheus".into() }],
+        "every origin is shown"
+    );
+    assert_eq!(row.twins.len(), 2);
+    assert_eq!(m.alert_list.firing, 1);
+    let text = screen(&m, 160, 48);
+    assert!(text.contains("▲ 1 FIRING"), "{text}");
+    assert!(text.contains("warroom+prom:prometheus CpuHigh"), "{text}");
+
+    // One acknowledgement covers the row: every twin, whatever reported it.
+    update(&mut m, key(KeyCode::Tab));
+    update(&mut m, key(KeyCode::Char('a')));
+    let effects = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(recorded(&effects).len(), 1, "one acknowledgement recorded");
+    assert!(m.visible_alerts()[0].ack.is_some());
+    assert_eq!(m.alert_list.unhandled, 0);
+    // It stays with the row as the sources report it again.
+    update(&mut m, prom_alerts(6, twins));
+    run(&mut m, 6, 8, 85.0, 85.0);
+    assert_eq!(m.alert_list.unhandled, 0, "{:#?}", m.visible_alerts());
+    assert!(screen(&m, 160, 48).contains("(1 acked)"));
+}
+
+#[test]
+fn an_unreachable_source_is_blind_never_all_clear() {
+    let mut m = model();
+    update(&mut m, prom_alerts(0, vec![]));
+    run(&mut m, 0, 3, 10.0, 10.0);
+    assert!(m.alert_list.blind.is_none());
+    assert!(screen(&m, 160, 48).contains("✓ no alerts firing"));
+    // The source stops answering: not one second of green after two intervals.
+    let query = m.alerts.query_of("CpuHigh").unwrap();
+    for s in 3..8 {
+        update(&mut m, Msg::Tick(at(s)));
+        let failed = Msg::Poll(Box::new(PollResult {
+            query,
+            generation: m.window.generation,
+            kind: FetchKind::Instant,
+            at: at(s),
+            start: 0.0,
+            end: 0.0,
+            step: Duration::from_secs(1),
+            outcome: Err(PromError::Network("connection refused".into())),
+        }));
+        update(&mut m, failed);
+        let err = warroom::pager::PagerMsg::PromAlerts {
+            source: 0,
+            at: at(s),
+            result: Err(PromError::Network("connection refused".into())),
+        };
+        update(&mut m, Msg::Pager(err));
+        let text = screen(&m, 160, 48);
+        assert!(!text.contains("no alerts firing") && !text.contains("All clear"), "{text}");
+    }
+    let text = screen(&m, 160, 48);
+    assert!(
+        text.contains("✖ BLIND: 1 rule unevaluated, alerts of 1 source unread (source down)"),
+        "{text}"
+    );
+    assert!(screen(&m, 80, 24).contains("✖ BLIND: 2 unread (source down)"));
+}
+
+#[test]
+fn refused_credentials_read_as_such_not_as_down() {
+    let mut m = model();
+    let query = m.alerts.query_of("CpuHigh").unwrap();
+    for s in 0..6 {
+        update(&mut m, Msg::Tick(at(s)));
+        let refused = PromError::Http { status: 401, excerpt: "Unauthorized".into() };
+        let failed = Msg::Poll(Box::new(PollResult {
+            query,
+            generation: m.window.generation,
+            kind: FetchKind::Instant,
+            at: at(s),
+            start: 0.0,
+            end: 0.0,
+            step: Duration::from_secs(1),
+            outcome: Err(refused.clone()),
+        }));
+        update(&mut m, failed);
+        let err =
+            warroom::pager::PagerMsg::PromAlerts { source: 0, at: at(s), result: Err(refused) };
+        update(&mut m, Msg::Pager(err));
+    }
+    let text = screen(&m, 160, 48);
+    assert!(text.contains("prometheus credentials refused"), "{text}");
+    assert!(!text.contains("prometheus down"), "{text}");
+    assert!(text.contains("BLIND") && text.contains("(credentials refused (401))"), "{text}");
+}
+
+#[test]
+fn a_filter_never_hides_a_firing_alert_silently() {
+    let mut m = model();
+    update(&mut m, prom_alerts(0, vec![]));
+    run(&mut m, 0, 5, 95.0, 95.0);
+    update(&mut m, key(KeyCode::Char('/')));
+    for c in "zzz".chars() {
+        update(&mut m, key(KeyCode::Char(c)));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.alert_list.hidden_firing, 1);
+    let text = screen(&m, 160, 48);
+    assert!(text.contains("▲ 1 firing hidden by filter"), "{text}");
+    assert!(!text.contains("All clear"), "{text}");
+    assert!(text.contains("▲ 1 FIRING"), "the header still counts it: {text}");
+    // Clearing the filter lists it again.
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.alert_list.hidden_firing, 0);
+    assert_eq!(m.visible_alerts().len(), 1);
+}

@@ -108,7 +108,7 @@ fn prometheus_alerts_and_alertmanager_silences_agree_with_warroom() {
             prom.alerts()
         );
         let a = m.visible_alerts().remove(0);
-        assert_eq!(a.origin, Origin::Prometheus { source: "prod".into() });
+        assert_eq!(a.origins, [Origin::Prometheus { source: "prod".into() }]);
         assert_eq!(a.key.scope, Scope::Prometheus);
         assert_eq!(a.summary, "postgres down for shop\\x1b[2J");
         let screen = frame(&m);

@@ -111,7 +111,7 @@ fn prometheus_alerts_are_listed_marked_and_sanitized() {
         "{events:?}"
     );
     let a = &m.visible_alerts()[0];
-    assert_eq!(a.origin, Origin::Prometheus { source: "main".into() });
+    assert_eq!(a.origins, [Origin::Prometheus { source: "main".into() }]);
     assert_eq!((a.rule.as_str(), a.state), ("PgDown", AlertState::Firing));
     assert_eq!(a.summary, "postgres down on \\x1b[2Jdb");
 
@@ -125,7 +125,7 @@ fn prometheus_alerts_are_listed_marked_and_sanitized() {
     prom(&mut m, 1, 2, vec![prom_alert(PromState::Firing, "db-1\u{7}")]);
     let alerts = m.visible_alerts();
     assert_eq!(alerts.len(), 1);
-    assert_eq!(alerts[0].origin, Origin::Prometheus { source: "main,replica".into() });
+    assert_eq!(alerts[0].origins, [Origin::Prometheus { source: "main,replica".into() }]);
 
     // A failing fetch keeps what was known (no false "resolved") and says so.
     let effects = update(

@@ -7,13 +7,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::prom::{Labels, Sample};
-use crate::sanitize;
 
-use super::event::{Event, UnackReason};
+use super::event::Event;
 use super::rule::{Policy, RuleSpec};
 use super::state::{held, AlertState, Change, Input, Tracker};
 use super::summary;
-use super::view::{display_order, Ack, AlertKey, AlertView, Origin, Scope};
+use super::view::{display_order, AlertKey, AlertView, Origin, Scope};
 
 /// How long a resolved alert stays listed by default.
 pub const DEFAULT_RESOLVED_RETENTION: Duration = Duration::from_secs(15 * 60);
@@ -33,7 +32,6 @@ struct Entry {
     /// Series labels plus the rule's extra labels.
     labels: Labels,
     summary: String,
-    ack: Option<Ack>,
 }
 
 type Slot = (Scope, Labels);
@@ -93,6 +91,14 @@ impl AlertBook {
         &self.rules
     }
 
+    /// Notes why rule `rule`'s latest evaluation had no good answer (`source down`…), for the
+    /// list to say it is blind; the next good answer clears it.
+    pub fn failed(&mut self, rule: usize, reason: String) {
+        if let Some(r) = self.rules.get_mut(rule) {
+            r.failure = Some(reason);
+        }
+    }
+
     /// The query rule `name` evaluates.
     pub fn query_of(&self, name: &str) -> Option<usize> {
         self.rules.iter().find(|r| r.spec.name == name).and_then(|r| r.query)
@@ -124,14 +130,11 @@ impl AlertBook {
         else {
             return Vec::new();
         };
-        match obs {
-            Observation::Error(message) => bound.failure = Some(message.to_string()),
-            Observation::Samples(_) => {
-                bound.evaluated = Some(now);
-                bound.failure = None;
-            }
+        if let Observation::Samples(_) = obs {
+            bound.evaluated = Some(now);
+            bound.failure = None;
         }
-        let mut events = expire_acks(spec, entries, now);
+        let mut events = Vec::new();
         match obs {
             Observation::Samples([]) => {
                 let text = summary::no_data(spec);
@@ -183,67 +186,12 @@ impl AlertBook {
         events
     }
 
-    /// Time passing without an evaluation: expires acknowledgements and forgets resolved alerts
-    /// past retention.
+    /// Time passing without an evaluation: forgets resolved alerts past retention.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Event> {
-        let mut events = Vec::new();
-        for (spec, entries) in self.specs.iter().zip(self.entries.iter_mut()) {
-            events.extend(expire_acks(spec, entries, now));
+        for entries in &mut self.entries {
             forget(entries, now, self.retention);
         }
-        events
-    }
-
-    /// Acknowledges a pending or firing alert until `until` (or, when `None`, until it resolves).
-    /// Returns `None` when there is no such active alert, or `until` is not after `now`.
-    pub fn ack(
-        &mut self,
-        key: &AlertKey,
-        note: Option<String>,
-        until: Option<DateTime<Utc>>,
-        by: String,
-        now: DateTime<Utc>,
-    ) -> Option<Event> {
-        if until.is_some_and(|u| u <= now) {
-            return None;
-        }
-        let (spec, entry) = self.entry_mut(key)?;
-        if !entry.tracker.state().is_active() {
-            return None;
-        }
-        let ack = Ack {
-            by: sanitize::clean_owned(&by),
-            at: now,
-            note: note.map(|n| sanitize::clean_owned(&n)),
-            until,
-            severity: entry.tracker.severity(),
-        };
-        let event = Event::Ack {
-            at: now,
-            rule: spec.name.clone(),
-            scope: key.scope,
-            labels: entry.labels.clone(),
-            by: ack.by.clone(),
-            note: ack.note.clone(),
-            until,
-            silence: None,
-        };
-        entry.ack = Some(ack);
-        Some(event)
-    }
-
-    /// Withdraws an acknowledgement; `None` when the alert has none.
-    pub fn unack(&mut self, key: &AlertKey, by: String, now: DateTime<Utc>) -> Option<Event> {
-        let (spec, entry) = self.entry_mut(key)?;
-        entry.ack.take()?;
-        Some(Event::Unack {
-            at: now,
-            rule: spec.name.clone(),
-            scope: key.scope,
-            labels: entry.labels.clone(),
-            by: sanitize::clean_owned(&by),
-            reason: UnackReason::Withdrawn,
-        })
+        Vec::new()
     }
 
     /// Every listed alert (pending, firing, no data, error, recently resolved), in display order.
@@ -270,8 +218,9 @@ impl AlertBook {
                         value_at: e.tracker.value_at(),
                         summary: e.summary.clone(),
                         runbook: spec.runbook.clone(),
-                        ack: e.ack.clone(),
-                        origin: Origin::Local,
+                        ack: None,
+                        origins: vec![Origin::Local],
+                        twins: Vec::new(),
                         silence: None,
                     })
                 })
@@ -279,26 +228,6 @@ impl AlertBook {
             .collect();
         out.sort_by(display_order);
         out
-    }
-
-    /// How many alerts are firing (including no data and error).
-    pub fn firing_count(&self) -> usize {
-        self.count(|e| e.tracker.state().is_firing())
-    }
-
-    /// How many firing alerts nobody has acknowledged.
-    pub fn unacked_firing_count(&self) -> usize {
-        self.count(|e| e.tracker.state().is_firing() && e.ack.is_none())
-    }
-
-    fn count(&self, pred: impl Fn(&Entry) -> bool) -> usize {
-        self.entries.iter().flat_map(|m| m.values()).filter(|e| pred(e)).count()
-    }
-
-    fn entry_mut(&mut self, key: &AlertKey) -> Option<(&RuleSpec, &mut Entry)> {
-        let i = self.specs.iter().position(|r| r.name == key.rule)?;
-        let entry = self.entries.get_mut(i)?.get_mut(&(key.scope, key.labels.clone()))?;
-        Some((&self.specs[i], entry))
     }
 }
 
@@ -344,7 +273,7 @@ fn step_slot(
     let entry = entries.entry(slot).or_insert_with_key(|(_, labels)| {
         let mut merged = labels.clone();
         merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        Entry { tracker: Tracker::new(now), labels: merged, summary: String::new(), ack: None }
+        Entry { tracker: Tracker::new(now), labels: merged, summary: String::new() }
     });
     let changes = entry.tracker.step(input, spec, now);
     let tr = &entry.tracker;
@@ -383,39 +312,6 @@ fn step_slot(
             },
         });
     }
-    if !tr.state().is_active() {
-        entry.ack = None; // resolved (or back to inactive): the acknowledgement has done its job
-    } else if let Some(ack) = entry.ack.take_if(|a| tr.severity() > a.severity) {
-        events.push(Event::Unack {
-            at: now,
-            rule: spec.name.clone(),
-            scope,
-            labels: entry.labels.clone(),
-            by: ack.by,
-            reason: UnackReason::Escalated,
-        });
-    }
-}
-
-fn expire_acks(
-    spec: &RuleSpec,
-    entries: &mut BTreeMap<Slot, Entry>,
-    now: DateTime<Utc>,
-) -> Vec<Event> {
-    let mut events = Vec::new();
-    for ((scope, _), entry) in entries.iter_mut() {
-        if let Some(ack) = entry.ack.take_if(|a| a.until.is_some_and(|u| u <= now)) {
-            events.push(Event::Unack {
-                at: now,
-                rule: spec.name.clone(),
-                scope: *scope,
-                labels: entry.labels.clone(),
-                by: ack.by,
-                reason: UnackReason::Expired,
-            });
-        }
-    }
-    events
 }
 
 fn forget(entries: &mut BTreeMap<Slot, Entry>, now: DateTime<Utc>, retention: Duration) {

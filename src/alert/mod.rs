@@ -4,23 +4,31 @@
 //!
 //! - [`rule`]: the `[[alerts]]` config entry and its validation.
 //! - [`state`]: one alert's state machine.
-//! - [`book`]: all alerts of all rules; observe, tick, ack, list.
+//! - [`book`]: all alerts of all rules, each rule bound to its live query; observe, tick.
+//! - [`prom`]: the sources' own alerts, merged across sources.
+//! - [`acks`]: acknowledgements, one per row (twins share it).
+//! - [`list`]: the merged, ordered, counted list every widget reads, and whether it is blind.
 //! - [`event`]: what happened, as serializable records.
 //! - [`view`]: what the interface lists, and in which order.
 //! - [`summary`]: summary templates and value formatting.
 //! - [`history`]: the JSONL history file.
 
+pub mod acks;
 pub mod book;
 pub mod event;
 pub mod history;
+pub mod list;
+pub mod prom;
 pub mod rule;
 pub mod state;
 pub mod summary;
 pub mod view;
 
+pub use acks::{Acks, RowId};
 pub use book::{AlertBook, Observation, Rule, DEFAULT_RESOLVED_RETENTION};
 pub use event::{Event, UnackReason};
 pub use history::{HistoryLog, HISTORY_FILE};
+pub use list::{AlertList, Blind};
 pub use rule::{Direction, Policy, RuleSpec, Severity};
 pub use state::AlertState;
 pub use view::{Ack, AlertKey, AlertView, Origin, Scope, SilenceMark};

@@ -93,8 +93,11 @@ pub struct AlertView {
     /// The rule's runbook id.
     pub runbook: Option<String>,
     pub ack: Option<Ack>,
-    /// Who evaluates it: warroom or a source's Prometheus.
-    pub origin: Origin,
+    /// Who reports it: warroom's rule and/or sources' own alerting rules (twins merged into one
+    /// row list every origin, warroom first).
+    pub origins: Vec<Origin>,
+    /// The keys of the twins merged into this row (besides `key`, the row's lead).
+    pub twins: Vec<AlertKey>,
     /// The Alertmanager silence covering it, if any.
     pub silence: Option<SilenceMark>,
 }
@@ -103,6 +106,22 @@ impl AlertView {
     /// Someone is on it: acknowledged here, or silenced in Alertmanager.
     pub fn is_handled(&self) -> bool {
         self.ack.is_some() || self.silence.is_some()
+    }
+
+    /// Whether warroom's own rule reports it.
+    pub fn is_local(&self) -> bool {
+        self.origins.contains(&Origin::Local)
+    }
+
+    /// The sources whose own alerting rules report it, as `prom:NAME` tags.
+    pub fn prom_tags(&self) -> Vec<String> {
+        self.origins
+            .iter()
+            .filter_map(|o| match o {
+                Origin::Local => None,
+                Origin::Prometheus { source } => Some(format!("prom:{source}")),
+            })
+            .collect()
     }
 
     /// The display group: 0 firing critical, 1 firing warning, 2 no data or error,

@@ -9,6 +9,7 @@ use super::source::SimSource;
 use crate::config::{self, Overrides};
 use crate::model::Model;
 use crate::msg::Msg;
+use crate::pager::PagerMsg;
 use crate::prom::client::Fetched;
 use crate::prom::poller::{plan, Held, Plan, PollResult};
 use crate::prom::{Labels, Point, QueryData, QueryResponse, Sample, Series};
@@ -35,6 +36,11 @@ pub fn demo_model(seconds: u32, width: u16, height: u16) -> Model {
         let tick = at(t);
         update(&mut model, Msg::Tick(tick));
         sim.advance_to(t as f64);
+        // The simulator's own alerting rules: none, as its `/api/v1/alerts` answers.
+        for source in model.pager.sources.iter().map(|s| s.index).collect::<Vec<_>>() {
+            let alerts = PagerMsg::PromAlerts { source, at: tick, result: Ok(Vec::new()) };
+            update(&mut model, Msg::Pager(alerts));
+        }
         for q in &specs {
             let p = plan(q, &model.window, last[q.id], tick);
             if q.range {

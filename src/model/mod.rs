@@ -15,7 +15,7 @@ pub use runs::{Run, Runs, OUTPUT_LINES};
 pub use source::{Caveat, Health, SourceState};
 pub use ui::{Confirmation, Focus, Overlay, Pane, Ui, ACK_EXPIRIES};
 
-use crate::alert::{AlertBook, AlertView, Event};
+use crate::alert::{Acks, AlertBook, AlertList, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};
 use crate::prom::poller::{QuerySpec, Window};
 use crate::runbook::Runbook;
@@ -51,6 +51,10 @@ pub struct Model {
     pub quit: bool,
     /// Alert rules (each with the live query it evaluates) and their per-series states.
     pub alerts: AlertBook,
+    /// Who is on which problem: one acknowledgement per row of the alert list.
+    pub acks: Acks,
+    /// The alert list every widget reads: rebuilt by `update` after each change.
+    pub alert_list: AlertList,
     /// Recent alert events, oldest first (from the history file at start, then live).
     pub recent: VecDeque<Event>,
     /// Who acknowledges and runs actions (`$SUDO_USER`, else `$USER`).
@@ -167,6 +171,8 @@ impl Model {
             ui: Ui { width: 80, height: 24, ..Ui::default() },
             quit: false,
             alerts: AlertBook::with_rules(rules),
+            acks: Acks::default(),
+            alert_list: AlertList::default(),
             recent: VecDeque::new(),
             user: "unknown".into(),
             bell: config.bell,
@@ -209,46 +215,53 @@ impl Model {
             .collect()
     }
 
-    /// Alerts matching the filter, in display order: local rules' and the sources' own.
-    pub fn visible_alerts(&self) -> Vec<AlertView> {
-        let f = self.ui.filter.to_lowercase();
-        self.pager
-            .merge(self.alerts.alerts(), self.now)
-            .into_iter()
-            .filter(|a| {
-                f.is_empty()
-                    || a.rule.to_lowercase().contains(&f)
-                    || a.labels.values().any(|v| v.to_lowercase().contains(&f))
-            })
-            .collect()
+    /// Rebuilds the alert list from the rules, the sources' alerts, acknowledgements,
+    /// silences and the filter; returns what settling acknowledgements produced (expired,
+    /// outgrown). `update` calls it after every change of any of those.
+    pub fn rebuild_alerts(&mut self) -> Vec<Event> {
+        let inputs = crate::alert::list::Inputs {
+            book: &self.alerts,
+            prom: &self.pager.sources,
+            prom_interval: self.pager.interval,
+            alertmanager: self.pager.alertmanager.as_ref(),
+            silencing: &self.pager.silencing,
+            filter: &self.ui.filter,
+            now: self.now,
+        };
+        let (list, events) = AlertList::build(&inputs, &mut self.acks);
+        self.alert_list = list;
+        events
     }
 
-    /// Position of the selection in `alerts` (as returned by [`Model::visible_alerts`]).
-    pub fn selected_index(&self, alerts: &[AlertView]) -> usize {
+    /// Alerts matching the filter, in display order (one row per problem, twins merged).
+    pub fn visible_alerts(&self) -> Vec<AlertView> {
+        self.alert_list.shown().cloned().collect()
+    }
+
+    /// Position of the selection among the listed alerts.
+    pub fn selected_index(&self) -> usize {
         self.ui
             .alert_key
             .as_ref()
-            .and_then(|k| alerts.iter().position(|a| &a.key == k))
+            .and_then(|k| self.alert_list.position(k))
             .unwrap_or(self.ui.alert)
-            .min(alerts.len().saturating_sub(1))
+            .min(self.alert_list.shown_len().saturating_sub(1))
     }
 
     /// The alert under the selection.
-    pub fn selected_alert(&self) -> Option<AlertView> {
-        let alerts = self.visible_alerts();
-        let i = self.selected_index(&alerts);
-        alerts.into_iter().nth(i)
+    pub fn selected_alert(&self) -> Option<&AlertView> {
+        self.alert_list.shown_at(self.selected_index())
     }
 
     /// Moves the selection by `delta` rows and pins it to that alert.
     pub fn move_alert_selection(&mut self, delta: isize) {
-        let alerts = self.visible_alerts();
-        if alerts.is_empty() {
+        let n = self.alert_list.shown_len();
+        if n == 0 {
             return;
         }
-        let i = self.selected_index(&alerts).saturating_add_signed(delta).min(alerts.len() - 1);
+        let i = self.selected_index().saturating_add_signed(delta).min(n - 1);
         self.ui.alert = i;
-        self.ui.alert_key = Some(alerts[i].key.clone());
+        self.ui.alert_key = self.alert_list.shown_at(i).map(|a| a.key.clone());
     }
 
     /// Runbooks for an alert: the one its rule names, then any whose `alerts`/`matchers` apply.

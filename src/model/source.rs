@@ -41,6 +41,9 @@ pub struct SourceState {
     pub caveats: BTreeMap<usize, Caveat>,
     /// Whether instant queries of one interval are asked in one request.
     pub combine: bool,
+    /// The latest answer refused warroom's credentials (401, 403): the server is up, but
+    /// nothing it says can be read.
+    pub auth_refused: bool,
 }
 
 impl SourceState {
@@ -54,6 +57,7 @@ impl SourceState {
             failures: 0,
             caveats: BTreeMap::new(),
             combine: true,
+            auth_refused: false,
         }
     }
 

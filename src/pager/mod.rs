@@ -12,7 +12,7 @@ pub mod state;
 pub mod tasks;
 pub mod types;
 
-pub use state::{firing_counts, matcher_labels, AmState, Notice, PagerState, PromSource};
+pub use state::{matcher_labels, AmState, Notice, PagerState, PromSource};
 pub use tasks::{create_silence, fetch_once, PagerMsg, PagerSetup, PagerTasks};
 pub use types::{Matcher, PromAlert, PromState, Silence, SilenceRequest};
 

@@ -1,15 +1,15 @@
 //! What the dashboard knows from the pager side: each source's own alerts, Alertmanager's
-//! silences, silences being created, local acknowledgements of Prometheus's alerts, and the
-//! latest notice. Changed only by `update`; pure: time comes in as arguments.
+//! silences, silences being created, and the latest notice — the data the pager's I/O brought.
+//! What they mean for the alert list (merging, acknowledgements, history) is the alert
+//! domain's (`crate::alert`). Changed only by `update`; pure: time comes in as arguments.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::types::{PromAlert, PromState, Silence, SilenceRequest};
-use crate::alert::{
-    Ack, AlertKey, AlertState, AlertView, Event, Origin, Scope, SilenceMark, UnackReason,
-};
+use super::types::{PromAlert, Silence, SilenceRequest};
+use crate::alert::{AlertKey, AlertView, Event};
 use crate::config::Config;
 use crate::prom::{Labels, PromError};
 use crate::sanitize;
@@ -24,6 +24,8 @@ pub struct PromSource {
     pub alerts: Vec<PromAlert>,
     pub last_ok: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    /// Why its alerts cannot be read (`source down`, `credentials refused (401)`…).
+    pub blind: Option<String>,
 }
 
 /// What is known of Alertmanager.
@@ -52,13 +54,10 @@ pub struct PagerState {
     pub alertmanager: Option<AmState>,
     /// Silences being created, by alert.
     pub silencing: BTreeMap<AlertKey, SilenceRequest>,
-    /// Local acknowledgements of Prometheus's alerts, by their labels.
-    pub acks: BTreeMap<Labels, Ack>,
     pub notice: Option<Notice>,
+    /// How often the sources' alerts and the silences are fetched.
+    pub interval: Duration,
 }
-
-/// A Prometheus alert as seen across sources: the sources that report it and its latest state.
-type Merged = BTreeMap<Labels, (PromAlert, Vec<String>)>;
 
 impl PagerState {
     /// Empty state for the sources and Alertmanager the config names.
@@ -74,10 +73,11 @@ impl PagerState {
                 alerts: Vec::new(),
                 last_ok: None,
                 error: None,
+                blind: None,
             })
             .collect();
         let alertmanager = config.alertmanager.as_ref().map(|_| AmState::default());
-        PagerState { sources, alertmanager, ..Default::default() }
+        PagerState { sources, alertmanager, interval: config.refresh, ..Default::default() }
     }
 
     /// Whether `a` creates Alertmanager silences (instead of local acknowledgements).
@@ -85,8 +85,8 @@ impl PagerState {
         self.alertmanager.is_some()
     }
 
-    /// Applies one fetch of a source's alerts; returns the history events it implies: newly
-    /// firing, resolved (gone after firing), and local acknowledgements that expired.
+    /// Applies one fetch of a source's alerts; returns the history events it implies (newly
+    /// firing, resolved) and whether anything shown changed.
     pub fn prom_result(
         &mut self,
         source: usize,
@@ -101,48 +101,21 @@ impl PagerState {
                 let error = Some(e.to_string());
                 let changed = self.sources[i].error != error;
                 self.sources[i].error = error;
+                self.sources[i].blind = Some(e.blind_reason());
                 return (Vec::new(), changed);
             }
             Ok(alerts) => alerts,
         };
-        let before = self.merged();
+        let before = crate::alert::prom::merged(&self.sources);
         let src = &mut self.sources[i];
-        let mut changed = src.alerts != alerts || src.error.is_some();
+        let changed = src.alerts != alerts || src.error.is_some();
         src.alerts = alerts;
         src.last_ok = Some(at);
         src.error = None;
-        let after = self.merged();
-        let mut events = Vec::new();
-        for (labels, (a, _)) in &after {
-            let was = before.get(labels).map(|(b, _)| b.state);
-            if a.state == PromState::Firing && was != Some(PromState::Firing) {
-                let from = if was.is_some() { AlertState::Pending } else { AlertState::Inactive };
-                events.push(transition(a, at, from, AlertState::Firing));
-            }
-        }
-        for (labels, (b, _)) in &before {
-            if b.state == PromState::Firing && !after.contains_key(labels) {
-                events.push(transition(b, at, AlertState::Firing, AlertState::Resolved));
-            }
-        }
-        self.acks.retain(|labels, ack| {
-            let Some((a, _)) = after.get(labels) else {
-                return false; // gone: the acknowledgement has done its job
-            };
-            if ack.until.is_some_and(|u| u <= at) {
-                events.push(Event::Unack {
-                    at,
-                    rule: a.alertname().to_string(),
-                    scope: Scope::Prometheus,
-                    labels: labels.clone(),
-                    by: ack.by.clone(),
-                    reason: UnackReason::Expired,
-                });
-                return false;
-            }
-            true
-        });
-        changed |= !events.is_empty();
+        src.blind = None;
+        let after = crate::alert::prom::merged(&self.sources);
+        let events = crate::alert::prom::transitions(&before, &after, at);
+        let changed = changed || !events.is_empty();
         (events, changed)
     }
 
@@ -173,105 +146,6 @@ impl PagerState {
         }
     }
 
-    /// Acknowledges a pending or firing Prometheus alert here only; `None` when it is not listed.
-    pub fn ack(
-        &mut self,
-        key: &AlertKey,
-        note: Option<String>,
-        until: Option<DateTime<Utc>>,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> Option<Event> {
-        if key.scope != Scope::Prometheus || until.is_some_and(|u| u <= now) {
-            return None;
-        }
-        let (alert, _) = self.merged().remove(&key.labels)?;
-        let ack = Ack {
-            by: sanitize::clean_owned(by),
-            at: now,
-            note: note.map(|n| sanitize::clean_owned(&n)),
-            until,
-            severity: alert.severity(),
-        };
-        let event = Event::Ack {
-            at: now,
-            rule: alert.alertname().to_string(),
-            scope: Scope::Prometheus,
-            labels: key.labels.clone(),
-            by: ack.by.clone(),
-            note: ack.note.clone(),
-            until,
-            silence: None,
-        };
-        self.acks.insert(key.labels.clone(), ack);
-        Some(event)
-    }
-
-    /// Every source's alerts as listed, one row per label set (HA pairs agree), marked with
-    /// their local acknowledgement.
-    pub fn prom_views(&self, now: DateTime<Utc>) -> Vec<AlertView> {
-        self.merged()
-            .into_iter()
-            .map(|(labels, (a, sources))| AlertView {
-                key: AlertKey {
-                    rule: a.alertname().to_string(),
-                    scope: Scope::Prometheus,
-                    labels: labels.clone(),
-                },
-                rule: a.alertname().to_string(),
-                state: match a.state {
-                    PromState::Firing => AlertState::Firing,
-                    PromState::Pending => AlertState::Pending,
-                },
-                severity: a.severity(),
-                since: a.active_at.unwrap_or(now),
-                value: a.value,
-                value_at: None,
-                summary: a.summary(),
-                runbook: None,
-                ack: self.acks.get(&labels).filter(|k| k.until.is_none_or(|u| u > now)).cloned(),
-                origin: Origin::Prometheus { source: sources.join(",") },
-                silence: None,
-                labels,
-            })
-            .collect()
-    }
-
-    /// `local` alerts and Prometheus's, each marked with the silence that covers it, in
-    /// display order.
-    pub fn merge(&self, local: Vec<AlertView>, now: DateTime<Utc>) -> Vec<AlertView> {
-        let mut all = local;
-        all.extend(self.prom_views(now));
-        for a in &mut all {
-            a.silence = self.silence_for(a, now);
-        }
-        all.sort_by(crate::alert::view::display_order);
-        all
-    }
-
-    /// The silence (made, or being made) that covers `alert`. Local alerts are matched with
-    /// `alertname` set to their rule's name, as their silences are made.
-    pub fn silence_for(&self, alert: &AlertView, now: DateTime<Utc>) -> Option<SilenceMark> {
-        if let Some(req) = self.silencing.get(&alert.key) {
-            return Some(SilenceMark {
-                id: None,
-                by: req.created_by.clone(),
-                until: req.ends_at,
-                comment: req.comment.clone(),
-            });
-        }
-        let am = self.alertmanager.as_ref()?;
-        let labels = matcher_labels(alert);
-        am.silences.iter().filter(|s| s.covers(&labels, now)).max_by_key(|s| s.ends_at).map(|s| {
-            SilenceMark {
-                id: Some(s.id.clone()),
-                by: s.created_by.clone(),
-                until: s.ends_at,
-                comment: s.comment.clone(),
-            }
-        })
-    }
-
     /// A problem worth a line under the alert list: a failing alerts fetch or Alertmanager.
     pub fn problem(&self) -> Option<String> {
         let src = self.sources.iter().find_map(|s| {
@@ -284,58 +158,13 @@ impl PagerState {
             .map(|e| format!("Alertmanager: {e}"));
         src.or(am)
     }
-
-    fn merged(&self) -> Merged {
-        let mut out: Merged = BTreeMap::new();
-        for src in &self.sources {
-            for a in &src.alerts {
-                match out.get_mut(&a.labels) {
-                    None => {
-                        out.insert(a.labels.clone(), (a.clone(), vec![src.name.clone()]));
-                    }
-                    Some((seen, names)) => {
-                        if a.state > seen.state {
-                            seen.state = a.state;
-                        }
-                        seen.active_at = match (seen.active_at, a.active_at) {
-                            (Some(x), Some(y)) => Some(x.min(y)),
-                            (x, y) => x.or(y),
-                        };
-                        if !names.contains(&src.name) {
-                            names.push(src.name.clone());
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
 }
 
-/// The labels a silence for `alert` matches: its labels, plus `alertname` for local rules.
+/// The labels a silence for `alert`'s row matches: its labels less `severity` (so it covers the
+/// row's warning and critical twins alike), plus `alertname` for local rules.
 pub fn matcher_labels(alert: &AlertView) -> Labels {
     let mut labels = alert.labels.clone();
+    labels.remove("severity");
     labels.entry("alertname".into()).or_insert_with(|| alert.rule.clone());
     labels
-}
-
-/// Counts over listed alerts: (firing, firing that nobody acknowledged or silenced).
-pub fn firing_counts(alerts: &[AlertView]) -> (usize, usize) {
-    let firing = alerts.iter().filter(|a| a.state.is_firing());
-    let unhandled = firing.clone().filter(|a| !a.is_handled()).count();
-    (firing.count(), unhandled)
-}
-
-fn transition(a: &PromAlert, at: DateTime<Utc>, from: AlertState, to: AlertState) -> Event {
-    Event::Transition {
-        at,
-        rule: a.alertname().to_string(),
-        scope: Scope::Prometheus,
-        labels: a.labels.clone(),
-        from,
-        to,
-        severity: a.severity(),
-        value: a.value,
-        summary: a.summary(),
-    }
 }

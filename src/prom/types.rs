@@ -119,6 +119,32 @@ impl PromError {
         }
     }
 
+    /// Why an alert rule evaluated on this failure is blind, for the header:
+    /// `source down`, `credentials refused (401)`, `source failing (HTTP 502)`, `bad answer`,
+    /// `query error (bad_data)`.
+    pub fn blind_reason(&self) -> String {
+        match self {
+            PromError::Api { status: s @ (401 | 403), .. }
+            | PromError::Http { status: s @ (401 | 403), .. } => {
+                format!("credentials refused ({s})")
+            }
+            PromError::Timeout(_) | PromError::Network(_) => "source down".into(),
+            PromError::Api { status, .. } | PromError::Http { status, .. } if *status >= 500 => {
+                format!("source failing (HTTP {status})")
+            }
+            PromError::Api { error_type, .. } => format!("query error ({error_type})"),
+            PromError::Http { .. } | PromError::Decode(_) => "bad answer".into(),
+        }
+    }
+
+    /// Whether the server refused the credentials (401, 403): it is up, warroom is not let in.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            PromError::Api { status: 401 | 403, .. } | PromError::Http { status: 401 | 403, .. }
+        )
+    }
+
     /// Short class name for status lines: `bad_data`, `timeout`, `http 502`, `unreachable`…
     pub fn class(&self) -> String {
         match self {

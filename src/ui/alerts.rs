@@ -9,16 +9,16 @@ use ratatui::widgets::{Block, Borders, Widget};
 
 use super::text;
 use crate::alert::summary::format_value;
-use crate::alert::{AlertState, AlertView, Origin, Severity};
+use crate::alert::{AlertState, AlertView, Severity};
 use crate::model::{Focus, Model};
 use crate::sanitize;
 use crate::theme::{Role, Theme};
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let alerts = model.visible_alerts();
+    let list = &model.alert_list;
     let focused = model.ui.focus == Focus::Alerts;
-    let firing = alerts.iter().filter(|a| a.state.is_firing()).count();
-    let title = format!(" Alerts {firing} firing / {} listed ", alerts.len());
+    let shown_firing = list.firing - list.hidden_firing;
+    let title = format!(" Alerts {shown_firing} firing / {} listed ", list.shown_len());
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(if focused { Role::BorderFocus } else { Role::Border }))
@@ -30,22 +30,26 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let inner = block.inner(area);
     block.render(area, buf);
-    if inner.height == 0 {
+    let mut rows = inner.rows();
+    // Firing alerts the filter hides are never silent: they are counted first.
+    if list.hidden_firing > 0 {
+        if let Some(row) = rows.next() {
+            let text = format!("▲ {} firing hidden by filter (Esc shows all)", list.hidden_firing);
+            Line::styled(text::fit(&text, row.width as usize), theme.style(Role::Critical))
+                .render(row, buf);
+        }
+    }
+    if list.shown_len() == 0 {
+        let Some(row) = rows.next() else { return };
+        let (msg, role) = empty_message(model);
+        Line::styled(text::fit(&msg, row.width as usize), theme.style(role)).render(row, buf);
         return;
     }
-    if alerts.is_empty() {
-        let msg = if model.alerts.rules().is_empty() && model.pager.sources.is_empty() {
-            "No alert rules configured."
-        } else {
-            "✓ All clear: no alert pending or firing."
-        };
-        Line::styled(msg, theme.style(Role::Ok)).render(inner, buf);
-        return;
-    }
-    let selected = model.selected_index(&alerts);
-    let rows = inner.height as usize;
-    let first = selected.saturating_sub(rows.saturating_sub(1));
-    for ((i, alert), row) in alerts.iter().enumerate().skip(first).zip(inner.rows()) {
+    let rows: Vec<Rect> = rows.collect();
+    let selected = model.selected_index();
+    let first = selected.saturating_sub(rows.len().saturating_sub(1));
+    for (i, row) in (first..list.shown_len()).zip(rows) {
+        let Some(alert) = list.shown_at(i) else { break };
         let mut line = row_line(model, theme, alert, row.width as usize);
         if i == selected {
             line = line.patch_style(if focused {
@@ -55,6 +59,23 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             });
         }
         line.render(row, buf);
+    }
+}
+
+/// What an empty list says: all clear only when every rule was just evaluated on a good answer
+/// and no filter is hiding anything.
+fn empty_message(model: &Model) -> (String, Role) {
+    let list = &model.alert_list;
+    if !list.watching {
+        return ("No alert rules configured.".into(), Role::Muted);
+    }
+    if !model.ui.filter.is_empty() {
+        return (format!("No alert matches the filter /{}.", model.ui.filter), Role::Muted);
+    }
+    match &list.blind {
+        Some(b) if b.starting => (b.text(), Role::Warning),
+        Some(b) => (format!("{}: no alert can be trusted", b.text()), Role::Critical),
+        None => ("✓ All clear: no alert pending or firing.".into(), Role::Ok),
     }
 }
 
@@ -95,11 +116,7 @@ fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Li
     let tail = if narrow { format!(" {value:>6}") } else { format!(" {value:>7} {since}") };
     let room =
         width.saturating_sub(fixed.chars().count() + tag.chars().count() + tail.chars().count());
-    let origin = match &a.origin {
-        Origin::Local => String::new(),
-        Origin::Prometheus { source } => format!("prom:{} ", sanitize::clean(source)),
-    };
-    let name = text::fit(&format!("{origin}{} {labels}", sanitize::clean(&a.rule)), room);
+    let name = text::fit(&format!("{}{} {labels}", origin_tags(a), sanitize::clean(&a.rule)), room);
     Line::from(vec![
         Span::styled(fixed, style),
         Span::styled(tag, theme.style(Role::Muted)),
@@ -109,6 +126,21 @@ fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Li
         ),
         Span::styled(tail, style),
     ])
+}
+
+/// Where a row comes from, when not only from warroom's own rule: `prom:main ` for a source's
+/// alerting rule, `warroom+prom:main ` when both report it (twins merged into one row).
+fn origin_tags(a: &AlertView) -> String {
+    let tags = a.prom_tags();
+    if tags.is_empty() {
+        return String::new();
+    }
+    let tags = sanitize::clean_owned(&tags.join("+"));
+    if a.is_local() {
+        format!("warroom+{tags} ")
+    } else {
+        format!("{tags} ")
+    }
 }
 
 /// `SIL ` when an Alertmanager silence covers the alert (`SIL… ` while it is being made),

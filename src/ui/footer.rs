@@ -15,7 +15,7 @@ const FLASH_SECS: i64 = 15;
 fn runbook_keys<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
     let Some(alert) = model.selected_alert() else { return Vec::new() };
     let mut spans = Vec::new();
-    for rb in model.runbooks_for(&alert) {
+    for rb in model.runbooks_for(alert) {
         for a in &rb.actions {
             let role = if model.read_only {
                 Role::Muted

@@ -28,6 +28,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     for s in &model.sources {
         let (sym, role) = match s.health() {
+            _ if s.auth_refused => ("✖", Role::Critical),
             Health::Up => ("●", Role::Ok),
             Health::Degraded => ("◐", Role::Warning),
             Health::Down => ("✖", Role::Critical),
@@ -35,6 +36,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         };
         left.push(Span::styled(format!("{sym} "), theme.style(role)));
         let mut detail = match (s.health(), s.last_rtt) {
+            _ if s.auth_refused => "credentials refused".to_string(),
             (Health::Down, _) => "down".to_string(),
             (_, Some(rtt)) => format!("{}ms", rtt.as_millis()),
             _ => "…".to_string(),
@@ -48,16 +50,27 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
     let mut right = Vec::new();
-    let all = model.pager.merge(model.alerts.alerts(), model.now);
-    let (firing, unacked) = crate::pager::firing_counts(&all);
+    let list = &model.alert_list;
+    let (firing, unacked) = (list.firing, list.unhandled);
     if firing > 0 {
         let role = if unacked > 0 { Role::Critical } else { Role::Warning };
         let acked =
             if unacked < firing { format!(" ({} acked)", firing - unacked) } else { String::new() };
         right.push(Span::styled(format!("▲ {firing} FIRING{acked}  "), theme.style(role)));
-    } else if !model.alerts.rules().is_empty() || !model.pager.sources.is_empty() {
-        right.push(Span::styled("✓ no alerts firing  ", theme.style(Role::Ok)));
     }
+    // Never green while blind: the all-clear needs every rule evaluated on a fresh answer.
+    let blind_at = right.len();
+    let blind_style = |b: &crate::alert::Blind| {
+        theme.style(if b.starting { Role::Warning } else { Role::Critical })
+    };
+    match &list.blind {
+        Some(b) => right.push(Span::styled(format!("{}  ", b.text()), blind_style(b))),
+        None if firing == 0 && list.watching => {
+            right.push(Span::styled("✓ no alerts firing  ", theme.style(Role::Ok)))
+        }
+        None => {}
+    }
+    let blind = list.blind.is_some();
     let range = crate::duration::format(model.window.range);
     let range = if model.window.offset.is_zero() {
         format!("range {range}")
@@ -79,14 +92,19 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if left_width + width(&right) > area.width as usize {
         right.remove(range_at);
     }
-    if left_width + width(&right) > area.width as usize && firing == 0 && right.len() > 1 {
+    if left_width + width(&right) > area.width as usize && firing == 0 && !blind && right.len() > 1
+    {
         right.remove(0);
+    }
+    // Blindness is never dropped, only said in fewer words.
+    if let Some(b) =
+        list.blind.as_ref().filter(|_| left_width + width(&right) > area.width as usize)
+    {
+        right[blind_at] = Span::styled(format!("{}  ", b.short()), blind_style(b));
     }
     let right_width = width(&right) as u16;
     let left_area = Rect { width: area.width.saturating_sub(right_width), ..area };
     Line::from(left).render(left_area, buf);
-    if area.width > right_width {
-        let r = Rect { x: area.right() - right_width, width: right_width, ..area };
-        Line::from(right).render(r, buf);
-    }
+    let r = Rect { x: area.right().saturating_sub(right_width), width: right_width, ..area };
+    Line::from(right).render(r.intersection(area), buf);
 }

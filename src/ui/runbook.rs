@@ -18,7 +18,7 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         )];
     };
     let muted = theme.style(Role::Muted);
-    let (sym, role) = super::alerts::marker(&a);
+    let (sym, role) = super::alerts::marker(a);
     let mut out = vec![
         Line::from(vec![
             Span::styled(
@@ -29,7 +29,7 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
             Span::styled(
                 format!(
                     " {} {}",
-                    if a.origin == Origin::Local { "since" } else { "active since" },
+                    if a.is_local() { "since" } else { "active since" },
                     text::clock(a.since, model.utc_offset)
                 ),
                 muted,
@@ -37,9 +37,18 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         ]),
         Line::styled(a.summary.clone(), theme.style(Role::Text)),
     ];
-    if let Origin::Prometheus { source } = &a.origin {
+    let sources: Vec<String> = a
+        .origins
+        .iter()
+        .filter_map(|o| match o {
+            Origin::Local => None,
+            Origin::Prometheus { source } => Some(sanitize::clean_owned(source)),
+        })
+        .collect();
+    if !sources.is_empty() {
+        let also = if a.is_local() { "warroom's rule, and " } else { "" };
         out.push(Line::styled(
-            format!("from Prometheus {} (its own alerting rule)", sanitize::clean(source)),
+            format!("from {also}Prometheus {} (its own alerting rule)", sources.join(", ")),
             muted,
         ));
     }
@@ -69,7 +78,7 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
             muted,
         ));
     }
-    let runbooks = model.runbooks_for(&a);
+    let runbooks = model.runbooks_for(a);
     if runbooks.is_empty() {
         let hint = match &a.runbook {
             Some(id) => format!(

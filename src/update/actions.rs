@@ -17,7 +17,7 @@ pub const CONFIRM_GUARD: Duration = Duration::from_millis(400);
 
 /// The action bound to `key` for the selected alert, if any.
 pub fn action_for_key(model: &Model, key: char) -> Option<(AlertView, ActionSpec)> {
-    let alert = model.selected_alert()?;
+    let alert = model.selected_alert()?.clone();
     let action = model
         .runbooks_for(&alert)
         .into_iter()

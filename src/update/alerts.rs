@@ -33,6 +33,7 @@ pub(super) fn evaluate(model: &mut Model, r: &PollResult) -> Vec<Effect> {
             let msg = e.to_string();
             for i in rules {
                 events.extend(model.alerts.observe(i, Observation::Error(&msg), r.at));
+                model.alerts.failed(i, e.blind_reason());
             }
         }
     }
@@ -80,7 +81,7 @@ pub(super) fn open_ack(model: &mut Model) -> Vec<Effect> {
     if matches!(alert.state, AlertState::Inactive | AlertState::Resolved) {
         return Vec::new();
     }
-    model.ui.overlay = Overlay::Ack { key: alert.key, note: String::new(), expiry: 0 };
+    model.ui.overlay = Overlay::Ack { key: alert.key.clone(), note: String::new(), expiry: 0 };
     vec![Effect::Redraw]
 }
 

@@ -15,8 +15,26 @@ use crate::prom::poller::{FetchKind, PollResult};
 /// Time ranges `+`/`-` step through.
 pub const RANGES: &[u64] = &[300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600];
 
-/// Applies one message.
+/// Applies one message. Whenever it changes what the alert list is built from (rules'
+/// evaluations, time, the sources' alerts, silences, acknowledgements, the filter), the list is
+/// rebuilt once, here, for every widget to read.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let rebuild = match &msg {
+        Msg::Tick(_) | Msg::Pager(_) | Msg::History(_) => true,
+        Msg::Poll(r) => !model.alerts.rules_of_query(r.query).is_empty(),
+        _ => false,
+    };
+    let before = (model.acks.version(), model.pager.silencing.len(), model.ui.filter.clone());
+    let mut effects = dispatch(model, msg);
+    let after = (model.acks.version(), model.pager.silencing.len(), model.ui.filter.clone());
+    if rebuild || before != after {
+        let events = model.rebuild_alerts();
+        effects.extend(alerts::record(model, events));
+    }
+    effects
+}
+
+fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             let changed = now.timestamp() != model.now.timestamp();
@@ -70,17 +88,20 @@ fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
     if let Some(source) = source {
         let (rtt, error) = match &r.outcome {
             Ok(f) => (Some(f.rtt), None),
+            // Refused credentials: the server is up, but warroom reads nothing from it.
+            Err(e) if e.is_auth() => (None, Some(e.to_string())),
             // An API error means the server answered: it is up, the query is wrong.
             Err(crate::prom::PromError::Api { status, .. }) if *status < 500 => (None, None),
             Err(e) => (None, Some(e.to_string())),
         };
-        let health = source.health();
+        let health = (source.health(), source.auth_refused);
+        source.auth_refused = matches!(&r.outcome, Err(e) if e.is_auth());
         source.record(r.at, rtt, error);
         if let Ok(f) = &r.outcome {
             source.note_answer(r.query, f.response.partial, &f.response.warnings);
         }
         // The round-trip time alone waits for the next tick; a change of health shows at once.
-        if source.health() != health {
+        if (source.health(), source.auth_refused) != health {
             effects.push(Effect::Redraw);
         }
     }

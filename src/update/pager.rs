@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::alerts::record;
-use crate::alert::{AlertKey, Event, Scope};
+use crate::alert::{AlertKey, Event};
 use crate::model::Model;
 use crate::msg::Effect;
 use crate::pager::{matcher_labels, Notice, PagerMsg, SilenceRequest, UNTIL_RESOLVED_SILENCE};
@@ -49,7 +49,7 @@ pub(super) fn acknowledge(
         });
         return local_ack(model, &key, note, until);
     }
-    let Some(alert) = model.visible_alerts().into_iter().find(|a| a.key == key) else {
+    let Some(alert) = model.alert_list.row_of(&key).cloned() else {
         return Vec::new();
     };
     let now = model.now;
@@ -75,7 +75,7 @@ pub(super) fn acknowledge(
     vec![Effect::CreateSilence(Box::new(request)), Effect::Redraw]
 }
 
-/// An acknowledgement kept here only (the alert book's, or the pager's for Prometheus's alerts).
+/// An acknowledgement kept here only, for the whole row `key` belongs to (every twin).
 fn local_ack(
     model: &mut Model,
     key: &AlertKey,
@@ -83,10 +83,10 @@ fn local_ack(
     until: Option<DateTime<Utc>>,
 ) -> Vec<Effect> {
     let (user, now) = (model.user.clone(), model.now);
-    let event = match key.scope {
-        Scope::Prometheus => model.pager.ack(key, note, until, &user, now),
-        Scope::Series | Scope::Query => model.alerts.ack(key, note, until, user, now),
+    let Some(row) = model.alert_list.row_of(key).cloned() else {
+        return Vec::new();
     };
+    let event = model.acks.ack(&row, note, until, &user, now);
     let mut effects = record(model, event.into_iter().collect());
     effects.push(Effect::Redraw);
     effects
