@@ -329,3 +329,52 @@ fn a_filter_never_hides_a_firing_alert_silently() {
     assert_eq!(m.alert_list.hidden_firing, 0);
     assert_eq!(m.visible_alerts().len(), 1);
 }
+
+#[test]
+fn a_restart_remembers_firing_pending_and_acknowledged() {
+    // Before the restart: CpuHigh fires on db-1 and is acknowledged.
+    let mut m = model();
+    update(&mut m, prom_alerts(0, vec![]));
+    let mut history = run(&mut m, 0, 5, 95.0, 95.0);
+    update(&mut m, key(KeyCode::Tab));
+    update(&mut m, key(KeyCode::Char('a')));
+    history.extend(recorded(&update(&mut m, key(KeyCode::Enter))));
+    let since = m.visible_alerts()[0].since;
+
+    // After it: the same state at once, before any evaluation — no new PENDING, same since.
+    let mut m = model();
+    update(&mut m, Msg::Tick(at(20)));
+    update(&mut m, Msg::History(history));
+    let row = &m.visible_alerts()[0];
+    assert_eq!((row.state, row.since), (AlertState::Firing, since));
+    assert!(row.ack.is_some(), "the acknowledgement survives");
+    update(&mut m, prom_alerts(20, vec![]));
+    let written = run(&mut m, 20, 25, 95.0, 95.0);
+    assert!(written.is_empty(), "still firing, nothing new to record: {written:?}");
+    assert!(m.visible_alerts()[0].ack.is_some());
+    // Live data takes over: the condition cleared while warroom was away.
+    let written = run(&mut m, 25, 26, 10.0, 10.0);
+    assert!(
+        matches!(&written[..], [Event::Transition { to: AlertState::Resolved, .. }]),
+        "{written:?}"
+    );
+}
+
+#[test]
+fn a_restart_keeps_the_for_period_of_a_pending_alert() {
+    let mut m = model();
+    let history = run(&mut m, 0, 2, 95.0, 95.0); // pending since 0, fires at 3 (for = 3s)
+    assert_eq!(m.visible_alerts()[0].state, AlertState::Pending);
+    let mut m = model();
+    update(&mut m, Msg::Tick(at(2)));
+    update(&mut m, Msg::History(history.clone()));
+    assert_eq!(m.visible_alerts()[0].state, AlertState::Pending);
+    run(&mut m, 2, 4, 95.0, 95.0);
+    assert_eq!(states(&m), firing(), "fires at 3 s, as without the restart");
+
+    // Away longer than the outage tolerance: the pending period starts again.
+    let mut m = model();
+    update(&mut m, Msg::Tick(at(2 * 3600)));
+    update(&mut m, Msg::History(history));
+    assert!(m.visible_alerts().is_empty());
+}

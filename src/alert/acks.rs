@@ -124,18 +124,20 @@ impl Acks {
 
     /// Settles every acknowledgement against the rows now listed (`active` gives each active
     /// row's severity): a row no longer active has done with its acknowledgement (dropped
-    /// quietly); one past its `until` alerts again (`expired`); one more severe than what was
-    /// acknowledged alerts again (`escalated`).
+    /// quietly, unless `unread`: some source's alerts were not read yet, so a missing row may
+    /// still come); one past its `until` alerts again (`expired`); one more severe than what
+    /// was acknowledged alerts again (`escalated`).
     pub fn settle(
         &mut self,
         active: &BTreeMap<RowId, (Severity, Scope, Labels)>,
+        unread: bool,
         now: DateTime<Utc>,
     ) -> Vec<Event> {
         let mut events = Vec::new();
         let before = self.by_row.len();
         self.by_row.retain(|row, ack| {
             let Some((severity, scope, labels)) = active.get(row) else {
-                return false;
+                return unread && ack.until.is_none_or(|u| u > now);
             };
             let reason = if ack.until.is_some_and(|u| u <= now) {
                 UnackReason::Expired

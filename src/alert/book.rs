@@ -99,6 +99,27 @@ impl AlertBook {
         }
     }
 
+    /// Puts back an alert of rule `rule` as the history last recorded it (see
+    /// [`super::restore`]); `labels` are as recorded, with the rule's extra labels. Unknown rules
+    /// and states that need no restoring are ignored.
+    pub fn restore(&mut self, rule: &str, scope: Scope, labels: &Labels, tracker: Tracker) {
+        let Some(i) = self.specs.iter().position(|r| r.name == rule) else { return };
+        let (spec, Some(entries)) = (&self.specs[i], self.entries.get_mut(i)) else { return };
+        let series: Labels = match scope {
+            Scope::Query => Labels::new(),
+            _ => labels
+                .iter()
+                .filter(|(k, _)| !spec.labels.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        };
+        let summary = match scope {
+            Scope::Query => summary::no_data(spec),
+            _ => summary::render(spec, labels, tracker.value(), tracker.severity()),
+        };
+        entries.insert((scope, series), Entry { tracker, labels: labels.clone(), summary });
+    }
+
     /// The query rule `name` evaluates.
     pub fn query_of(&self, name: &str) -> Option<usize> {
         self.rules.iter().find(|r| r.spec.name == name).and_then(|r| r.query)

@@ -104,7 +104,8 @@ impl AlertList {
             .filter(|(_, r)| r.state.is_active())
             .map(|(id, r)| (id.clone(), (r.severity, r.key.scope, r.labels.clone())))
             .collect();
-        let events = acks.settle(&active, now);
+        let unread = inputs.prom.iter().any(|s| s.last_ok.is_none());
+        let events = acks.settle(&active, unread, now);
         for (id, row) in &mut rows {
             row.ack = acks.get(id, now).cloned();
             row.silence = silence_for(inputs, row);

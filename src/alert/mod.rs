@@ -7,6 +7,7 @@
 //! - [`book`]: all alerts of all rules, each rule bound to its live query; observe, tick.
 //! - [`prom`]: the sources' own alerts, merged across sources.
 //! - [`acks`]: acknowledgements, one per row (twins share it).
+//! - [`restore`]: what a restart puts back from the history.
 //! - [`list`]: the merged, ordered, counted list every widget reads, and whether it is blind.
 //! - [`event`]: what happened, as serializable records.
 //! - [`view`]: what the interface lists, and in which order.
@@ -19,6 +20,7 @@ pub mod event;
 pub mod history;
 pub mod list;
 pub mod prom;
+pub mod restore;
 pub mod rule;
 pub mod state;
 pub mod summary;

@@ -126,6 +126,36 @@ impl Tracker {
         }
     }
 
+    /// An alert put back as the history last recorded it: `state` since `since`, active (its
+    /// condition true) since `active_since`. `None` for states that need no restoring.
+    pub fn restored(
+        state: AlertState,
+        since: DateTime<Utc>,
+        active_since: DateTime<Utc>,
+        severity: Severity,
+        value: f64,
+    ) -> Option<Self> {
+        let (phase, cause) = match state {
+            AlertState::Pending => (Phase::Pending, Cause::Threshold),
+            AlertState::Firing => (Phase::Firing, Cause::Threshold),
+            AlertState::NoData => (Phase::Firing, Cause::NoData),
+            AlertState::Error => (Phase::Firing, Cause::Error),
+            AlertState::Inactive | AlertState::Resolved => return None,
+        };
+        let crit_since = (severity == Severity::Critical).then_some(since);
+        Some(Tracker {
+            phase,
+            cause,
+            since,
+            active_since: Some(active_since.min(since)),
+            clear_since: None,
+            crit_since,
+            severity,
+            value,
+            value_at: None,
+        })
+    }
+
     /// The state to show.
     pub fn state(&self) -> AlertState {
         match (self.phase, self.cause) {

@@ -53,6 +53,13 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::RunRefused { run_id, reason } => actions::refused(model, run_id, reason),
         Msg::Pager(m) => pager::message(model, m),
         Msg::History(events) => {
+            // A restart remembers: pending and firing alerts, acknowledgements in force.
+            let now = model.now;
+            let (alerts, acks) =
+                crate::alert::restore::restore(&mut model.alerts, &mut model.acks, &events, now);
+            if alerts + acks > 0 {
+                tracing::info!(alerts, acks, "restored from the alert history");
+            }
             model.remember(events);
             vec![Effect::Redraw]
         }
