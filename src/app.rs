@@ -13,7 +13,7 @@ use ratatui::DefaultTerminal;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, watch, Semaphore};
 
-use crate::alert::{HistoryLog, HISTORY_FILE};
+use crate::alert::{HistoryLog, HistoryWriter, HISTORY_FILE};
 use crate::config::ConfigFile;
 use crate::model::Model;
 use crate::msg::{Effect, Msg};
@@ -305,7 +305,8 @@ impl Default for Resize {
 /// Carries out effects that touch the world: files, pollers, runs, the bell.
 struct EffectRunner<'a> {
     history_path: PathBuf,
-    history: Option<HistoryLog>,
+    /// Appends to the history on a thread of its own, off the loop.
+    history: Option<HistoryWriter>,
     window: watch::Sender<Window>,
     launcher: &'a Launcher,
     run_tx: mpsc::UnboundedSender<RunEvent>,
@@ -325,7 +326,8 @@ impl<'a> EffectRunner<'a> {
         let history_path = state_dir.join(HISTORY_FILE);
         let history = HistoryLog::open(&history_path)
             .map_err(|e| tracing::warn!("alert history off: {}: {e}", history_path.display()))
-            .ok();
+            .ok()
+            .map(HistoryLog::into_writer);
         Self { history_path, history, window, launcher, run_tx, runs: Vec::new() }
     }
 
@@ -375,10 +377,8 @@ impl<'a> EffectRunner<'a> {
                 let _ = self.window.send(w);
             }
             Effect::Record(events) => {
-                if let Some(h) = self.history.as_mut() {
-                    if let Err(e) = h.append_all(&events) {
-                        tracing::error!("cannot append to alert history: {e}");
-                    }
+                if let Some(h) = &self.history {
+                    h.send(events);
                 }
             }
             Effect::Bell => {

@@ -56,6 +56,11 @@ impl Acks {
         self.version
     }
 
+    /// Whether any acknowledgement lapses at or before `now`.
+    pub fn expiring_by(&self, now: DateTime<Utc>) -> bool {
+        self.by_row.values().any(|a| a.until.is_some_and(|u| u <= now))
+    }
+
     /// How many rows are acknowledged.
     pub fn len(&self) -> usize {
         self.by_row.len()

@@ -209,10 +209,17 @@ impl AlertBook {
 
     /// Time passing without an evaluation: forgets resolved alerts past retention.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+        self.forget_expired(now);
+        Vec::new()
+    }
+
+    /// Forgets resolved alerts past retention; returns whether any went.
+    pub fn forget_expired(&mut self, now: DateTime<Utc>) -> bool {
+        let before: usize = self.entries.iter().map(BTreeMap::len).sum();
         for entries in &mut self.entries {
             forget(entries, now, self.retention);
         }
-        Vec::new()
+        before != self.entries.iter().map(BTreeMap::len).sum::<usize>()
     }
 
     /// Every listed alert (pending, firing, no data, error, recently resolved), in display order.

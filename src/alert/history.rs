@@ -49,12 +49,44 @@ impl HistoryLog {
         self.file.flush()
     }
 
-    /// Appends several events.
+    /// Appends several events in one write: a storm of thousands of transitions is one
+    /// system call, not thousands.
     pub fn append_all<'a>(
         &mut self,
         events: impl IntoIterator<Item = &'a Event>,
     ) -> io::Result<()> {
-        events.into_iter().try_for_each(|e| self.append(e))
+        let mut buf = Vec::new();
+        for e in events {
+            serde_json::to_writer(&mut buf, e).map_err(io::Error::other)?;
+            buf.push(b'\n');
+        }
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.file.write_all(&buf)?;
+        self.file.flush()
+    }
+
+    /// Moves the log to a thread of its own: appends no longer wait for the disk on the
+    /// caller's thread (the dashboard's loop), and what arrives while a write is under way is
+    /// written together with the next one.
+    pub fn into_writer(self) -> HistoryWriter {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<Event>>();
+        let mut log = self;
+        let thread = std::thread::Builder::new()
+            .name("history".into())
+            .spawn(move || {
+                while let Ok(mut batch) = rx.recv() {
+                    while let Ok(more) = rx.try_recv() {
+                        batch.extend(more);
+                    }
+                    if let Err(e) = log.append_all(&batch) {
+                        tracing::error!("cannot append to alert history: {e}");
+                    }
+                }
+            })
+            .ok();
+        HistoryWriter { tx: Some(tx), thread }
     }
 
     /// Reads the events at or after `since`, in file order, with a warning (naming the line) for
@@ -100,6 +132,32 @@ impl HistoryLog {
             }
         }
         (events, warnings)
+    }
+}
+
+/// The history log on its own thread (see [`HistoryLog::into_writer`]). Dropping it writes what
+/// was sent and waits for the thread.
+#[derive(Debug)]
+pub struct HistoryWriter {
+    tx: Option<std::sync::mpsc::Sender<Vec<Event>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HistoryWriter {
+    /// Queues events for appending.
+    pub fn send(&self, events: Vec<Event>) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(events);
+        }
+    }
+}
+
+impl Drop for HistoryWriter {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

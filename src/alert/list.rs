@@ -92,26 +92,43 @@ impl AlertList {
     /// events settling produced (acknowledgements that expired or were outgrown).
     pub fn build(inputs: &Inputs<'_>, acks: &mut Acks) -> (AlertList, Vec<Event>) {
         let now = inputs.now;
-        let mut groups: BTreeMap<RowId, Vec<AlertView>> = BTreeMap::new();
+        let local = inputs.book.alerts();
         let prom = super::prom::views(&super::prom::merged(inputs.prom), now);
-        for view in inputs.book.alerts().into_iter().chain(prom) {
-            groups.entry(RowId::of(&view)).or_default().push(view);
+        // Without the sources' alerts there are no twins: each alert of the book (already in
+        // display order) is its own row, and a storm of thousands costs no grouping.
+        let mut rows: Vec<AlertView> = if prom.is_empty() {
+            local
+        } else {
+            let mut groups: BTreeMap<RowId, Vec<AlertView>> = BTreeMap::new();
+            for view in local.into_iter().chain(prom) {
+                groups.entry(RowId::of(&view)).or_default().push(view);
+            }
+            groups.into_values().filter_map(merge_twins).collect()
+        };
+        let mut events = Vec::new();
+        if !acks.is_empty() {
+            let active = rows
+                .iter()
+                .filter(|r| r.state.is_active())
+                .map(|r| (RowId::of(r), (r.severity, r.key.scope, r.labels.clone())))
+                .collect();
+            let unread = inputs.prom.iter().any(|s| s.last_ok.is_none());
+            events = acks.settle(&active, unread, now);
         }
-        let mut rows: Vec<(RowId, AlertView)> =
-            groups.into_iter().filter_map(|(id, m)| Some((id, merge_twins(m)?))).collect();
-        let active = rows
-            .iter()
-            .filter(|(_, r)| r.state.is_active())
-            .map(|(id, r)| (id.clone(), (r.severity, r.key.scope, r.labels.clone())))
-            .collect();
-        let unread = inputs.prom.iter().any(|s| s.last_ok.is_none());
-        let events = acks.settle(&active, unread, now);
-        for (id, row) in &mut rows {
-            row.ack = acks.get(id, now).cloned();
-            row.silence = silence_for(inputs, row);
+        let silences = inputs.alertmanager.is_some_and(|a| !a.silences.is_empty());
+        let mut handled = false;
+        if !acks.is_empty() || silences || !inputs.silencing.is_empty() {
+            for row in &mut rows {
+                if !acks.is_empty() {
+                    row.ack = acks.get(&RowId::of(row), now).cloned();
+                }
+                row.silence = silence_for(inputs, row);
+                handled |= row.is_handled();
+            }
         }
-        let mut rows: Vec<AlertView> = rows.into_iter().map(|(_, r)| r).collect();
-        rows.sort_by(display_order);
+        if handled || !prom_free(&rows) {
+            rows.sort_by(display_order);
+        }
         let filter = inputs.filter.to_lowercase();
         let matches = |a: &AlertView| {
             filter.is_empty()
@@ -132,6 +149,14 @@ impl AlertList {
             hidden_firing: firing - shown_firing,
         };
         (list, events)
+    }
+
+    /// Says again whether the list is blind, as time passes (cheap: per rule, not per alert).
+    pub fn refresh_blind(&mut self, inputs: &Inputs<'_>) -> bool {
+        let blind = blind(inputs);
+        let changed = blind != self.blind;
+        self.blind = blind;
+        changed
     }
 
     /// The rows the filter lets through, in display order.
@@ -163,6 +188,11 @@ impl AlertList {
     pub fn row_of(&self, key: &AlertKey) -> Option<&AlertView> {
         self.rows.iter().find(|a| &a.key == key || a.twins.contains(key))
     }
+}
+
+/// Whether every row is warroom's own (the book's order then stands).
+fn prom_free(rows: &[AlertView]) -> bool {
+    rows.iter().all(|r| r.origins == [Origin::Local])
 }
 
 /// One row from twins: the most urgent member leads (firing critical before firing warning

@@ -29,7 +29,7 @@ pub mod view;
 pub use acks::{Acks, RowId};
 pub use book::{AlertBook, Observation, Rule, DEFAULT_RESOLVED_RETENTION};
 pub use event::{Event, UnackReason};
-pub use history::{HistoryLog, HISTORY_FILE};
+pub use history::{HistoryLog, HistoryWriter, HISTORY_FILE};
 pub use list::{AlertList, Blind};
 pub use rule::{Direction, Policy, RuleSpec, Severity};
 pub use state::AlertState;

@@ -72,6 +72,25 @@ pub struct Model {
     pub pager: crate::pager::PagerState,
 }
 
+/// What the alert list is built from, out of the model's parts (borrowed apart, so the
+/// acknowledgements can be settled while they are read).
+fn alert_inputs<'a>(
+    book: &'a AlertBook,
+    pager: &'a crate::pager::PagerState,
+    filter: &'a str,
+    now: DateTime<Utc>,
+) -> crate::alert::list::Inputs<'a> {
+    crate::alert::list::Inputs {
+        book,
+        prom: &pager.sources,
+        prom_interval: pager.interval,
+        alertmanager: pager.alertmanager.as_ref(),
+        silencing: &pager.silencing,
+        filter,
+        now,
+    }
+}
+
 /// How many recent events the model keeps for display.
 pub const RECENT_EVENTS: usize = 500;
 
@@ -154,7 +173,7 @@ impl Model {
                 crate::alert::Rule::new(rule.clone(), query, interval.unwrap_or(config.refresh))
             })
             .collect();
-        Self {
+        let mut model = Self {
             now,
             utc_offset: chrono::Offset::fix(&Utc),
             env: EnvInfo { name: config.environment.name.clone(), kind: config.environment.kind },
@@ -181,7 +200,9 @@ impl Model {
             runs: Runs::default(),
             flash: None,
             pager: crate::pager::PagerState::new(config),
-        }
+        };
+        model.rebuild_alerts();
+        model
     }
 
     /// What the pollers should fetch.
@@ -219,18 +240,16 @@ impl Model {
     /// silences and the filter; returns what settling acknowledgements produced (expired,
     /// outgrown). `update` calls it after every change of any of those.
     pub fn rebuild_alerts(&mut self) -> Vec<Event> {
-        let inputs = crate::alert::list::Inputs {
-            book: &self.alerts,
-            prom: &self.pager.sources,
-            prom_interval: self.pager.interval,
-            alertmanager: self.pager.alertmanager.as_ref(),
-            silencing: &self.pager.silencing,
-            filter: &self.ui.filter,
-            now: self.now,
-        };
+        let inputs = alert_inputs(&self.alerts, &self.pager, &self.ui.filter, self.now);
         let (list, events) = AlertList::build(&inputs, &mut self.acks);
         self.alert_list = list;
         events
+    }
+
+    /// As time passes: says again whether the alert list is blind; returns whether that changed.
+    pub fn refresh_blind(&mut self) -> bool {
+        let inputs = alert_inputs(&self.alerts, &self.pager, &self.ui.filter, self.now);
+        self.alert_list.refresh_blind(&inputs)
     }
 
     /// Alerts matching the filter, in display order (one row per problem, twins merged).

@@ -146,6 +146,14 @@ impl PagerState {
         }
     }
 
+    /// Whether a silence began or ended in `(from, to]`: what it covers changed with time alone.
+    pub fn silence_edge(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+        let within = |t: DateTime<Utc>| from < t && t <= to;
+        self.alertmanager
+            .as_ref()
+            .is_some_and(|am| am.silences.iter().any(|s| within(s.starts_at) || within(s.ends_at)))
+    }
+
     /// A problem worth a line under the alert list: a failing alerts fetch or Alertmanager.
     pub fn problem(&self) -> Option<String> {
         let src = self.sources.iter().find_map(|s| {

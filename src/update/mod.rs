@@ -20,7 +20,7 @@ pub const RANGES: &[u64] = &[300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600
 /// rebuilt once, here, for every widget to read.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let rebuild = match &msg {
-        Msg::Tick(_) | Msg::Pager(_) | Msg::History(_) => true,
+        Msg::Pager(_) | Msg::History(_) => true,
         Msg::Poll(r) => !model.alerts.rules_of_query(r.query).is_empty(),
         _ => false,
     };
@@ -38,9 +38,20 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             let changed = now.timestamp() != model.now.timestamp();
+            let before = model.now;
             model.now = now;
-            let events = model.alerts.tick(now);
-            let mut effects = alerts::record(model, events);
+            // Time alone changes the list only when a resolved alert ages out or an
+            // acknowledgement lapses; it may always change whether the list is blind.
+            let mut effects = Vec::new();
+            if model.alerts.forget_expired(now)
+                || model.acks.expiring_by(now)
+                || model.pager.silence_edge(before, now)
+            {
+                let events = model.rebuild_alerts();
+                effects = alerts::record(model, events);
+            } else if model.refresh_blind() {
+                effects.push(Effect::Redraw);
+            }
             if changed {
                 effects.push(Effect::Redraw);
             }
