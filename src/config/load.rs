@@ -114,20 +114,7 @@ fn apply(config: &mut Config, o: &Overrides) {
     if let Some(url) = &o.prometheus_url {
         match config.sources.first_mut() {
             Some(first) => first.url = url.clone(),
-            None => config.sources.push(SourceSpec {
-                name: "prometheus".into(),
-                url: url.clone(),
-                timeout: None,
-                bearer_token_env: None,
-                bearer_token_file: None,
-                basic_auth: None,
-                headers: Default::default(),
-                ca_file: None,
-                max_concurrency: 4,
-                fetch_alerts: true,
-                incremental_overlap: None,
-                combine_queries: true,
-            }),
+            None => config.sources.push(SourceSpec::new("prometheus", url)),
         }
     }
     if o.read_only {

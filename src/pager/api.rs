@@ -1,8 +1,7 @@
 //! The pager's HTTP calls: Prometheus's `/api/v1/alerts` and Alertmanager's `/api/v2/silences`
-//! (list, create). Same clients as the queries (auth, tenant headers, CA), same deadline, same
-//! typed errors; every text from the server is cleaned before it leaves this module.
-
-use std::time::Duration;
+//! (list, create). Same clients as the queries (auth, tenant headers, CA, same-origin redirects),
+//! same deadline, same bounded body, same typed errors; every text from the server is cleaned,
+//! and stripped of the client's secrets, before it leaves this module.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -14,31 +13,35 @@ use crate::prom::{Client, Labels, PromError};
 /// Prometheus's (and Thanos's, Mimir's) alerts of its own alerting rules, pending and firing.
 pub async fn prom_alerts(client: &Client) -> Result<Vec<PromAlert>, PromError> {
     let url = format!("{}/api/v1/alerts", client.base_url());
-    let (status, body) = exchange(client.http().get(url), client.timeout()).await?;
-    decode_alerts(status, &body)
+    let (status, body) = client.exchange(client.http().get(url)).await?;
+    client.scrub(decode_alerts(status, &body))
 }
 
 /// Alertmanager's silences in force now (`active`), expired and pending ones left out.
 pub async fn silences(am: &Client) -> Result<Vec<Silence>, PromError> {
     let url = format!("{}/api/v2/silences", am.base_url());
-    let (status, body) = exchange(am.http().get(url), am.timeout()).await?;
-    decode_silences(status, &body)
+    let (status, body) = am.exchange(am.http().get(url)).await?;
+    am.scrub(decode_silences(status, &body))
 }
 
 /// Creates a silence; returns its id.
 pub async fn create_silence(am: &Client, req: &SilenceRequest) -> Result<String, PromError> {
     let url = format!("{}/api/v2/silences", am.base_url());
-    let (status, body) =
-        exchange(am.http().post(url).json(&silence_body(req)), am.timeout()).await?;
+    let (status, body) = am.exchange(am.http().post(url).json(&silence_body(req))).await?;
+    am.scrub(decode_created(status, &body))
+}
+
+/// Decodes an answer of `POST /api/v2/silences`: the new silence's id.
+pub fn decode_created(status: u16, body: &[u8]) -> Result<String, PromError> {
     if !(200..300).contains(&status) {
-        return Err(PromError::Http { status, excerpt: excerpt(&body) });
+        return Err(PromError::Http { status, excerpt: excerpt(body) });
     }
     #[derive(Deserialize)]
     struct Created {
         #[serde(rename = "silenceID")]
         id: String,
     }
-    let created: Created = serde_json::from_slice(&body)
+    let created: Created = serde_json::from_slice(body)
         .map_err(|e| PromError::Decode(format!("no silenceID in the answer ({e})")))?;
     Ok(bounded(&created.id))
 }
@@ -57,29 +60,6 @@ pub fn silence_body(req: &SilenceRequest) -> Value {
         "createdBy": req.created_by,
         "comment": req.comment,
     })
-}
-
-async fn exchange(
-    request: reqwest::RequestBuilder,
-    deadline: Duration,
-) -> Result<(u16, Vec<u8>), PromError> {
-    let exchange = async {
-        let resp = request.timeout(deadline).send().await.map_err(|e| net_error(e, deadline))?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| net_error(e, deadline))?;
-        Ok::<_, PromError>((status, body.to_vec()))
-    };
-    tokio::time::timeout(deadline, exchange)
-        .await
-        .map_err(|_| PromError::Timeout(deadline.as_millis() as u64))?
-}
-
-/// The client's classification of a transport error, with the message kept short.
-fn net_error(e: reqwest::Error, deadline: Duration) -> PromError {
-    match crate::prom::client::net_error(e, deadline) {
-        PromError::Network(msg) => PromError::Network(bounded(&msg)),
-        other => other,
-    }
 }
 
 fn excerpt(body: &[u8]) -> String {
