@@ -128,6 +128,11 @@ fn source_problem(name: &str, url: &str, e: &PromError) -> (String, String) {
             format!("source {name:?}: {url} refused the credentials ({e})"),
             "check bearer_token_env / bearer_token_file / basic_auth of this source".into(),
         ),
+        PromError::Redirect(_) => (
+            format!("source {name:?}: {url} {e}"),
+            "set the url to where the server redirects, if that server may have the credentials"
+                .into(),
+        ),
         PromError::Http { status: 404, .. } => (
             format!("source {name:?}: no Prometheus query API under {url} (HTTP 404)"),
             "give the base URL, without /api/v1 (Mimir: with its /prometheus prefix)".into(),

@@ -189,10 +189,7 @@ impl Client {
         let (status, body) =
             self.exchange(self.http.post(format!("{}{path}", self.base)).form(&form)).await?;
         let rtt = started.elapsed();
-        let mut response = self.scrub(decode(status, &body, self.max_series))?;
-        for w in &mut response.warnings {
-            *w = self.secrets.scrub(w);
-        }
+        let response = decode(status, &body, self.max_series, &self.secrets)?;
         Ok(Fetched { response, rtt, bytes: body.len() })
     }
 
@@ -226,6 +223,11 @@ impl Client {
             .await
             .unwrap_or(Err(PromError::Timeout(deadline.as_millis() as u64)));
         self.scrub(result)
+    }
+
+    /// This source's secrets, for decoders of its answers.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     /// `result` with none of this source's secrets (nor URL passwords) in its error's text: for

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::types::{Labels, Point, PromError, QueryData, QueryResponse, Sample, Series};
 use crate::sanitize;
+use crate::secret::Secrets;
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
@@ -51,29 +52,37 @@ struct RawSeries {
 }
 
 /// Decodes one HTTP answer (status code + body) of `/api/v1/query` or `/api/v1/query_range`,
-/// keeping the first `max_series` series.
-pub fn decode(status: u16, body: &[u8], max_series: usize) -> Result<QueryResponse, PromError> {
+/// keeping the first `max_series` series. Every text taken from the body (error message,
+/// excerpt, warnings) loses `secrets` before it is cut short, so no part of one is left.
+pub fn decode(
+    status: u16,
+    body: &[u8],
+    max_series: usize,
+    secrets: &Secrets,
+) -> Result<QueryResponse, PromError> {
+    let text = |s: &str| clean(&secrets.scrub(s));
     let env: Envelope = match serde_json::from_slice(body) {
         Ok(env) => env,
         Err(e) => {
             return Err(if (200..300).contains(&status) {
                 PromError::Decode(format!("not Prometheus JSON ({e})"))
             } else {
-                PromError::Http { status, excerpt: excerpt(body) }
+                PromError::Http { status, excerpt: excerpt(body, secrets) }
             })
         }
     };
     if env.status != "success" {
-        let message = clean(env.error.as_deref().unwrap_or("no error text"));
-        let error_type = error_type(env.error_type.as_deref(), status, &message);
+        let message = text(env.error.as_deref().unwrap_or("no error text"));
+        let error_type =
+            error_type(env.error_type.as_deref().map(text).as_deref(), status, &message);
         return Err(PromError::Api { status, error_type, message });
     }
     if !(200..300).contains(&status) {
-        return Err(PromError::Http { status, excerpt: excerpt(body) });
+        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
     }
     let data = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
     let mut warnings: Vec<String> =
-        env.warnings.iter().chain(env.infos.iter()).map(|w| clean(w)).collect();
+        env.warnings.iter().chain(env.infos.iter()).map(|w| text(w)).collect();
     let partial =
         env.is_partial || warnings.iter().any(|w| w.to_ascii_lowercase().contains("partial"));
     let (data, total) = decode_data(&data, max_series)?;
@@ -242,9 +251,9 @@ fn clean(s: &str) -> String {
     c
 }
 
-/// A short, readable excerpt of a non-JSON body: tags dropped, whitespace folded.
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+/// A short, readable excerpt of a non-JSON body: secrets and tags dropped, whitespace folded.
+fn excerpt(body: &[u8], secrets: &Secrets) -> String {
+    let text = secrets.scrub(&String::from_utf8_lossy(&body[..body.len().min(4096)]));
     let mut out = String::new();
     let mut in_tag = false;
     for c in text.chars() {
@@ -282,7 +291,7 @@ mod tests {
             {"metric":{"instance":"b"},"value":[1700000000.5,"+Inf"]},
             {"metric":{"instance":"c"},"value":[1700000000.5,"-Inf"]},
             {"metric":{"instance":"d"},"value":[1700000000.5,"42.5"]}]}}"#;
-        let r = decode(200, body, 100).unwrap();
+        let r = decode(200, body, 100, &Secrets::default()).unwrap();
         let QueryData::Vector(v) = r.data else { panic!("vector") };
         assert!(v[0].point.v.is_nan());
         assert_eq!(v[1].point.v, f64::INFINITY);
@@ -294,7 +303,7 @@ mod tests {
     fn decodes_matrix_warnings_and_partial() {
         let body = br#"{"status":"success","isPartial":true,"warnings":["w\u001b[2J"],
             "data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"],[2,"2"]]}]}}"#;
-        let r = decode(200, body, 100).unwrap();
+        let r = decode(200, body, 100, &Secrets::default()).unwrap();
         assert!(r.partial);
         assert_eq!(r.warnings, vec!["w\\x1b[2J".to_string()]);
         assert!(matches!(r.data, QueryData::Matrix(ref m) if m[0].points.len() == 2));
@@ -304,7 +313,7 @@ mod tests {
     fn api_errors_keep_type_and_text() {
         let body = br#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#;
         assert_eq!(
-            decode(400, body, 100),
+            decode(400, body, 100, &Secrets::default()),
             Err(PromError::Api {
                 status: 400,
                 error_type: "bad_data".into(),
@@ -316,27 +325,30 @@ mod tests {
     #[test]
     fn victoria_metrics_numeric_error_types_get_prometheus_classes() {
         let parse = br#"{"status":"error","errorType":"422","error":"error when executing query=\"up(\" for (time=1, step=300000): argList: unexpected token \"\"; want \",\", \")\"; unparsed data: \"\""}"#;
-        assert!(matches!(decode(422, parse, 100),
+        assert!(matches!(decode(422, parse, 100, &Secrets::default()),
             Err(PromError::Api { status: 422, ref error_type, .. }) if error_type == "bad_data"));
         let points = br#"{"status":"error","errorType":"422","error":"too many points for the given step=1000; cannot exceed -search.maxPointsPerTimeseries=30000"}"#;
-        assert!(matches!(decode(422, points, 100),
+        assert!(matches!(decode(422, points, 100, &Secrets::default()),
             Err(PromError::Api { ref error_type, .. }) if error_type == "bad_data"));
         let exec =
             br#"{"status":"error","errorType":"422","error":"cannot execute: not enough memory"}"#;
-        assert!(matches!(decode(422, exec, 100),
+        assert!(matches!(decode(422, exec, 100, &Secrets::default()),
             Err(PromError::Api { ref error_type, .. }) if error_type == "execution"));
     }
 
     #[test]
     fn html_error_pages_become_http_errors() {
         let body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
-        match decode(502, body, 100) {
+        match decode(502, body, 100, &Secrets::default()) {
             Err(PromError::Http { status: 502, excerpt }) => {
                 assert!(excerpt.contains("502 Bad Gateway"))
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(decode(200, b"garbage{", 100), Err(PromError::Decode(_))));
+        assert!(matches!(
+            decode(200, b"garbage{", 100, &Secrets::default()),
+            Err(PromError::Decode(_))
+        ));
     }
 
     #[test]
@@ -351,7 +363,7 @@ mod tests {
             )
         };
         let body = answer("vector", r#""value":[1,"1"]"#);
-        let r = decode(200, body.as_bytes(), 10_000).unwrap();
+        let r = decode(200, body.as_bytes(), 10_000, &Secrets::default()).unwrap();
         let QueryData::Vector(v) = &r.data else { panic!("vector") };
         assert_eq!(v.len(), 10_000);
         assert_eq!(v[9_999].labels["i"], "9999", "the first ones, in order");
@@ -359,13 +371,37 @@ mod tests {
         assert!(!r.partial);
 
         let matrix = answer("matrix", r#""values":[[1,"1"],[2,"2"]]"#);
-        let r = decode(200, matrix.as_bytes(), 10_000).unwrap();
+        let r = decode(200, matrix.as_bytes(), 10_000, &Secrets::default()).unwrap();
         assert!(matches!(&r.data, QueryData::Matrix(m) if m.len() == 10_000), "{:?}", r.warnings);
         assert_eq!(r.warnings.len(), 1);
 
-        let r = decode(200, body.as_bytes(), 20_000).unwrap();
+        let r = decode(200, body.as_bytes(), 20_000, &Secrets::default()).unwrap();
         assert!(r.warnings.is_empty());
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn secrets_are_taken_out_before_texts_are_cut_short() {
+        let mut secrets = Secrets::default();
+        secrets.add("tok-0123456789abcdef");
+        let page = format!("{} tok-0123456789abcdef", "x".repeat(150));
+        let Err(PromError::Http { excerpt, .. }) = decode(502, page.as_bytes(), 100, &secrets)
+        else {
+            panic!("an HTTP error")
+        };
+        assert!(excerpt.len() < page.len() && !excerpt.contains("tok-0123"), "{excerpt}");
+        let long = format!(
+            r#"{{"status":"error","errorType":"x","error":"{} tok-0123456789abcdef"}}"#,
+            "y".repeat(290)
+        );
+        let Err(e) = decode(400, long.as_bytes(), 100, &secrets) else { panic!("an error") };
+        assert!(!e.to_string().contains("tok-0123"), "{e}");
+        let warned = format!(
+            r#"{{"status":"success","warnings":["{} tok-0123456789abcdef"],"data":{{"resultType":"vector","result":[]}}}}"#,
+            "z".repeat(290)
+        );
+        let r = decode(200, warned.as_bytes(), 100, &secrets).unwrap();
+        assert!(!r.warnings[0].contains("tok-0123"), "{:?}", r.warnings);
     }
 }
