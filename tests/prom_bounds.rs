@@ -73,7 +73,7 @@ async fn serve(mut sock: tokio::net::TcpStream, body: Body, written: Arc<AtomicU
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
     }
-    let mut send = |data: Vec<u8>| {
+    let send = |data: Vec<u8>| {
         written.fetch_add(data.len() as u64, Ordering::Relaxed);
         data
     };
