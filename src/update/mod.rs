@@ -70,8 +70,10 @@ fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
     if let Some(source) = source {
         let (rtt, error) = match &r.outcome {
             Ok(f) => (Some(f.rtt), None),
-            // An API error means the server answered: it is up, the query is wrong.
+            // An API error means the server answered: it is up, the query is wrong. So does
+            // an answer too large to read.
             Err(crate::prom::PromError::Api { status, .. }) if *status < 500 => (None, None),
+            Err(crate::prom::PromError::TooLarge(_)) => (None, None),
             Err(e) => (None, Some(e.to_string())),
         };
         let health = source.health();
