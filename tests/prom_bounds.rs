@@ -244,11 +244,6 @@ fn many_series(n: usize) -> String {
 
 #[tokio::test]
 async fn past_max_series_the_first_are_kept_and_the_panel_says_how_many_there_were() {
-    use ratatui::{backend::TestBackend, Terminal};
-    use tokio::sync::{mpsc, watch, Semaphore};
-    use warroom::msg::Msg;
-    use warroom::prom::poller::Pollers;
-
     let f = Fake::start(Reply::Send(200, "application/json", many_series(12_345))).await;
     let client = Client::new(&spec(&f.url(), "")).unwrap();
     let r = client.query("up", None).await.unwrap().response;
@@ -264,20 +259,22 @@ async fn past_max_series_the_first_are_kept_and_the_panel_says_how_many_there_we
     )
     .unwrap();
     config.sources = vec![spec(&f.url(), "")];
-    let mut model = warroom::model::Model::new(&config, chrono::Utc::now());
-    let clients = vec![Client::new(&config.sources[0]).unwrap()];
-    let caps = vec![Arc::new(Semaphore::new(1))];
-    let (_wtx, wrx) = watch::channel(model.window);
-    let (tx, mut rx) = mpsc::channel(8);
-    let _pollers =
-        Pollers::start(model.query_specs(), &clients, &caps, wrx, tx, |r| Msg::Poll(Box::new(r)));
-    let msg = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
-    warroom::update::update(&mut model, Msg::Tick(chrono::Utc::now()));
-    warroom::update::update(&mut model, msg);
-    let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
-    t.draw(|fr| warroom::ui::render(&model, &warroom::theme::Theme::default(), fr)).unwrap();
-    let screen = warroom::snapshot::buffer_text(t.backend().buffer());
+    let (_, screen) = fake::first_frame(&config).await;
     assert!(screen.contains("12,345 series, first 10,000 shown"), "{screen}");
+}
+
+#[tokio::test]
+async fn the_panel_says_the_answer_was_too_large_not_that_it_timed_out() {
+    let f = Fake::start(Reply::Send(200, "application/json", many_series(100))).await;
+    let mut config: warroom::config::Config =
+        toml::from_str("[[panels]]\ntitle = \"Pods\"\nkind = \"table\"\nquery = \"up\"\n").unwrap();
+    config.sources = vec![spec(&f.url(), "max_response_bytes = \"1KiB\"")];
+    let (model, screen) = fake::first_frame(&config).await;
+    assert!(screen.contains("answer larger than 1 KiB"), "{screen}");
+    assert!(screen.contains("too large"), "{screen}");
+    assert!(!screen.contains("timed out"), "{screen}");
+    // The server answered: the source is up, this query's answer is the trouble.
+    assert_eq!(model.sources[0].health(), warroom::model::Health::Up);
 }
 
 /// The scenarios measured in a child process, by name.

@@ -146,3 +146,30 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<String> {
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+/// A model of `config` after its pollers' first answer from its sources, and the frame it draws
+/// at 100×24: what an engineer sees once the first poll is in.
+pub async fn first_frame(config: &warroom::config::Config) -> (warroom::model::Model, String) {
+    use ratatui::{backend::TestBackend, Terminal};
+    use warroom::msg::Msg;
+    let mut model = warroom::model::Model::new(config, chrono::Utc::now());
+    let clients: Vec<_> =
+        config.sources.iter().map(|s| warroom::prom::Client::new(s).unwrap()).collect();
+    let caps: Vec<_> =
+        config.sources.iter().map(|_| Arc::new(tokio::sync::Semaphore::new(1))).collect();
+    let (_wtx, wrx) = tokio::sync::watch::channel(model.window);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let mut pollers =
+        warroom::prom::poller::Pollers::start(model.query_specs(), &clients, &caps, wrx, tx, |r| {
+            Msg::Poll(Box::new(r))
+        });
+    let wait = std::time::Duration::from_secs(10);
+    let msg = tokio::time::timeout(wait, rx.recv()).await.unwrap().unwrap();
+    pollers.stop();
+    warroom::update::update(&mut model, Msg::Tick(chrono::Utc::now()));
+    warroom::update::update(&mut model, msg);
+    let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    t.draw(|fr| warroom::ui::render(&model, &warroom::theme::Theme::default(), fr)).unwrap();
+    let frame = warroom::snapshot::buffer_text(t.backend().buffer());
+    (model, frame)
+}
