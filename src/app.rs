@@ -57,8 +57,7 @@ impl App {
     pub fn new(config: &ConfigFile, theme: Theme, runbooks: Vec<Runbook>) -> anyhow::Result<Self> {
         let sources = &config.config.sources;
         let clients = sources.iter().map(Client::new).collect::<Result<Vec<_>, _>>()?;
-        let caps =
-            sources.iter().map(|s| Arc::new(Semaphore::new(s.max_concurrency.max(1)))).collect();
+        let caps = sources.iter().map(|s| Arc::new(Semaphore::new(s.concurrency()))).collect();
         let mut model = Model::new(&config.config, chrono::Utc::now());
         model.utc_offset = chrono::Offset::fix(chrono::Local::now().offset());
         model.user = crate::identity::user();

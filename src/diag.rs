@@ -56,6 +56,21 @@ pub fn table_line(text: &str, name: &str, index: usize) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
+/// Line of `key = …` in the table whose header is at line `table` (1-based; `None`: the top
+/// level before any table), else the table's own line.
+pub fn key_line(text: &str, table: Option<usize>, key: &str) -> Option<usize> {
+    let start = table.unwrap_or(0);
+    text.lines()
+        .enumerate()
+        .skip(start)
+        .take_while(|(_, l)| !l.trim_start().starts_with('['))
+        .find(|(_, l)| {
+            l.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|(i, _)| i + 1)
+        .or(table)
+}
+
 /// Turns a `toml` parse error into a diagnostic with the line it points at.
 pub fn from_toml(file: &Path, text: &str, err: &toml::de::Error) -> Diagnostic {
     let line = err.span().map(|s| line_of(text, s.start));
@@ -97,6 +112,11 @@ mod tests {
         assert_eq!(line_of(text, 6), 2);
         assert_eq!(table_line(text, "panels", 1), Some(4));
         assert_eq!(table_line(text, "alerts", 0), None);
+        let text = "top = 1\n[[s]]\nname = 1\nx = 2\n[[s]]\nxy = 3\n";
+        assert_eq!(key_line(text, Some(2), "x"), Some(4));
+        assert_eq!(key_line(text, Some(5), "x"), Some(5), "xy is not x; the table's line");
+        assert_eq!(key_line(text, None, "top"), Some(1));
+        assert_eq!(key_line(text, None, "x"), None);
     }
 
     #[test]

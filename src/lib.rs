@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod app;
+pub mod body;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -18,7 +19,9 @@ pub mod pager;
 pub mod prom;
 pub mod runbook;
 pub mod sanitize;
+pub mod secret;
 pub mod setup;
+pub mod size;
 pub mod snapshot;
 pub mod template;
 pub mod term;

@@ -167,27 +167,14 @@ async fn a_bad_query_is_not_hammered() {
 
 #[tokio::test]
 async fn the_header_says_why_a_source_is_degraded() {
-    use ratatui::{backend::TestBackend, Terminal};
-    use warroom::msg::Msg;
     let body =
         r#"{"status":"success","isPartial":true,"data":{"resultType":"vector","result":[]}}"#;
     let f = Fake::start(Reply::Send(200, "application/json", body.into())).await;
     let mut config: warroom::config::Config =
         toml::from_str("[[panels]]\ntitle = \"Conns\"\nkind = \"bars\"\nquery = \"up\"\n").unwrap();
     config.sources = vec![spec(&f.url())];
-    let mut model = warroom::model::Model::new(&config, chrono::Utc::now());
-    let clients = vec![Client::new(&config.sources[0]).unwrap()];
-    let caps = vec![Arc::new(Semaphore::new(1))];
-    let (_wtx, wrx) = watch::channel(model.window);
-    let (tx, mut rx) = mpsc::channel(8);
-    let _pollers =
-        Pollers::start(model.query_specs(), &clients, &caps, wrx, tx, |r| Msg::Poll(Box::new(r)));
-    let msg = rx.recv().await.unwrap();
-    warroom::update::update(&mut model, msg);
+    let (model, header) = fake::first_frame(&config).await;
     assert_eq!(model.sources[0].health(), warroom::model::Health::Degraded);
-    let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
-    t.draw(|fr| warroom::ui::render(&model, &warroom::theme::Theme::default(), fr)).unwrap();
-    let header = warroom::snapshot::buffer_text(t.backend().buffer());
     let header = header.lines().next().unwrap_or_default();
     assert!(header.contains("◐ fake") && header.contains("partial"), "{header}");
 }

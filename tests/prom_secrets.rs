@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use warroom::config::{Config, SourceSpec};
 use warroom::model::Model;
 use warroom::msg::Msg;
+use warroom::pager::PagerMsg;
 use warroom::prom::poller::Pollers;
 use warroom::prom::Client;
 use warroom::snapshot::buffer_text;
@@ -171,4 +172,175 @@ async fn the_screen_the_log_and_the_source_state_hold_no_secret() {
     let log = String::from_utf8_lossy(&log.0.lock().expect("log")).into_owned();
     assert!(log.contains("query failed"), "the failures were logged: {log}");
     assert_eq!(leaked(&log), None, "{log}");
+}
+
+/// Error answers of a server that echoes the request it got, credentials included, in the
+/// places the pager reads: a plain 500, Prometheus's and Alertmanager's error JSON, an HTML
+/// page sent as a success.
+fn echoing_errors() -> Vec<Reply> {
+    vec![
+        Reply::Echo(500, "text/plain", "internal error; you sent: {request}".into()),
+        Reply::Echo(
+            400,
+            "application/json",
+            r#"{"status":"error","errorType":"bad_data","error":"bad request: {request}"}"#.into(),
+        ),
+        Reply::Echo(400, "application/json", r#"{"code":400,"message":"{request}"}"#.into()),
+        Reply::Echo(200, "text/html", "<pre>{request}</pre>".into()),
+    ]
+}
+
+fn frame(model: &Model) -> String {
+    let mut t = Terminal::new(TestBackend::new(160, 40)).expect("terminal");
+    t.draw(|fr| warroom::ui::render(model, &Theme::default(), fr)).expect("draw");
+    buffer_text(t.backend().buffer())
+}
+
+#[tokio::test]
+async fn prometheus_alerts_errors_hold_no_secret_in_the_alerts_pane() {
+    let token = token_file();
+    let f = Fake::start(Reply::Stall).await;
+    let spec = source(&f.url(), token.path());
+    let client = Client::new(&spec).expect("client");
+    let mut config: Config = toml::from_str("").expect("config");
+    config.sources = vec![spec];
+    let mut model = Model::new(&config, Utc::now());
+    for reply in echoing_errors() {
+        f.set(reply.clone());
+        let result = warroom::pager::api::prom_alerts(&client).await;
+        let e = result.as_ref().expect_err("an error");
+        let text = format!("{e:?} {e}");
+        assert_eq!(leaked(&text), None, "{reply:?} gave {text}");
+        update(&mut model, Msg::Pager(PagerMsg::PromAlerts { source: 0, at: Utc::now(), result }));
+        let screen = frame(&model);
+        assert!(screen.contains("alerts of prom"), "the error is shown: {screen}");
+        assert_eq!(leaked(&screen), None, "{screen}");
+    }
+    let sent = f.requests.lock().expect("requests").join("\n");
+    assert!(sent.contains(TOKEN), "the X-Api-Key was sent (and echoed)");
+}
+
+#[tokio::test]
+async fn a_refused_silence_holds_no_secret_in_notice_history_or_timeline() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use warroom::alert::{Event, HistoryLog, HISTORY_FILE};
+    use warroom::msg::Effect;
+    use warroom::pager::{PromAlert, PromState};
+
+    std::env::set_var("WARROOM_SECRETS_TEST_AM", TOKEN);
+    let f = Fake::start(echoing_errors()[0].clone()).await;
+    let text = format!(
+        "refresh = \"1s\"\n[[sources]]\nname = \"prom\"\nurl = \"http://127.0.0.1:9\"\n\
+         [alertmanager]\nurl = \"{}\"\ntimeout = \"2s\"\n\
+         bearer_token_env = \"WARROOM_SECRETS_TEST_AM\"\nheaders = {{ X-Api-Key = \"{TOKEN}\" }}\n",
+        f.url()
+    );
+    let file = warroom::config::load_str(&text, "t.toml".as_ref(), &Default::default())
+        .expect("valid config");
+    let am =
+        Client::new(&file.config.alertmanager.as_ref().expect("am").as_source()).expect("client");
+    let state = tempfile::tempdir().expect("state dir");
+    let mut history = HistoryLog::open(state.path().join(HISTORY_FILE)).expect("history");
+
+    for reply in echoing_errors() {
+        f.set(reply.clone());
+        let mut m = Model::new(&file.config, Utc::now());
+        update(&mut m, Msg::Resize { width: 160, height: 40 });
+        let alert = PromAlert {
+            labels: [("alertname", "PgDown"), ("severity", "critical")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            annotations: Default::default(),
+            state: PromState::Firing,
+            active_at: Some(Utc::now()),
+            value: 0.0,
+        };
+        let at = Utc::now();
+        update(&mut m, Msg::Pager(PagerMsg::PromAlerts { source: 0, at, result: Ok(vec![alert]) }));
+        m.ui.focus = warroom::model::Focus::Alerts;
+        let key = |code| Msg::Key {
+            key: KeyEvent::new(code, KeyModifiers::NONE),
+            at: std::time::Instant::now(),
+        };
+        update(&mut m, key(KeyCode::Char('a')));
+        let effects = update(&mut m, key(KeyCode::Enter));
+        let request = effects
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::CreateSilence(r) => Some(*r),
+                _ => None,
+            })
+            .expect("a silence is asked for");
+        let msg = warroom::pager::create_silence(&am, request).await;
+        let PagerMsg::SilenceCreated { result: Err(e), .. } = &msg else {
+            panic!("{reply:?}: the silence was not refused: {msg:?}");
+        };
+        assert_eq!(leaked(&format!("{e:?} {e}")), None, "{reply:?} gave {e}");
+        let events: Vec<Event> = update(&mut m, Msg::Pager(msg))
+            .into_iter()
+            .flat_map(|e| match e {
+                Effect::Record(events) => events,
+                _ => Vec::new(),
+            })
+            .collect();
+        let notice = m.pager.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+        assert!(notice.contains("could not silence PgDown"), "{notice}");
+        assert_eq!(leaked(&notice), None, "{notice}");
+        let notes = format!("{events:?}");
+        assert!(notes.contains("not silenced in Alertmanager"), "{notes}");
+        assert_eq!(leaked(&notes), None, "{notes}");
+        let screen = frame(&m);
+        assert_eq!(leaked(&screen), None, "{screen}");
+        history.append_all(events.iter()).expect("append");
+    }
+    let since = Utc::now() - chrono::Duration::hours(1);
+    let (entries, warnings) = warroom::cmd::timeline::collect(state.path(), since);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let timeline = warroom::cmd::timeline::markdown(&entries, "test", since);
+    assert!(timeline.contains("not silenced in Alertmanager"), "{timeline}");
+    assert_eq!(leaked(&timeline), None, "{timeline}");
+    assert_eq!(leaked(&warroom::cmd::timeline::json(&entries)), None);
+    let sent = f.requests.lock().expect("requests").join("\n");
+    assert!(sent.contains(TOKEN), "the credentials were sent (and echoed)");
+}
+
+const OK_VECTOR: &str = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+
+#[tokio::test]
+async fn redirects_to_another_origin_are_refused_and_carry_no_credentials() {
+    let token = token_file();
+    // Another origin: the same host on another port.
+    let elsewhere = Fake::start(Reply::Send(200, "application/json", OK_VECTOR.into())).await;
+    let redirect = |status: u16, to: String| {
+        Reply::Headers(status, format!("location: {to}\r\ncontent-type: text/plain\r\n"), "".into())
+    };
+    let f = Fake::start(redirect(302, format!("{}/api/v1/query", elsewhere.url()))).await;
+    let client = Client::new(&source(&f.url(), token.path())).expect("client");
+    for status in [301, 302, 303, 307, 308] {
+        f.set(redirect(status, format!("{}/api/v1/query", elsewhere.url())));
+        let e = client.query("up", None).await.expect_err("refused");
+        let want = format!(
+            "redirected to another origin ({}); refusing to send credentials",
+            elsewhere.url()
+        );
+        assert_eq!(e, warroom::prom::PromError::Redirect(want), "{status}");
+        assert_eq!(e.class(), "redirect refused");
+        assert!(!e.is_retryable());
+    }
+    let e = warroom::pager::api::prom_alerts(&client).await.expect_err("refused");
+    assert!(e.to_string().contains("redirected to another origin"), "{e}");
+    assert_eq!(elsewhere.count(), 0, "nothing reached the other origin");
+
+    // Within the origin a redirect is followed, with the credentials.
+    f.set(Reply::Route(vec![
+        ("/moved/", Reply::Send(200, "application/json", OK_VECTOR.into())),
+        ("/", redirect(307, "/moved/api/v1/query".into())),
+    ]));
+    let before = f.count();
+    client.query("up", None).await.expect("followed");
+    let requests = f.requests.lock().expect("requests")[before..].to_vec();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(requests[1].starts_with("POST /moved/api/v1/query"), "{}", requests[1]);
+    assert!(requests[1].contains(TOKEN), "the X-Api-Key goes along within the origin");
 }

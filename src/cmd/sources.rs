@@ -56,7 +56,7 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
             Some(Err(e)) => {
                 let spec = &config.sources[i];
                 let (message, fix) =
-                    source_problem(&spec.name, &crate::prom::secret::redact_url(&spec.url), &e);
+                    source_problem(&spec.name, &crate::secret::redact_url(&spec.url), &e);
                 out.push(
                     Diagnostic::new(file, table_line(text, "sources", i), message).with_fix(fix),
                 );
@@ -66,7 +66,7 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
     }
     let queries = distinct_queries(config);
     let caps: Vec<Arc<Semaphore>> =
-        config.sources.iter().map(|s| Arc::new(Semaphore::new(s.max_concurrency.max(1)))).collect();
+        config.sources.iter().map(|s| Arc::new(Semaphore::new(s.concurrency()))).collect();
     let runs = queries.iter().filter(|((src, _), _)| reachable.get(*src) == Some(&true)).map(
         |((src, expr), owners)| {
             let client = clients[*src].clone();
@@ -128,6 +128,11 @@ fn source_problem(name: &str, url: &str, e: &PromError) -> (String, String) {
             format!("source {name:?}: {url} refused the credentials ({e})"),
             "check bearer_token_env / bearer_token_file / basic_auth of this source".into(),
         ),
+        PromError::Redirect(_) => (
+            format!("source {name:?}: {url} {e}"),
+            "set the url to where the server redirects, if that server may have the credentials"
+                .into(),
+        ),
         PromError::Http { status: 404, .. } => (
             format!("source {name:?}: no Prometheus query API under {url} (HTTP 404)"),
             "give the base URL, without /api/v1 (Mimir: with its /prometheus prefix)".into(),
@@ -156,6 +161,10 @@ fn query_problem(source: &str, e: &PromError, refresh: Duration) -> (String, Str
                 "too heavy for a dashboard refreshed every {}: narrow it or use a recording rule",
                 crate::duration::format(refresh)
             ),
+        ),
+        PromError::TooLarge(_) => (
+            format!("{source:?} sent an {e} for the query"),
+            "aggregate the query (sum by, topk), or raise the source's `max_response_bytes`".into(),
         ),
         _ => (format!("{source:?} failed the query: {e}"), "retry; check the server's log".into()),
     }

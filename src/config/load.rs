@@ -114,20 +114,7 @@ fn apply(config: &mut Config, o: &Overrides) {
     if let Some(url) = &o.prometheus_url {
         match config.sources.first_mut() {
             Some(first) => first.url = url.clone(),
-            None => config.sources.push(SourceSpec {
-                name: "prometheus".into(),
-                url: url.clone(),
-                timeout: None,
-                bearer_token_env: None,
-                bearer_token_file: None,
-                basic_auth: None,
-                headers: Default::default(),
-                ca_file: None,
-                max_concurrency: 4,
-                fetch_alerts: true,
-                incremental_overlap: None,
-                combine_queries: true,
-            }),
+            None => config.sources.push(SourceSpec::new("prometheus", url)),
         }
     }
     if o.read_only {
@@ -171,28 +158,9 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
                 "give each source a unique name",
             );
         }
-        match reqwest::Url::parse(&s.url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            Ok(u) => problem(
-                line,
-                format!("source {:?}: unsupported URL scheme {:?}", s.name, u.scheme()),
-                "use an http:// or https:// URL",
-            ),
-            Err(e) => problem(
-                line,
-                format!("source {:?}: url {:?} is not a URL ({e})", s.name, s.url),
-                "write the full base URL, e.g. http://prometheus:9090",
-            ),
-        }
-        if s.bearer_token_env.is_some() && s.bearer_token_file.is_some() {
-            problem(
-                line,
-                format!("source {:?}: both bearer_token_env and bearer_token_file", s.name),
-                "keep one of them",
-            );
-        }
-        if s.max_concurrency == 0 {
-            problem(line, format!("source {:?}: max_concurrency is 0", s.name), "use 1 or more");
+        for (key_line, msg, fix) in client_problems(s, &format!("source {:?}", s.name), text, line)
+        {
+            problem(key_line, msg, &fix);
         }
     }
     let mut ids = HashSet::new();
@@ -235,36 +203,94 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
     validate_alerts(config, file, text, &names, &mut out);
     if let Some(am) = &config.alertmanager {
         let line = text.lines().position(|l| l.trim() == "[alertmanager]").map(|i| i + 1);
-        let fix = "write the full base URL, e.g. http://alertmanager:9093";
-        match reqwest::Url::parse(&am.url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            Ok(u) => out.push(
-                Diagnostic::new(
-                    file,
-                    line,
-                    format!("alertmanager: unsupported URL scheme {:?}", u.scheme()),
-                )
-                .with_fix(fix),
-            ),
-            Err(e) => out.push(
-                Diagnostic::new(
-                    file,
-                    line,
-                    format!("alertmanager: url {:?} is not a URL ({e})", am.url),
-                )
-                .with_fix(fix),
-            ),
+        for (key_line, msg, fix) in client_problems(&am.as_source(), "alertmanager", text, line) {
+            out.push(Diagnostic::new(file, key_line, msg).with_fix(fix));
         }
-        if am.bearer_token_env.is_some() && am.bearer_token_file.is_some() {
-            out.push(
-                Diagnostic::new(
-                    file,
-                    line,
-                    "alertmanager: both bearer_token_env and bearer_token_file",
-                )
-                .with_fix("keep one of them"),
+    }
+    out
+}
+
+/// What cannot work in the settings of one HTTP client (a source, or Alertmanager through
+/// [`AlertmanagerSpec::as_source`](super::AlertmanagerSpec::as_source)): `(line, message, fix)`.
+/// `who` starts each message; `table` is the line of its table.
+fn client_problems(
+    s: &SourceSpec,
+    who: &str,
+    text: &str,
+    table: Option<usize>,
+) -> Vec<(Option<usize>, String, String)> {
+    let at = |key: &str| diag::key_line(text, table, key);
+    let mut out = Vec::new();
+    let mut problem = |line: Option<usize>, msg: String, fix: &str| {
+        out.push((line, format!("{who}: {msg}"), fix.to_string()));
+    };
+    // The URL as shown: a password in it stays out of the message, whether or not it parses.
+    let shown = crate::secret::redact_url(&s.url);
+    let url_fix = if who == "alertmanager" {
+        "write the full base URL, e.g. http://alertmanager:9093"
+    } else {
+        "write the full base URL, e.g. http://prometheus:9090"
+    };
+    match reqwest::Url::parse(&s.url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+        Ok(u) => problem(
+            at("url"),
+            format!("unsupported URL scheme {:?}", u.scheme()),
+            "use an http:// or https:// URL",
+        ),
+        Err(e) => problem(at("url"), format!("url {shown:?} is not a URL ({e})"), url_fix),
+    }
+    if s.bearer_token_env.is_some() && s.bearer_token_file.is_some() {
+        problem(
+            at("bearer_token_file"),
+            "both bearer_token_env and bearer_token_file".into(),
+            "keep one of them",
+        );
+    }
+    if s.basic_auth.is_some() {
+        let bearer = if s.bearer_token_env.is_some() {
+            Some("bearer_token_env")
+        } else {
+            s.bearer_token_file.is_some().then_some("bearer_token_file")
+        };
+        if let Some(bearer) = bearer {
+            problem(
+                at("basic_auth").or(at(bearer)),
+                format!("both {bearer} and basic_auth: only one Authorization header can be sent"),
+                "keep one kind of auth: the bearer token or basic_auth",
             );
         }
+    }
+    if let Some(t) = s.timeout.filter(|t| *t < Duration::from_millis(100)) {
+        problem(
+            at("timeout"),
+            format!("timeout {:?} leaves no time for an answer", crate::duration::format(t)),
+            "use at least 100ms, e.g. timeout = \"5s\" (the default)",
+        );
+    }
+    if s.max_concurrency == 0 || s.max_concurrency > super::MAX_CONCURRENCY {
+        problem(
+            at("max_concurrency"),
+            format!("max_concurrency {} is out of range", s.max_concurrency),
+            &format!(
+                "use 1 to {} requests in flight at once; 4 is the default",
+                super::MAX_CONCURRENCY
+            ),
+        );
+    }
+    if s.max_response_bytes < 1024 {
+        problem(
+            at("max_response_bytes"),
+            format!("max_response_bytes {} is too small for any answer", s.max_response_bytes),
+            "use at least 1KiB, e.g. max_response_bytes = \"32MiB\" (the default)",
+        );
+    }
+    if s.max_series == 0 {
+        problem(
+            at("max_series"),
+            "max_series is 0: no series would be shown".into(),
+            "use 1 or more, e.g. max_series = 10000 (the default)",
+        );
     }
     out
 }
@@ -353,9 +379,8 @@ mod tests {
         let bad = format!("{src}\n[alertmanager]\nurl = \"am:9093\"\nbearer_token_env = \"A\"\nbearer_token_file = \"f\"\n");
         let problems = load_str(&bad, Path::new("t.toml"), &Overrides::default()).unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems
-            .iter()
-            .all(|p| p.line == Some(5) && p.message.starts_with("alertmanager:")));
+        assert!(problems.iter().all(|p| p.message.starts_with("alertmanager:")));
+        assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [Some(6), Some(8)]);
         assert!(problems[0].fix.as_deref().is_some_and(|f| f.contains("http://")));
     }
 

@@ -131,6 +131,57 @@ pub struct SourceSpec {
     /// alone; turn this off for a server that takes PromQL only in small pieces.
     #[serde(default = "yes")]
     pub combine_queries: bool,
+    /// Largest answer read from this source, counted after decompression (`"32MiB"` by
+    /// default): past it the request is cut off and the panel says the answer was too large.
+    #[serde(default = "default_max_response_bytes", deserialize_with = "crate::size::de")]
+    pub max_response_bytes: u64,
+    /// Most series kept of one answer (default 10,000); the panel says how many there were.
+    #[serde(default = "default_max_series")]
+    pub max_series: usize,
+}
+
+/// Default of `max_response_bytes`: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 << 20;
+/// Default of `max_series`.
+pub const DEFAULT_MAX_SERIES: usize = 10_000;
+/// Largest `max_concurrency` accepted: more requests in flight than that to one server is a
+/// mistake, not a setting.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+fn default_max_response_bytes() -> u64 {
+    DEFAULT_MAX_RESPONSE_BYTES
+}
+
+fn default_max_series() -> usize {
+    DEFAULT_MAX_SERIES
+}
+
+impl SourceSpec {
+    /// A source with `name` and `url` and every other setting at its default.
+    pub fn new(name: &str, url: &str) -> Self {
+        SourceSpec {
+            name: name.into(),
+            url: url.into(),
+            timeout: None,
+            bearer_token_env: None,
+            bearer_token_file: None,
+            basic_auth: None,
+            headers: BTreeMap::new(),
+            ca_file: None,
+            max_concurrency: default_concurrency(),
+            fetch_alerts: true,
+            incremental_overlap: None,
+            combine_queries: true,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_series: DEFAULT_MAX_SERIES,
+        }
+    }
+
+    /// `max_concurrency` within 1 and [`MAX_CONCURRENCY`] (the config check rejects values
+    /// outside; this keeps a spec built in code from asking for an impossible semaphore).
+    pub fn concurrency(&self) -> usize {
+        self.max_concurrency.clamp(1, MAX_CONCURRENCY)
+    }
 }
 
 /// The top-level `[alertmanager]` table: where silences are read and created.
@@ -160,8 +211,6 @@ impl AlertmanagerSpec {
     /// The same settings as a source, so the one HTTP client builder (auth, CA, headers) serves.
     pub fn as_source(&self) -> SourceSpec {
         SourceSpec {
-            name: "alertmanager".into(),
-            url: self.url.clone(),
             timeout: self.timeout,
             bearer_token_env: self.bearer_token_env.clone(),
             bearer_token_file: self.bearer_token_file.clone(),
@@ -170,8 +219,8 @@ impl AlertmanagerSpec {
             ca_file: self.ca_file.clone(),
             max_concurrency: 2,
             fetch_alerts: false,
-            incremental_overlap: None,
             combine_queries: false,
+            ..SourceSpec::new("alertmanager", &self.url)
         }
     }
 }

@@ -50,7 +50,7 @@ impl SourceState {
     pub fn new(name: String, url: String) -> Self {
         Self {
             name,
-            url: crate::prom::secret::redact_url(&url),
+            url: crate::secret::redact_url(&url),
             last_rtt: None,
             last_ok: None,
             last_error: None,

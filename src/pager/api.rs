@@ -1,8 +1,7 @@
 //! The pager's HTTP calls: Prometheus's `/api/v1/alerts` and Alertmanager's `/api/v2/silences`
-//! (list, create). Same clients as the queries (auth, tenant headers, CA), same deadline, same
-//! typed errors; every text from the server is cleaned before it leaves this module.
-
-use std::time::Duration;
+//! (list, create). Same clients as the queries (auth, tenant headers, CA, same-origin redirects),
+//! same deadline, same bounded body, same typed errors; every text from the server is cleaned,
+//! and stripped of the client's secrets, before it leaves this module.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -10,35 +9,41 @@ use serde_json::{json, Value};
 
 use super::types::{bounded, Matcher, PromAlert, PromState, Silence, SilenceRequest};
 use crate::prom::{Client, Labels, PromError};
+use crate::secret::Secrets;
 
 /// Prometheus's (and Thanos's, Mimir's) alerts of its own alerting rules, pending and firing.
 pub async fn prom_alerts(client: &Client) -> Result<Vec<PromAlert>, PromError> {
     let url = format!("{}/api/v1/alerts", client.base_url());
-    let (status, body) = exchange(client.http().get(url), client.timeout()).await?;
-    decode_alerts(status, &body)
+    let (status, body) = client.exchange(client.http().get(url)).await?;
+    decode_alerts(status, &body, client.secrets())
 }
 
 /// Alertmanager's silences in force now (`active`), expired and pending ones left out.
 pub async fn silences(am: &Client) -> Result<Vec<Silence>, PromError> {
     let url = format!("{}/api/v2/silences", am.base_url());
-    let (status, body) = exchange(am.http().get(url), am.timeout()).await?;
-    decode_silences(status, &body)
+    let (status, body) = am.exchange(am.http().get(url)).await?;
+    decode_silences(status, &body, am.secrets())
 }
 
 /// Creates a silence; returns its id.
 pub async fn create_silence(am: &Client, req: &SilenceRequest) -> Result<String, PromError> {
     let url = format!("{}/api/v2/silences", am.base_url());
-    let (status, body) =
-        exchange(am.http().post(url).json(&silence_body(req)), am.timeout()).await?;
+    let (status, body) = am.exchange(am.http().post(url).json(&silence_body(req))).await?;
+    decode_created(status, &body, am.secrets())
+}
+
+/// Decodes an answer of `POST /api/v2/silences`: the new silence's id. Like every decoder here,
+/// it takes `secrets` out of any text from the body before cutting it short.
+pub fn decode_created(status: u16, body: &[u8], secrets: &Secrets) -> Result<String, PromError> {
     if !(200..300).contains(&status) {
-        return Err(PromError::Http { status, excerpt: excerpt(&body) });
+        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
     }
     #[derive(Deserialize)]
     struct Created {
         #[serde(rename = "silenceID")]
         id: String,
     }
-    let created: Created = serde_json::from_slice(&body)
+    let created: Created = serde_json::from_slice(body)
         .map_err(|e| PromError::Decode(format!("no silenceID in the answer ({e})")))?;
     Ok(bounded(&created.id))
 }
@@ -59,31 +64,8 @@ pub fn silence_body(req: &SilenceRequest) -> Value {
     })
 }
 
-async fn exchange(
-    request: reqwest::RequestBuilder,
-    deadline: Duration,
-) -> Result<(u16, Vec<u8>), PromError> {
-    let exchange = async {
-        let resp = request.timeout(deadline).send().await.map_err(|e| net_error(e, deadline))?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| net_error(e, deadline))?;
-        Ok::<_, PromError>((status, body.to_vec()))
-    };
-    tokio::time::timeout(deadline, exchange)
-        .await
-        .map_err(|_| PromError::Timeout(deadline.as_millis() as u64))?
-}
-
-/// The client's classification of a transport error, with the message kept short.
-fn net_error(e: reqwest::Error, deadline: Duration) -> PromError {
-    match crate::prom::client::net_error(e, deadline) {
-        PromError::Network(msg) => PromError::Network(bounded(&msg)),
-        other => other,
-    }
-}
-
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+fn excerpt(body: &[u8], secrets: &Secrets) -> String {
+    let text = secrets.scrub(&String::from_utf8_lossy(body));
     let short: String = text.chars().take(200).collect();
     bounded(&short)
 }
@@ -116,19 +98,23 @@ struct RawAlert {
 }
 
 /// Decodes an answer of `/api/v1/alerts`.
-pub fn decode_alerts(status: u16, body: &[u8]) -> Result<Vec<PromAlert>, PromError> {
+pub fn decode_alerts(
+    status: u16,
+    body: &[u8],
+    secrets: &Secrets,
+) -> Result<Vec<PromAlert>, PromError> {
     let env: AlertsEnvelope = serde_json::from_slice(body).map_err(|e| {
         if (200..300).contains(&status) {
             PromError::Decode(format!("not Prometheus JSON ({e})"))
         } else {
-            PromError::Http { status, excerpt: excerpt(body) }
+            PromError::Http { status, excerpt: excerpt(body, secrets) }
         }
     })?;
     if env.status != "success" {
         return Err(PromError::Api {
             status,
-            error_type: bounded(env.error_type.as_deref().unwrap_or("error")),
-            message: bounded(env.error.as_deref().unwrap_or("no error text")),
+            error_type: bounded(&secrets.scrub(env.error_type.as_deref().unwrap_or("error"))),
+            message: bounded(&secrets.scrub(env.error.as_deref().unwrap_or("no error text"))),
         });
     }
     let data = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
@@ -189,9 +175,13 @@ fn yes() -> bool {
 
 /// Decodes an answer of `GET /api/v2/silences`, keeping the active silences whose matchers
 /// compile.
-pub fn decode_silences(status: u16, body: &[u8]) -> Result<Vec<Silence>, PromError> {
+pub fn decode_silences(
+    status: u16,
+    body: &[u8],
+    secrets: &Secrets,
+) -> Result<Vec<Silence>, PromError> {
     if !(200..300).contains(&status) {
-        return Err(PromError::Http { status, excerpt: excerpt(body) });
+        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
     }
     let raw: Vec<RawSilence> = serde_json::from_slice(body)
         .map_err(|e| PromError::Decode(format!("not a list of silences ({e})")))?;
@@ -249,7 +239,8 @@ mod tests {
             {"labels":{"alertname":"Slow"},"annotations":{},"state":"pending",
              "activeAt":"0001-01-01T00:00:00Z","value":"NaN"},
             {"labels":{"alertname":"Old"},"state":"inactive"}]}}"#;
-        let alerts = decode_alerts(200, body).unwrap_or_else(|e| panic!("{e}"));
+        let alerts =
+            decode_alerts(200, body, &Secrets::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(alerts.len(), 2);
         assert_eq!(alerts[0].state, PromState::Firing);
         assert_eq!(alerts[0].value, 97.0);
@@ -262,11 +253,12 @@ mod tests {
 
     #[test]
     fn alert_errors_are_typed() {
-        let e = decode_alerts(404, b"404 page not found").err();
+        let e = decode_alerts(404, b"404 page not found", &Secrets::default()).err();
         assert!(matches!(e, Some(PromError::Http { status: 404, .. })), "{e:?}");
         let e = decode_alerts(
             422,
             br#"{"status":"error","errorType":"execution","error":"boom\u0007"}"#,
+            &Secrets::default(),
         )
         .err();
         assert!(matches!(&e, Some(PromError::Api { message, .. }) if message == "boom\\x07"));
@@ -283,9 +275,24 @@ mod tests {
           {"id":"c","status":{"state":"active"},"comment":"","createdBy":"",
            "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T19:00:00Z",
            "matchers":[{"name":"x","value":"(","isRegex":true,"isEqual":true}]}]"#;
-        let s = decode_silences(200, body).unwrap_or_else(|e| panic!("{e}"));
+        let s = decode_silences(200, body, &Secrets::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].id, "a");
         assert!(s[0].matchers[0].is_equal, "isEqual defaults to true for older servers");
+    }
+
+    #[test]
+    fn secrets_are_taken_out_before_texts_are_cut_short() {
+        let mut secrets = Secrets::default();
+        secrets.add_header("X-Api-Key", "key-0123456789abcdef");
+        let echo = format!("{} x-api-key: key-0123456789abcdef", "x".repeat(180));
+        for e in [
+            decode_alerts(500, echo.as_bytes(), &secrets).err(),
+            decode_silences(500, echo.as_bytes(), &secrets).err(),
+            decode_created(400, echo.as_bytes(), &secrets).err(),
+        ] {
+            let text = format!("{e:?}");
+            assert!(text.contains("xxx") && !text.contains("key-0123"), "{text}");
+        }
     }
 }

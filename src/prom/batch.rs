@@ -59,12 +59,16 @@ pub fn split(response: &QueryResponse, members: usize) -> Option<Vec<QueryRespon
 /// queries: nothing is learnt about the members by asking them alone.
 pub fn source_wide(e: &PromError) -> bool {
     match e {
-        PromError::Network(_) | PromError::Timeout(_) | PromError::Http { .. } => true,
+        PromError::Network(_)
+        | PromError::Timeout(_)
+        | PromError::Http { .. }
+        | PromError::Redirect(_) => true,
         PromError::Api { status, error_type, .. } => {
             *status == 429
                 || (*status >= 500 && error_type != "timeout" && error_type != "execution")
         }
-        PromError::Decode(_) => false,
+        // Another member's share may be what makes the answer too large.
+        PromError::Decode(_) | PromError::TooLarge(_) => false,
     }
 }
 

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
 
 use super::decode::decode;
-use super::secret::{self, Secrets};
 use super::types::{PromError, QueryResponse};
 use crate::config::SourceSpec;
+use crate::secret::{self, Secrets};
 
 /// Default deadline of one request when the source sets none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -23,7 +23,7 @@ pub struct Fetched {
     pub response: QueryResponse,
     /// Round-trip time of the HTTP exchange.
     pub rtt: Duration,
-    /// Size of the response body as received.
+    /// Size of the response body as received (after decompression).
     pub bytes: usize,
 }
 
@@ -44,6 +44,8 @@ pub struct Client {
     name: String,
     timeout: Duration,
     overlap: Duration,
+    max_response_bytes: usize,
+    max_series: usize,
     secrets: Secrets,
 }
 
@@ -65,14 +67,10 @@ impl Client {
     pub fn new(spec: &SourceSpec) -> Result<Self, ClientError> {
         let err = |message: String| ClientError { source_name: spec.name.clone(), message };
         let mut secrets = Secrets::default();
-        if let Some(pw) = secret::url_password(&spec.url) {
-            secrets.add(&pw);
-        }
+        secrets.add_url(&spec.url);
         let mut headers = HeaderMap::new();
         for (k, v) in &spec.headers {
-            if secret::sensitive_header(k) {
-                secrets.add(v);
-            }
+            secrets.add_header(k, v);
             let name = HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| err(format!("header name {k:?} is not valid")))?;
             let mut value = HeaderValue::from_str(v)
@@ -91,11 +89,11 @@ impl Client {
             let password = secret(basic.password_env.as_deref(), basic.password_file.as_deref())
                 .map_err(err)?
                 .unwrap_or_default();
-            secrets.add(&password);
+            secrets.add_basic(&basic.username, &password);
             let raw = format!("{}:{}", basic.username, password);
-            secrets.add(&base64(raw.as_bytes()));
-            let mut value = HeaderValue::from_str(&format!("Basic {}", base64(raw.as_bytes())))
-                .map_err(|_| err("basic auth has characters HTTP forbids".into()))?;
+            let mut value =
+                HeaderValue::from_str(&format!("Basic {}", secret::base64(raw.as_bytes())))
+                    .map_err(|_| err("basic auth has characters HTTP forbids".into()))?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
@@ -103,8 +101,9 @@ impl Client {
         let mut builder = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
+            .redirect(same_origin_redirects())
             .connect_timeout(timeout.min(Duration::from_secs(3)))
-            .pool_max_idle_per_host(spec.max_concurrency.max(1));
+            .pool_max_idle_per_host(spec.concurrency());
         if let Some(ca) = &spec.ca_file {
             let pem = std::fs::read(ca)
                 .map_err(|e| err(format!("cannot read ca_file {}: {e}", ca.display())))?;
@@ -119,6 +118,8 @@ impl Client {
             name: spec.name.clone(),
             timeout,
             overlap: spec.incremental_overlap.unwrap_or(DEFAULT_OVERLAP),
+            max_response_bytes: usize::try_from(spec.max_response_bytes).unwrap_or(usize::MAX),
+            max_series: spec.max_series.max(1),
             secrets,
         })
     }
@@ -180,44 +181,96 @@ impl Client {
         self.post("/api/v1/query_range", form).await
     }
 
-    async fn post(&self, path: &str, form: Vec<(&str, String)>) -> Result<Fetched, PromError> {
-        self.exchange(path, form).await.map_err(|e| e.scrubbed(&self.secrets))
-    }
-
-    async fn exchange(
-        &self,
-        path: &str,
-        mut form: Vec<(&str, String)>,
-    ) -> Result<Fetched, PromError> {
+    async fn post(&self, path: &str, mut form: Vec<(&str, String)>) -> Result<Fetched, PromError> {
         // Ask the server to give up a little before we do, so it stops working for nobody.
         let server_timeout = self.timeout.mul_f64(0.9).max(Duration::from_millis(100));
         form.push(("timeout", format!("{}ms", server_timeout.as_millis())));
         let started = Instant::now();
-        let request =
-            self.http.post(format!("{}{path}", self.base)).timeout(self.timeout).form(&form).send();
-        let deadline = self.timeout;
-        let exchange = async {
-            let resp = request.await.map_err(|e| net_error(e, deadline))?;
-            let status = resp.status().as_u16();
-            let body = resp.bytes().await.map_err(|e| net_error(e, deadline))?;
-            Ok::<_, PromError>((status, body))
-        };
-        let (status, body) = tokio::time::timeout(deadline, exchange)
-            .await
-            .map_err(|_| PromError::Timeout(deadline.as_millis() as u64))??;
+        let (status, body) =
+            self.exchange(self.http.post(format!("{}{path}", self.base)).form(&form)).await?;
         let rtt = started.elapsed();
-        let mut response = decode(status, &body)?;
-        for w in &mut response.warnings {
-            *w = self.secrets.scrub(w);
-        }
+        let response = decode(status, &body, self.max_series, &self.secrets)?;
         Ok(Fetched { response, rtt, bytes: body.len() })
     }
+
+    /// Sends `request` (made with [`Client::http`]) under this client's deadline and reads at
+    /// most `max_response_bytes` of the answer (after decompression): the status and the body.
+    /// Its errors hold none of this source's secrets.
+    pub async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), PromError> {
+        let (deadline, limit) = (self.timeout, self.max_response_bytes);
+        let exchange = async {
+            let resp =
+                request.timeout(deadline).send().await.map_err(|e| net_error(e, deadline))?;
+            let status = resp.status().as_u16();
+            // A length that says it is too long is believed (reqwest drops it from gzipped
+            // bodies, whose decoded size only reading tells).
+            if resp.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(PromError::TooLarge(limit as u64));
+            }
+            let body = crate::body::read(resp, limit).await;
+            if body.longer {
+                return Err(PromError::TooLarge(limit as u64));
+            }
+            if let Some(e) = body.error {
+                return Err(net_error(e, deadline));
+            }
+            Ok((status, body.bytes))
+        };
+        let result = tokio::time::timeout(deadline, exchange)
+            .await
+            .unwrap_or(Err(PromError::Timeout(deadline.as_millis() as u64)));
+        self.scrub(result)
+    }
+
+    /// This source's secrets, for decoders of its answers.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// `result` with none of this source's secrets (nor URL passwords) in its error's text: for
+    /// every error made from what the server sent.
+    pub fn scrub<T>(&self, result: Result<T, PromError>) -> Result<T, PromError> {
+        result.map_err(|e| e.scrubbed(&self.secrets))
+    }
 }
+
+/// Redirects are followed within the origin (scheme, host and port) of the request only: the
+/// credentials and headers configured for a source are never sent to another server.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 10 {
+            return attempt.error("too many redirects");
+        }
+        let to = attempt.url().origin();
+        if attempt.previous().first().is_some_and(|from| from.origin() != to) {
+            let shown = to.ascii_serialization();
+            return attempt.error(CrossOrigin(secret::redact_userinfo(&shown)));
+        }
+        attempt.follow()
+    })
+}
+
+/// Why a redirect was not followed.
+#[derive(Debug, thiserror::Error)]
+#[error("redirected to another origin ({0}); refusing to send credentials")]
+struct CrossOrigin(String);
 
 /// A transport error as a [`PromError`], without the URL (it may carry credentials).
 pub(crate) fn net_error(e: reqwest::Error, deadline: Duration) -> PromError {
     if e.is_timeout() {
         return PromError::Timeout(deadline.as_millis() as u64);
+    }
+    if e.is_redirect() {
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if let Some(refused) = s.downcast_ref::<CrossOrigin>() {
+                return PromError::Redirect(refused.to_string());
+            }
+            source = s.source();
+        }
     }
     // Without the URL: it may carry credentials in its query string.
     let e = e.without_url();
@@ -251,35 +304,4 @@ fn secret(env: Option<&str>, file: Option<&std::path::Path>) -> Result<Option<St
         return Ok(Some(text.lines().next().unwrap_or_default().trim().to_string()));
     }
     Ok(None)
-}
-
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_matches_rfc4648() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
-    }
 }

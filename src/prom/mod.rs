@@ -6,7 +6,6 @@ pub mod client;
 pub mod decode;
 pub mod plan;
 pub mod poller;
-pub mod secret;
 pub mod types;
 
 pub use client::{Client, ClientError, Fetched};

@@ -88,6 +88,14 @@ pub enum PromError {
     /// The answer was not valid Prometheus JSON.
     #[error("bad answer: {0}")]
     Decode(String),
+    /// The answer went on past the source's `max_response_bytes` (this many bytes, counted
+    /// after decompression); the rest was not read.
+    #[error("answer larger than {}", crate::size::format(*.0))]
+    TooLarge(u64),
+    /// The server sent the request elsewhere and it was not followed (another origin would be
+    /// handed the source's credentials).
+    #[error("{0}")]
+    Redirect(String),
 }
 
 impl PromError {
@@ -98,12 +106,12 @@ impl PromError {
                 *status == 429 || *status >= 500
             }
             PromError::Timeout(_) | PromError::Network(_) => true,
-            PromError::Decode(_) => false,
+            PromError::Decode(_) | PromError::TooLarge(_) | PromError::Redirect(_) => false,
         }
     }
 
     /// The same error with every secret in its text replaced.
-    pub fn scrubbed(self, secrets: &super::secret::Secrets) -> PromError {
+    pub fn scrubbed(self, secrets: &crate::secret::Secrets) -> PromError {
         match self {
             PromError::Api { status, error_type, message } => PromError::Api {
                 status,
@@ -116,6 +124,8 @@ impl PromError {
             PromError::Timeout(ms) => PromError::Timeout(ms),
             PromError::Network(m) => PromError::Network(secrets.scrub(&m)),
             PromError::Decode(m) => PromError::Decode(secrets.scrub(&m)),
+            PromError::TooLarge(limit) => PromError::TooLarge(limit),
+            PromError::Redirect(m) => PromError::Redirect(secrets.scrub(&m)),
         }
     }
 
@@ -134,6 +144,8 @@ impl PromError {
             }
             PromError::Api { error_type, .. } => format!("query error ({error_type})"),
             PromError::Http { .. } | PromError::Decode(_) => "bad answer".into(),
+            PromError::TooLarge(_) => "answer too large".into(),
+            PromError::Redirect(_) => "redirected to another origin".into(),
         }
     }
 
@@ -153,6 +165,8 @@ impl PromError {
             PromError::Timeout(_) => "timeout".into(),
             PromError::Network(_) => "unreachable".into(),
             PromError::Decode(_) => "bad answer".into(),
+            PromError::TooLarge(_) => "too large".into(),
+            PromError::Redirect(_) => "redirect refused".into(),
         }
     }
 }

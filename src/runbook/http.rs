@@ -65,25 +65,11 @@ async fn send(req: HttpRequest, timeout: Duration, sink: &mut Sink) -> Outcome {
         Stream::Info,
         format!("HTTP {} {}", status.as_u16(), status.canonical_reason().unwrap_or("")),
     );
-    let mut response = response;
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                body.extend_from_slice(&chunk);
-                if body.len() >= BODY_EXCERPT {
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                sink.line(Stream::Info, format!("[body cut short: {}]", error_chain(&e)));
-                break;
-            }
-        }
+    let read = crate::body::read(response, BODY_EXCERPT).await;
+    if let Some(e) = &read.error {
+        sink.line(Stream::Info, format!("[body cut short: {}]", error_chain(e)));
     }
-    let cut = body.len() > BODY_EXCERPT;
-    body.truncate(BODY_EXCERPT);
+    let (body, cut) = (read.bytes, read.longer);
     let text = body.strip_suffix(b"\n").unwrap_or(&body);
     let mut shown = 0;
     for line in text.split(|b| *b == b'\n').filter(|_| !text.is_empty()) {

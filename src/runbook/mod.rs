@@ -21,7 +21,7 @@ mod http;
 pub mod launch;
 pub mod lock;
 pub mod parse;
-pub mod redact;
+pub mod quote;
 pub mod resolve;
 pub mod spec;
 mod validate;

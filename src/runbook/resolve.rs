@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::redact::{percent_encode, redact_url, shell_quote, shown_value};
+use super::quote::{percent_encode, shell_quote};
 use super::spec::{ActionKind, ActionSpec, Confirm};
 use crate::prom::Labels;
 use crate::sanitize;
+use crate::secret::{redact_url, shown_value};
 use crate::template::{self, TemplateError};
 
 /// Names the caller may put in [`Context::vars`]; templates may use them as `{{ name }}`.

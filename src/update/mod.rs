@@ -108,8 +108,10 @@ fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
             Ok(f) => (Some(f.rtt), None),
             // Refused credentials: the server is up, but warroom reads nothing from it.
             Err(e) if e.is_auth() => (None, Some(e.to_string())),
-            // An API error means the server answered: it is up, the query is wrong.
+            // An API error means the server answered: it is up, the query is wrong. So does
+            // an answer too large to read.
             Err(crate::prom::PromError::Api { status, .. }) if *status < 500 => (None, None),
+            Err(crate::prom::PromError::TooLarge(_)) => (None, None),
             Err(e) => (None, Some(e.to_string())),
         };
         let health = (source.health(), source.auth_refused);

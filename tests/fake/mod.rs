@@ -16,6 +16,15 @@ pub enum Reply {
     Send(u16, &'static str, String),
     /// Read the request and never answer.
     Stall,
+    /// Status code, content type and a body in which `{request}` stands for the request's
+    /// head (its lines joined with ` | `, quotes escaped): a server that echoes what it got,
+    /// credentials included.
+    Echo(u16, &'static str, String),
+    /// Status code, extra header lines (`name: value`, each ending in `\r\n`) and a body,
+    /// e.g. a redirect with its `location`.
+    Headers(u16, String, String),
+    /// The reply of the first `(path prefix, reply)` whose prefix starts the request's path.
+    Route(Vec<(&'static str, Reply)>),
 }
 
 pub struct Fake {
@@ -43,24 +52,20 @@ impl Fake {
                         let Some(req) = read_request(&mut sock).await else {
                             return;
                         };
+                        let answer = answer(reply.lock().unwrap().clone(), &req);
                         requests.lock().unwrap().push(req);
-                        let r = reply.lock().unwrap().clone();
-                        match r {
-                            Reply::Stall => {
-                                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-                                return;
-                            }
-                            Reply::Send(status, ctype, body) => {
-                                let head = format!(
-                                    "HTTP/1.1 {status} X\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\n\r\n",
-                                    body.len()
-                                );
-                                if sock.write_all(head.as_bytes()).await.is_err()
-                                    || sock.write_all(body.as_bytes()).await.is_err()
-                                {
-                                    return;
-                                }
-                            }
+                        let Some((status, extra, body)) = answer else {
+                            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                            return;
+                        };
+                        let head = format!(
+                            "HTTP/1.1 {status} X\r\n{extra}content-length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        if sock.write_all(head.as_bytes()).await.is_err()
+                            || sock.write_all(body.as_bytes()).await.is_err()
+                        {
+                            return;
                         }
                     }
                 });
@@ -86,6 +91,25 @@ impl Drop for Fake {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Status, extra header lines and body of the answer to `request`; `None` to stall.
+fn answer(reply: Reply, request: &str) -> Option<(u16, String, String)> {
+    Some(match reply {
+        Reply::Stall => return None,
+        Reply::Send(status, ctype, body) => (status, format!("content-type: {ctype}\r\n"), body),
+        Reply::Echo(status, ctype, template) => {
+            let head = request.split("\r\n\r\n").next().unwrap_or("");
+            let echo = head.replace("\r\n", " | ").replace('"', "\\\"");
+            (status, format!("content-type: {ctype}\r\n"), template.replace("{request}", &echo))
+        }
+        Reply::Headers(status, extra, body) => (status, extra, body),
+        Reply::Route(routes) => {
+            let path = request.split(' ').nth(1).unwrap_or("");
+            let (_, reply) = routes.into_iter().find(|(prefix, _)| path.starts_with(prefix))?;
+            return answer(reply, request);
+        }
+    })
 }
 
 async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<String> {
@@ -121,4 +145,31 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<String> {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A model of `config` after its pollers' first answer from its sources, and the frame it draws
+/// at 100×24: what an engineer sees once the first poll is in.
+pub async fn first_frame(config: &warroom::config::Config) -> (warroom::model::Model, String) {
+    use ratatui::{backend::TestBackend, Terminal};
+    use warroom::msg::Msg;
+    let mut model = warroom::model::Model::new(config, chrono::Utc::now());
+    let clients: Vec<_> =
+        config.sources.iter().map(|s| warroom::prom::Client::new(s).unwrap()).collect();
+    let caps: Vec<_> =
+        config.sources.iter().map(|_| Arc::new(tokio::sync::Semaphore::new(1))).collect();
+    let (_wtx, wrx) = tokio::sync::watch::channel(model.window);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let mut pollers =
+        warroom::prom::poller::Pollers::start(model.query_specs(), &clients, &caps, wrx, tx, |r| {
+            Msg::Poll(Box::new(r))
+        });
+    let wait = std::time::Duration::from_secs(10);
+    let msg = tokio::time::timeout(wait, rx.recv()).await.unwrap().unwrap();
+    pollers.stop();
+    warroom::update::update(&mut model, Msg::Tick(chrono::Utc::now()));
+    warroom::update::update(&mut model, msg);
+    let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    t.draw(|fr| warroom::ui::render(&model, &warroom::theme::Theme::default(), fr)).unwrap();
+    let frame = warroom::snapshot::buffer_text(t.backend().buffer());
+    (model, frame)
 }
