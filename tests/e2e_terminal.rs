@@ -351,3 +351,37 @@ warning = 1
     t.send_keys(&["q"]);
     assert_eq!(s.exit_report(Duration::from_secs(5)), CLEAN_EXIT);
 }
+
+/// The alert list never lies: the demo's firing alert stays firing through pan, zoom and a
+/// filter that hides it, and nothing of that reaches the history.
+#[test]
+fn a_firing_alert_survives_pan_range_and_filter() {
+    let s = Session::start("truth", "tmux-256color", (160, 48), &[BIN, "--demo"], false);
+    let t = &s.tmux;
+    wait_for_dashboard(t);
+    let firing =
+        |screen: &str| screen.lines().any(|l| l.contains("FIRING") && l.contains("DemoDbCpuHigh"));
+    t.wait_until(Duration::from_secs(60), "DemoDbCpuHigh FIRING", firing);
+    for keys in [&["["][..], &["["], &["+"], &["-", "-"], &["]", "]"]] {
+        t.send_keys(keys);
+        std::thread::sleep(Duration::from_secs(3));
+        let screen = t.capture();
+        assert!(firing(&screen), "after {keys:?}: {screen}");
+        assert!(
+            !screen.lines().any(|l| l.contains("RESOLVED") && l.contains("DemoDbCpuHigh")),
+            "after {keys:?}: {screen}"
+        );
+    }
+    t.send_keys(&["/", "z", "z", "z", "Enter"]);
+    let screen = t.wait_for("firing hidden by filter", Duration::from_secs(5));
+    assert!(!screen.contains("All clear"), "{screen}");
+    assert!(screen.contains("FIRING"), "the header still counts them: {screen}");
+    let history =
+        std::fs::read_to_string(s.state.join("warroom/history.jsonl")).unwrap_or_default();
+    let resolved = history
+        .lines()
+        .filter(|l| l.contains("DemoDbCpuHigh") && l.contains(r#""to":"resolved""#))
+        .count();
+    assert_eq!(resolved, 0, "the view wrote a false RESOLVED:\n{history}");
+    t.send_keys(&["q"]);
+}
