@@ -178,6 +178,7 @@ fn prometheus_alerts_and_alertmanager_silences_agree_with_warroom() {
         // 4. warroom's own poll of silences shows the alert silenced: forget the silence made
         // locally, so only the listing can mark it again.
         m.pager.alertmanager.as_mut().unwrap().silences.clear();
+        m.rebuild_alerts(); // the list is rebuilt by `update`; this edit went around it
         assert!(m.visible_alerts()[0].silence.is_none());
         let silenced = |m: &Model| m.visible_alerts().iter().any(|a| a.silence.is_some());
         assert!(pump(&mut m, &mut rx, Duration::from_secs(10), silenced).await);
