@@ -303,14 +303,20 @@ fn step_slot(
         merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         Entry { tracker: Tracker::new(now), labels: merged, summary: String::new() }
     });
+    let shown_before = (entry.tracker.value().to_bits(), entry.tracker.severity());
     let changes = entry.tracker.step(input, spec, now);
     let tr = &entry.tracker;
+    // The summary depends on the labels, the value and the severity only: an unchanged value
+    // keeps its text (a storm of thousands of steady series renders nothing).
+    let unchanged = (tr.value().to_bits(), tr.severity()) == shown_before;
     match (scope, query_summary) {
         (_, Some(text)) => entry.summary = text,
         (Scope::Series, None) if input == Input::NoData => {
             entry.summary = summary::series_no_data(spec, &entry.labels);
         }
-        (Scope::Series, None) if input != Input::Clear || entry.summary.is_empty() => {
+        (Scope::Series, None)
+            if entry.summary.is_empty() || (input != Input::Clear && !unchanged) =>
+        {
             entry.summary = summary::render(spec, &entry.labels, tr.value(), tr.severity());
         }
         _ => {}

@@ -1,17 +1,12 @@
 //! Alert evaluation on each poll result, the bell, and acknowledgements.
 
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::alert::{AlertState, Event, Observation};
+use super::record::record;
+use crate::alert::{AlertState, Observation};
 use crate::model::{Model, Overlay, ACK_EXPIRIES};
 use crate::msg::Effect;
 use crate::prom::poller::{FetchKind, PollResult};
-
-/// Shortest time between two bells.
-const BELL_EVERY: Duration = Duration::from_secs(30);
 
 /// Feeds a poll result to every rule that evaluates its query. Rules evaluate live instant
 /// queries only (a rule naming a chart evaluates the chart's live twin), so what the charts
@@ -38,39 +33,6 @@ pub(super) fn evaluate(model: &mut Model, r: &PollResult) -> Vec<Effect> {
         }
     }
     record(model, events)
-}
-
-/// Keeps events for display, asks for them to be written, and rings the bell on new firing.
-pub(super) fn record(model: &mut Model, events: Vec<Event>) -> Vec<Effect> {
-    if events.is_empty() {
-        return Vec::new();
-    }
-    // A pending alert that clears is flapping worth seeing live, not a line for the postmortem.
-    let lasting: Vec<Event> = events.iter().filter(|e| !is_pending_cleared(e)).cloned().collect();
-    let mut effects = Vec::new();
-    if !lasting.is_empty() {
-        effects.push(Effect::Record(lasting));
-    }
-    effects.push(Effect::Redraw);
-    let fired = events.iter().any(|e| {
-        matches!(e, Event::Transition { to, .. } if to.is_firing())
-            || matches!(e, Event::Escalation { .. })
-    });
-    if fired && model.bell && bell_due(model.last_bell, model.now) {
-        model.last_bell = Some(model.now);
-        effects.push(Effect::Bell);
-    }
-    model.remember(events);
-    effects
-}
-
-/// `Pending → Inactive`: the condition cleared before `for` passed.
-fn is_pending_cleared(e: &Event) -> bool {
-    matches!(e, Event::Transition { from: AlertState::Pending, to: AlertState::Inactive, .. })
-}
-
-fn bell_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    last.is_none_or(|t| (now - t).to_std().unwrap_or_default() >= BELL_EVERY)
 }
 
 /// `a`: opens the acknowledge dialog for the selected alert (if it is worth acknowledging).
@@ -108,7 +70,7 @@ pub(super) fn ack_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             let until = ACK_EXPIRIES[expiry]
                 .map(|mins| model.now + chrono::Duration::minutes(i64::from(mins)));
             let note = (!note.is_empty()).then_some(note);
-            return super::pager::acknowledge(model, alert, note, until);
+            return super::ack::acknowledge(model, alert, note, until);
         }
         _ => return Vec::new(),
     }

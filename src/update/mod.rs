@@ -1,10 +1,12 @@
 //! `update(&mut Model, Msg) -> Vec<Effect>`: the only place the model changes. Pure: no I/O,
 //! no awaits, no clock reads — time arrives in messages.
 
+mod ack;
 mod actions;
 mod alerts;
 mod keys;
 mod pager;
+mod record;
 
 pub use actions::{action_for_key, CONFIRM_GUARD};
 
@@ -29,7 +31,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let after = (model.acks.version(), model.pager.silencing.len(), model.ui.filter.clone());
     if rebuild || before != after {
         let events = model.rebuild_alerts();
-        effects.extend(alerts::record(model, events));
+        effects.extend(record::record(model, events));
     }
     effects
 }
@@ -48,7 +50,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 || model.pager.silence_edge(before, now)
             {
                 let events = model.rebuild_alerts();
-                effects = alerts::record(model, events);
+                effects = record::record(model, events);
             } else if model.refresh_blind() {
                 effects.push(Effect::Redraw);
             }
