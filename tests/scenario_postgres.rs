@@ -370,10 +370,9 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     assert!(in_alertmanager, "Alertmanager never received {RULE}");
 
     // One problem, one row: warroom's rule and Prometheus's warning and critical copies merge.
-    let screen = term.wait_until(Duration::from_secs(10), "one row for warroom and prom", |s| {
+    term.wait_until(Duration::from_secs(10), "one row for warroom and prom", |s| {
         rows_of(s, RULE).len() == 1 && rows_of(s, RULE)[0].contains("warroom+prom:")
     });
-    assert!(screen.contains("▲ 1 FIRING") || !screen.contains("▲ 3 FIRING"), "{screen}");
 
     // Select the alert: focus the list, then move until the runbook pane shows it.
     term.send_keys(&["Tab"]);
