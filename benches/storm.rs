@@ -83,6 +83,11 @@ fn storm(c: &mut Criterion) {
     let mut group = c.benchmark_group("storm_20000");
     group.sample_size(10);
     let mut m = storm_model();
+    // The whole bench process after three evaluations of the storm: what it costs to hold.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(hwm) = status.lines().find(|l| l.starts_with("VmHWM")) {
+        println!("storm_20000 peak memory after three evaluations: {}", hwm.trim());
+    }
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap_or_else(|e| panic!("{e}"));
     let theme = Theme::default();
     let down =

@@ -231,7 +231,8 @@ fn row_state(screen: &str, rule: &str) -> Option<&'static str> {
     })
 }
 
-/// The rows of the alert list (the left column of the bottom half) that name `rule`.
+/// The live rows (pending or firing, for any reason) of the alert list (the left column of the
+/// bottom half) that name `rule`; resolved episodes are rows of their own.
 fn rows_of<'a>(screen: &'a str, rule: &str) -> Vec<&'a str> {
     let name = format!(" {rule} ");
     screen
@@ -239,9 +240,7 @@ fn rows_of<'a>(screen: &'a str, rule: &str) -> Vec<&'a str> {
         .map(|line| line.split("││").next().unwrap_or(line))
         .filter(|left| {
             left.contains(&name)
-                && ["PENDING", "FIRING", "RESOLVED", "NO DATA", "ERROR"]
-                    .iter()
-                    .any(|s| left.contains(s))
+                && ["PENDING", "FIRING", "NO DATA", "ERROR"].iter().any(|s| left.contains(s))
         })
         .collect()
 }
