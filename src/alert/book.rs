@@ -12,7 +12,7 @@ use super::event::Event;
 use super::rule::{Policy, RuleSpec};
 use super::state::{held, AlertState, Change, Input, Tracker};
 use super::summary;
-use super::view::{display_order, AlertKey, AlertView, Origin, Scope};
+use super::view::{display_rank, AlertKey, AlertView, Origin, Scope};
 
 /// How long a resolved alert stays listed by default.
 pub const DEFAULT_RESOLVED_RETENTION: Duration = Duration::from_secs(15 * 60);
@@ -224,10 +224,13 @@ impl AlertBook {
 
     /// Every listed alert (pending, firing, no data, error, recently resolved), in display order.
     pub fn alerts(&self) -> Vec<AlertView> {
-        let mut out: Vec<AlertView> = self
-            .specs
-            .iter()
-            .zip(&self.entries)
+        // Rules by name, each rule's alerts in key order: the whole in key order, so a stable
+        // sort by rank alone gives the display order (a storm of 20,000 compares no labels).
+        let mut by_name: Vec<(&RuleSpec, &BTreeMap<Slot, Entry>)> =
+            self.specs.iter().zip(&self.entries).collect();
+        by_name.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        let mut out: Vec<AlertView> = by_name
+            .into_iter()
             .flat_map(|(spec, entries)| {
                 entries.iter().filter_map(move |((scope, labels), e)| {
                     let state = e.tracker.state();
@@ -254,7 +257,7 @@ impl AlertBook {
                 })
             })
             .collect();
-        out.sort_by(display_order);
+        out.sort_by(display_rank);
         out
     }
 }
