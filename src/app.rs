@@ -147,6 +147,12 @@ impl App {
                             dirty = true;
                             urgent |= !on_beat;
                         }
+                        Effect::Repaint => {
+                            // The next draw then writes every cell, whatever was on the tty.
+                            let _ = terminal.clear();
+                            dirty = true;
+                            urgent = true;
+                        }
                         Effect::CreateSilence(request) => pager.create_silence(*request),
                         other => feedback.extend(io.run(other)),
                     }
@@ -385,7 +391,7 @@ impl<'a> EffectRunner<'a> {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
-            Effect::Quit | Effect::Redraw | Effect::CreateSilence(_) => {}
+            Effect::Quit | Effect::Redraw | Effect::Repaint | Effect::CreateSilence(_) => {}
         }
         None
     }

@@ -22,6 +22,14 @@ pub enum Action {
     Acknowledge,
     ScrollUp,
     ScrollDown,
+    /// Cycle the pane beside the alert list: runbook → output → history.
+    NextPane,
+    /// Back to the live window (no pan).
+    Live,
+    /// Show the selected panel's query and source.
+    ShowQuery,
+    /// Repaint the whole screen (after stray output on the terminal).
+    Repaint,
 }
 
 /// One binding: the keys, the action and the text shown in help and the footer.
@@ -116,12 +124,42 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::ScrollDown,
         help: "scroll runbook/output down",
     },
+    Binding {
+        keys: &[KeyCode::Char('v')],
+        label: "v",
+        action: Action::NextPane,
+        help: "runbook → output → history",
+    },
+    Binding {
+        keys: &[KeyCode::Char('0'), KeyCode::Home],
+        label: "0",
+        action: Action::Live,
+        help: "back to live (end of pan)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('e')],
+        label: "e",
+        action: Action::ShowQuery,
+        help: "show the panel's query and source",
+    },
 ];
+
+/// The label of the first binding of `action`, as help and the footer show it.
+pub fn label(action: Action) -> &'static str {
+    if action == Action::Repaint {
+        return "^L";
+    }
+    BINDINGS.iter().find(|b| b.action == action).map_or("", |b| b.label)
+}
 
 /// The action bound to `key`, if any. Ctrl-C always quits.
 pub fn action_for(key: &KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, KeyCode::Char('c')).then_some(Action::Quit);
+        return match key.code {
+            KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('l') => Some(Action::Repaint),
+            _ => None,
+        };
     }
     BINDINGS.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
 }

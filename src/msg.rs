@@ -40,6 +40,8 @@ pub enum Effect {
     Quit,
     /// The model changed in a way the screen shows.
     Redraw,
+    /// Forget what the terminal shows and draw every cell again (stray output on the tty).
+    Repaint,
     /// The chart window changed: tell the pollers (they re-fetch).
     SetWindow(Window),
     /// Ring the terminal bell.

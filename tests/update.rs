@@ -210,3 +210,48 @@ fn identical_queries_are_fetched_once() {
     assert_ne!(m.panels[0].query, m.panels[2].query);
     assert_eq!(m.queries.len(), 2, "A and B share a range query; C is an instant query");
 }
+
+#[test]
+fn v_cycles_the_pane_and_another_alert_brings_back_its_runbook() {
+    use warroom::model::Pane;
+    let mut m = demo_model(90, 160, 48);
+    update(&mut m, key(KeyCode::Tab));
+    assert_eq!(m.ui.pane, Pane::Runbook);
+    update(&mut m, ch('v'));
+    assert_eq!(m.ui.pane, Pane::Output);
+    update(&mut m, ch('v'));
+    assert_eq!(m.ui.pane, Pane::History);
+    update(&mut m, ch('j'));
+    assert_eq!(m.ui.pane, Pane::Runbook, "another alert: its runbook");
+    update(&mut m, ch('v'));
+    update(&mut m, ch('v'));
+    update(&mut m, ch('v'));
+    assert_eq!(m.ui.pane, Pane::Runbook, "and round again");
+    assert!(warroom::keymap::reserved_chars().contains(&'v'), "runbooks may not take v");
+}
+
+#[test]
+fn zero_goes_back_to_live_e_shows_the_query_and_ctrl_l_repaints() {
+    let mut m = demo_model(90, 160, 48);
+    update(&mut m, ch('['));
+    assert!(!m.window.offset.is_zero());
+    let effects = update(&mut m, ch('0'));
+    assert!(m.window.offset.is_zero());
+    assert!(effects.iter().any(|e| matches!(e, Effect::SetWindow(_))));
+    update(&mut m, ch('0'));
+    assert!(m.flash.as_ref().is_some_and(|(t, _)| t.contains("already live")), "{:?}", m.flash);
+    update(&mut m, ch('e'));
+    assert!(matches!(m.ui.overlay, Overlay::Query { panel: 0 }));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    t.draw(|f| warroom::ui::render(&m, &warroom::theme::Theme::default(), f)).unwrap();
+    let screen = warroom::snapshot::buffer_text(t.backend().buffer());
+    assert!(screen.contains("Query — any key closes"), "{screen}");
+    assert!(screen.contains(&m.queries[m.panels[0].query].expr.lines().next().unwrap()[..20]));
+    update(&mut m, ch('x'));
+    assert!(matches!(m.ui.overlay, Overlay::None));
+    let ctrl_l = Msg::Key {
+        key: KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL),
+        at: Instant::now(),
+    };
+    assert!(update(&mut m, ctrl_l).iter().any(|e| matches!(e, Effect::Repaint)));
+}

@@ -279,8 +279,14 @@ impl Model {
             return;
         }
         let i = self.selected_index().saturating_add_signed(delta).min(n - 1);
+        let key = self.alert_list.shown_at(i).map(|a| a.key.clone());
+        if key != self.ui.alert_key && i != self.selected_index() {
+            // Another alert: its runbook is what to read next.
+            self.ui.pane = Pane::Runbook;
+            self.ui.pane_scroll = 0;
+        }
         self.ui.alert = i;
-        self.ui.alert_key = self.alert_list.shown_at(i).map(|a| a.key.clone());
+        self.ui.alert_key = key;
     }
 
     /// Runbooks for an alert: the one its rule names, then any whose `alerts`/`matchers` apply.

@@ -24,6 +24,10 @@ pub enum Overlay {
     },
     /// A runbook action waiting for confirmation.
     Confirm(Box<Confirmation>),
+    /// The query and source of panel `panel` (an index into the model's panels).
+    Query {
+        panel: usize,
+    },
 }
 
 /// What the confirm dialog shows and what confirming it runs.

@@ -12,7 +12,7 @@ use crate::theme::{Role, Theme};
 const FLASH_SECS: i64 = 15;
 
 /// The selected alert's runbook keys; disabled-looking in read-only mode.
-fn runbook_keys<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
+fn runbook_keys<'a>(model: &Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
     let Some(alert) = model.selected_alert() else { return Vec::new() };
     let mut spans = Vec::new();
     for rb in model.runbooks_for(alert) {
@@ -25,7 +25,7 @@ fn runbook_keys<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
                 Role::Accent
             };
             spans.push(Span::styled(a.key.to_string(), theme.style(role)));
-            let label = crate::ui::text::fit(&crate::sanitize::clean(&a.label), 28);
+            let label = crate::ui::text::fit(&crate::sanitize::clean(&a.label), room);
             let ro = if model.read_only { " [read-only]" } else { "" };
             spans.push(Span::styled(format!(" {label}{ro}  "), theme.style(Role::Muted)));
         }
@@ -34,35 +34,52 @@ fn runbook_keys<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
 }
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let keys: Vec<(&str, &str)> = match (&model.ui.overlay, model.ui.zoom, model.ui.focus) {
-        (Overlay::Filter, _, _) => vec![("Enter", "apply"), ("Esc", "clear"), ("Bksp", "delete")],
-        (Overlay::Help, _, _) => vec![("any key", "close help")],
-        (Overlay::Ack { .. }, _, _) => {
-            vec![("Enter", "acknowledge"), ("Tab", "expiry"), ("Esc", "cancel")]
+    use crate::keymap::{label, Action as A};
+    // Keys of dialogs are the dialogs' own; the dashboard's come from the keymap's table.
+    let dialog: Option<Vec<(&str, &str)>> = match &model.ui.overlay {
+        Overlay::Filter => Some(vec![("Enter", "apply"), ("Esc", "clear"), ("Bksp", "delete")]),
+        Overlay::Help | Overlay::Query { .. } => Some(vec![("any key", "close")]),
+        Overlay::Ack { .. } => {
+            Some(vec![("Enter", "acknowledge"), ("Tab", "expiry"), ("Esc", "cancel")])
         }
-        (_, Some(_), _) => {
-            vec![
-                ("←/→", "inspect"),
-                ("+/-", "range"),
-                ("[/]", "pan"),
-                ("Esc", "back"),
-                ("q", "quit"),
-            ]
-        }
-        (_, None, Focus::Panels) => vec![
-            ("hjkl", "move"),
-            ("Enter", "zoom"),
-            ("Tab", "alerts"),
-            ("/", "filter"),
-            ("+/-", "range"),
-            ("?", "help"),
-            ("q", "quit"),
-        ],
-        (Overlay::Confirm(_), _, _) => vec![("y", "run"), ("n/Esc", "cancel")],
-        (_, None, Focus::Alerts) => {
-            vec![("j/k", "select"), ("a", "ack"), ("v", "pane"), ("Tab", "panels"), ("q", "quit")]
-        }
+        Overlay::Confirm(_) => Some(vec![("y", "run"), ("n/Esc", "cancel")]),
+        Overlay::None => None,
     };
+    let actions: Vec<(A, &str)> = match (model.ui.zoom, model.ui.focus) {
+        _ if dialog.is_some() => Vec::new(),
+        (Some(p), _) => {
+            let mut keys = Vec::new();
+            let line =
+                model.panels.get(p).is_some_and(|p| p.spec.kind == crate::config::PanelKind::Line);
+            if line {
+                keys.push((A::Left, "inspect"));
+            }
+            keys.extend([(A::RangeIn, "range"), (A::PanBack, "pan")]);
+            if !model.window.offset.is_zero() {
+                keys.push((A::Live, "live"));
+            }
+            keys.extend([(A::ShowQuery, "query"), (A::Back, "back"), (A::Quit, "quit")]);
+            keys
+        }
+        (None, Focus::Panels) => {
+            let mut keys = vec![(A::Up, "move"), (A::Zoom, "zoom"), (A::NextFocus, "alerts")];
+            keys.extend([(A::Filter, "filter"), (A::RangeIn, "range"), (A::ShowQuery, "query")]);
+            if !model.window.offset.is_zero() {
+                keys.push((A::Live, "live"));
+            }
+            keys.extend([(A::Help, "help"), (A::Quit, "quit")]);
+            keys
+        }
+        (None, Focus::Alerts) => vec![
+            (A::Down, "select"),
+            (A::Acknowledge, "ack"),
+            (A::NextPane, "pane"),
+            (A::NextFocus, "panels"),
+            (A::Quit, "quit"),
+        ],
+    };
+    let keys: Vec<(&str, &str)> =
+        dialog.unwrap_or_else(|| actions.iter().map(|(a, what)| (label(*a), *what)).collect());
     let mut spans = Vec::new();
     if matches!(model.ui.overlay, Overlay::Filter) || !model.ui.filter.is_empty() {
         spans.push(Span::styled(format!("/{}", model.ui.filter), theme.style(Role::Accent)));
@@ -81,7 +98,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         spans.push(Span::styled(format!(" {what}  "), theme.style(Role::Muted)));
     }
     if matches!(model.ui.overlay, Overlay::None) && model.ui.zoom.is_none() {
-        spans.extend(runbook_keys(model, theme));
+        // Labels get a fair share of the width: short at 80 columns, whole at 160.
+        let room = (area.width as usize / 5).max(12);
+        spans.extend(runbook_keys(model, theme, room));
     }
     Line::from(spans).render(area, buf);
 }

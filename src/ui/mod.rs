@@ -16,6 +16,7 @@ mod output;
 mod overlay;
 mod pane;
 mod panel;
+mod query;
 mod runbook;
 mod stat;
 mod table;
@@ -58,6 +59,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
             ack::render(theme, key, note, *expiry, silence, area, frame.buffer_mut())
         }
         Overlay::Confirm(c) => confirm::render(model, theme, c, area, frame.buffer_mut()),
+        Overlay::Query { panel } => query::render(model, theme, *panel, area, frame.buffer_mut()),
         Overlay::Filter | Overlay::None => {}
     }
 }

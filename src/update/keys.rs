@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{actions, alerts, quit, set_window, RANGES};
 use crate::keymap::{action_for, Action};
-use crate::model::{Focus, Model, Overlay};
+use crate::model::{Focus, Model, Overlay, Pane};
 use crate::msg::Effect;
 
 pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Effect> {
@@ -17,7 +17,7 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
         Overlay::Filter => return filter_key(model, key),
         Overlay::Ack { .. } => return alerts::ack_key(model, key),
         Overlay::Confirm(_) => return actions::confirm_key(model, key, at),
-        Overlay::Help => {
+        Overlay::Help | Overlay::Query { .. } => {
             model.ui.overlay = Overlay::None;
             return if action_for(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
                 quit(model)
@@ -124,12 +124,43 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             let off = model.window.offset;
             let new = if action == Action::PanBack { off + half } else { off.saturating_sub(half) };
             if new == off {
-                return Vec::new();
+                return notice(model, "already live: the charts end now");
             }
             return set_window(model, |w| crate::prom::poller::Window { offset: new, ..w });
         }
         Action::Acknowledge => return alerts::open_ack(model),
+        Action::NextPane => {
+            ui.pane = match ui.pane {
+                Pane::Runbook => Pane::Output,
+                Pane::Output => Pane::History,
+                Pane::History => Pane::Runbook,
+            };
+            ui.pane_scroll = 0;
+        }
+        Action::Live => {
+            if model.window.offset.is_zero() {
+                return notice(model, "already live: the charts end now");
+            }
+            return set_window(model, |w| crate::prom::poller::Window {
+                offset: Duration::ZERO,
+                ..w
+            });
+        }
+        Action::ShowQuery => {
+            let panel = ui.zoom.or_else(|| visible.get(ui.panel).copied());
+            match panel {
+                Some(panel) => ui.overlay = Overlay::Query { panel },
+                None => return notice(model, "no panel selected"),
+            }
+        }
+        Action::Repaint => return vec![Effect::Repaint],
     }
+    vec![Effect::Redraw]
+}
+
+/// A short word in the footer for a key that did nothing here, so no key goes unanswered.
+pub(super) fn notice(model: &mut Model, text: &str) -> Vec<Effect> {
+    model.flash = Some((text.to_string(), model.now));
     vec![Effect::Redraw]
 }
 

@@ -1,0 +1,61 @@
+//! The `e` overlay: the selected panel's PromQL and the source it is asked of, so the engineer
+//! can see (and copy) exactly what a number on screen comes from.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use crate::model::Model;
+use crate::sanitize;
+use crate::theme::{Role, Theme};
+
+pub fn render(model: &Model, theme: &Theme, panel: usize, area: Rect, buf: &mut Buffer) {
+    let Some(p) = model.panels.get(panel) else { return };
+    let Some(q) = model.queries.get(p.query) else { return };
+    let source = model.sources.get(q.source);
+    let label = |s: &str| Span::styled(format!("{s:<9}"), theme.style(Role::Muted));
+    let text = |s: String| Span::styled(s, theme.style(Role::Text));
+    let mut lines = vec![
+        Line::from(vec![label("panel"), text(sanitize::clean_owned(&p.spec.title))]),
+        Line::from(vec![
+            label("source"),
+            text(source.map_or_else(String::new, |s| format!("{} ({})", s.name, s.url))),
+        ]),
+        Line::from(vec![
+            label("asked"),
+            text(format!(
+                "every {}, {}",
+                crate::duration::format(q.interval),
+                if q.range {
+                    "range query, newest value from its instant twin"
+                } else {
+                    "instant query"
+                }
+            )),
+        ]),
+        Line::default(),
+    ];
+    lines.extend(
+        q.expr.lines().map(|l| Line::styled(sanitize::clean_owned(l), theme.style(Role::Accent))),
+    );
+    if let Some(e) = &q.error {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("last error: {}", sanitize::clean(&e.message)),
+            theme.style(Role::Critical),
+        ));
+    }
+    let w = area.width.saturating_sub(4).clamp(20, 100);
+    let h = (lines.len() as u16 + 4).min(area.height);
+    let rect = super::overlay::centered(area, w, h, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.style(Role::BorderFocus))
+                .title(Line::styled(" Query — any key closes ", theme.style(Role::Title))),
+        )
+        .render(rect, buf);
+}
