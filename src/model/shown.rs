@@ -83,7 +83,7 @@ impl<'a> PanelData<'a> {
         let held = series.len();
         for (i, twin) in live.into_iter().flat_map(|q| q.series.iter().enumerate()) {
             let Some(sample) = twin.last() else { continue };
-            // Both answers list their series in the same order as a rule: try that place first.
+            // The two answers usually list their series in the same order: try that place first.
             let at = match series.get(i) {
                 Some(s) if i < held && *s.labels == twin.labels => Some(i),
                 _ => series[..held].iter().position(|s| *s.labels == twin.labels),
