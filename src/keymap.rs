@@ -144,6 +144,19 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
+/// How the footer names `action` with its pair (`+/-` for a shorter or longer range, `hjkl` for
+/// moving); other actions by their own label.
+pub fn hint(action: Action) -> &'static str {
+    match action {
+        Action::Up => "hjkl",
+        Action::Down => "j/k",
+        Action::Left | Action::Right => "←/→",
+        Action::RangeIn | Action::RangeOut => "+/-",
+        Action::PanBack | Action::PanForward => "[/]",
+        other => label(other),
+    }
+}
+
 /// The label of the first binding of `action`, as help and the footer show it.
 pub fn label(action: Action) -> &'static str {
     if action == Action::Repaint {

@@ -1,6 +1,8 @@
 //! A poll answer asks for a frame only when it changes what the screen shows: the loop draws
 //! once per changed answer, and at a 1 s refresh most range answers only repeat the last step.
 
+mod clock;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -84,16 +86,7 @@ fn instant(now: i64, v: f64) -> Msg {
 fn instant_for(query: usize, now: i64, v: f64) -> Msg {
     let point = Point { t: now as f64, v };
     let data = QueryData::Vector(vec![Sample { labels: labels(), point }]);
-    Msg::Poll(Box::new(PollResult {
-        query,
-        generation: 0,
-        kind: FetchKind::Instant,
-        at: at(now),
-        start: now as f64,
-        end: now as f64,
-        step: Duration::from_secs(1),
-        outcome: answer(data),
-    }))
+    Msg::Poll(Box::new(clock::instant(query, now, answer(data))))
 }
 
 fn redraws(effects: &[Effect]) -> bool {
@@ -148,16 +141,8 @@ fn fresh_data_after_a_stale_spell_asks_for_a_frame() {
 fn an_error_then_the_same_data_asks_for_a_frame() {
     let mut m = model();
     assert!(redraws(&update(&mut m, instant(1_000, 12.0))));
-    let failed = Msg::Poll(Box::new(PollResult {
-        query: 1,
-        generation: 0,
-        kind: FetchKind::Instant,
-        at: at(1_001),
-        start: 1_001.0,
-        end: 1_001.0,
-        step: Duration::from_secs(1),
-        outcome: Err(warroom::prom::PromError::Timeout(800)),
-    }));
+    let failed = clock::instant(1, 1_001, Err(warroom::prom::PromError::Timeout(800)));
+    let failed = Msg::Poll(Box::new(failed));
     assert!(redraws(&update(&mut m, failed)));
     assert!(redraws(&update(&mut m, instant(1_002, 12.0))), "error → ok");
 }
@@ -198,4 +183,20 @@ fn prometheus_alerts_that_repeat_ask_for_no_frame() {
     };
     assert!(redraws(&update(&mut m, failed(1_005))), "the source failed");
     assert!(!redraws(&update(&mut m, failed(1_006))), "still failing the same way");
+}
+
+#[test]
+fn a_live_answer_that_changes_a_panel_asks_for_a_frame() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let mut m = clock::model(1_000, 160, 48);
+    clock::range(&mut m, 1_000, 1_000);
+    // The stat value, the legend and the chart's rightmost point show the twin's newest sample.
+    assert!(redraws(&clock::live(&mut m, 1_001, &[("clock", 1.0)])), "a newer value");
+    assert!(!redraws(&clock::live(&mut m, 1_002, &[("clock", 1.0)])), "the same value again");
+    assert!(redraws(&clock::live(&mut m, 1_003, &[("clock", 3.0)])), "it moved");
+    // Panned into the past the panels show their window only: the live value is not on screen.
+    let pan = KeyEvent::from(KeyCode::Char('['));
+    update(&mut m, Msg::Key { key: pan, at: std::time::Instant::now() });
+    assert!(!m.window.offset.is_zero());
+    assert!(!redraws(&clock::live(&mut m, 1_004, &[("clock", 4.0)])), "not shown while panned");
 }

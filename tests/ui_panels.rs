@@ -1,6 +1,8 @@
 //! Panels tell the truth about their data: NaN and ±Inf as such (never 0), and "STALE since",
 //! the error class and message, partial answers and "no data" as states of their own.
 
+mod clock;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -211,4 +213,46 @@ fn zoomed_panels_of_every_kind() {
         zoom(&mut z, panel);
         insta::assert_snapshot!(format!("zoomed_kind_{panel}"), screen(&z, 60, 16));
     }
+}
+
+/// The clock at `now`: range data up to `T0`, the twin's sample of now 99.
+fn live_clock(now: i64) -> Model {
+    let mut m = clock::model(now, 100, 30);
+    clock::range(&mut m, now, T0);
+    clock::live(&mut m, now, &[("clock", 99.0)]);
+    m
+}
+
+/// The range data's last point is 7 s old; the twin's sample of now is what the stat value, the
+/// legend and the chart's rightmost point show. A panned window shows its own past.
+#[test]
+fn the_live_twin_is_the_newest_point() {
+    let now = T0 + 7;
+    let mut m = live_clock(now);
+    let text = screen(&m, 100, 16);
+    insta::assert_snapshot!("live_twin_newest_point", text);
+    assert!(text.contains("┃                       99"), "the stat value\n{text}");
+    assert!(text.contains("■ clock 99"), "the legend\n{text}");
+    assert!(!text.contains("■ clock 0"), "the range's last point is not the legend's\n{text}");
+    // A series only the live answer has shows in the legend too.
+    clock::live(&mut m, now, &[("clock", 99.0), ("late", 42.0)]);
+    assert!(screen(&m, 100, 16).contains("■ clock 99  ■ late 42"));
+
+    update(&mut m, Msg::Key { key: KeyEvent::from(KeyCode::Char('[')), at: Instant::now() });
+    clock::range(&mut m, now, T0 - 150);
+    clock::live(&mut m, now + 1, &[("clock", 98.0), ("late", 42.0)]);
+    let text = screen(&m, 100, 16);
+    insta::assert_snapshot!("live_twin_panned", text);
+    assert!(text.contains("■ clock 50"), "the panned window's own last point\n{text}");
+    assert!(!text.contains("late") && !text.contains("98"), "{text}");
+}
+
+/// The twin failing while the range query is fine: both panels say so.
+#[test]
+fn a_failing_live_twin_marks_the_panel() {
+    let now = T0 + 7;
+    let mut m = live_clock(now);
+    clock::live_fails(&mut m, now + 1, PromError::Timeout(800));
+    let text = screen(&m, 100, 16);
+    assert_eq!(text.matches("✖ timeout · stale since 20:00:07").count(), 2, "{text}");
 }

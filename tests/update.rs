@@ -1,5 +1,7 @@
 //! Behaviour of `update` without a terminal: feed messages, look at the model.
 
+mod clock;
+
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -254,4 +256,80 @@ fn zero_goes_back_to_live_e_shows_the_query_and_ctrl_l_repaints() {
         at: Instant::now(),
     };
     assert!(update(&mut m, ctrl_l).iter().any(|e| matches!(e, Effect::Repaint)));
+}
+
+// ---- Freshness: the live twin's newest sample -------------------------------------------------
+
+#[test]
+fn the_newest_value_is_the_live_twins_sample() {
+    let mut m = clock::model(1_007, 160, 48);
+    assert_eq!(m.queries[0].live, Some(1), "the stat and the chart share one range query");
+    clock::range(&mut m, 1_007, 1_000);
+    assert_eq!(clock::newest(&m, 0), [("clock".to_string(), 1_000.0, 0.0)], "no live answer");
+    clock::live(&mut m, 1_007, &[("clock", 7.0)]);
+    for panel in [0, 1] {
+        assert_eq!(clock::newest(&m, panel), [("clock".to_string(), 1_007.0, 7.0)], "{panel}");
+    }
+    let data = m.panel_data(&m.panels[1]).unwrap();
+    assert_eq!(data.series[0].len(), 31, "the range's 30 points, then the live sample");
+    assert_eq!(data.series[0].value(), 7.0);
+}
+
+#[test]
+fn a_live_sample_older_than_the_range_data_is_not_shown() {
+    let mut m = clock::model(1_010, 160, 48);
+    clock::live(&mut m, 1_007, &[("clock", 7.0)]);
+    clock::range(&mut m, 1_010, 1_010);
+    assert_eq!(clock::newest(&m, 1), [("clock".to_string(), 1_010.0, 10.0)]);
+}
+
+#[test]
+fn a_series_only_the_live_answer_has_is_shown() {
+    let mut m = clock::model(1_007, 160, 48);
+    clock::range(&mut m, 1_007, 1_000);
+    clock::live(&mut m, 1_007, &[("late", 5.0), ("clock", 7.0)]);
+    assert_eq!(
+        clock::newest(&m, 1),
+        [("clock".to_string(), 1_007.0, 7.0), ("late".to_string(), 1_007.0, 5.0)],
+        "matched by labels, not by place; the new series after the held ones"
+    );
+}
+
+#[test]
+fn a_panned_window_shows_its_own_past() {
+    let mut m = clock::model(1_007, 160, 48);
+    clock::range(&mut m, 1_007, 1_000);
+    clock::live(&mut m, 1_007, &[("clock", 7.0)]);
+    update(&mut m, ch('['));
+    assert_eq!(m.window.offset, Duration::from_secs(150));
+    clock::range(&mut m, 1_008, 850);
+    clock::live(&mut m, 1_008, &[("clock", 8.0), ("late", 5.0)]);
+    for panel in [0, 1] {
+        assert_eq!(clock::newest(&m, panel), [("clock".to_string(), 850.0, 50.0)], "{panel}");
+    }
+    let data = m.panel_data(&m.panels[1]).unwrap();
+    assert!(data.live.is_none() && data.series[0].live.is_none());
+    // Back on the live window: the newest sample again.
+    update(&mut m, ch(']'));
+    clock::range(&mut m, 1_009, 1_000);
+    assert_eq!(clock::newest(&m, 1)[0], ("clock".to_string(), 1_008.0, 8.0));
+}
+
+#[test]
+fn a_failing_or_silent_live_twin_shows_on_the_panel() {
+    let status = |m: &warroom::model::Model| m.panel_data(&m.panels[0]).unwrap().status(m.now);
+    let mut m = clock::model(1_007, 160, 48);
+    clock::range(&mut m, 1_007, 1_000);
+    clock::live(&mut m, 1_007, &[("clock", 7.0)]);
+    assert_eq!(status(&m), DataStatus::Ok);
+    update(&mut m, Msg::Tick(at(1_008)));
+    clock::live_fails(&mut m, 1_008, PromError::Timeout(800));
+    assert_eq!(m.queries[0].status(m.now), DataStatus::Ok, "the range query is fine");
+    assert_eq!(status(&m), DataStatus::Error, "the twin's error shows on the panel");
+    // Silence from the twin alone turns the panel stale.
+    let mut m = clock::model(1_007, 160, 48);
+    clock::live(&mut m, 1_007, &[("clock", 7.0)]);
+    update(&mut m, Msg::Tick(at(1_012)));
+    clock::range(&mut m, 1_012, 1_010);
+    assert_eq!(status(&m), DataStatus::Stale);
 }

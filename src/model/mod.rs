@@ -2,6 +2,7 @@
 
 mod query;
 mod runs;
+mod shown;
 mod source;
 mod ui;
 
@@ -12,6 +13,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
 pub use runs::{Run, Runs, OUTPUT_LINES};
+pub use shown::{PanelData, Shown};
 pub use source::{Caveat, Health, SourceState};
 pub use ui::{Confirmation, Focus, Overlay, Pane, Ui, ACK_EXPIRIES};
 

@@ -44,8 +44,8 @@ pub struct QueryError {
     pub retryable: bool,
 }
 
-/// The state shown on a panel, in order of badness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The state shown on a panel, in order of badness (the order compares by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DataStatus {
     /// Nothing fetched yet.
     Loading,

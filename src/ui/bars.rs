@@ -19,19 +19,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::panel::PanelView;
-use super::table::latest;
 use super::text;
-use crate::model::SeriesBuf;
+use crate::model::Shown;
 use crate::theme::Role;
 
 /// Glyphs telling segments apart when the theme has no colours (`NO_COLOR`, mono).
 const PATTERNS: [&str; 4] = ["█", "▓", "▒", "░"];
 
 pub fn render_bars(view: &PanelView, area: Rect, buf: &mut Buffer) {
-    let mut series: Vec<(usize, &SeriesBuf)> = view.query.series.iter().enumerate().collect();
-    series.sort_by(|a, b| a.1.labels.cmp(&b.1.labels));
+    let mut series: Vec<(usize, &Shown)> = view.data.series.iter().enumerate().collect();
+    series.sort_by(|a, b| a.1.labels.cmp(b.1.labels));
     let counted = |v: f64| v.is_finite() && v > 0.0;
-    let total: f64 = series.iter().map(|(_, s)| latest(s)).filter(|v| counted(*v)).sum();
+    let total: f64 = series.iter().map(|(_, s)| s.value()).filter(|v| counted(*v)).sum();
     let swatch = |k: usize| -> (&'static str, Style) {
         let style = view.dim(view.theme.series(k));
         let glyph = if style.fg.is_none() { PATTERNS[k % PATTERNS.len()] } else { "█" };
@@ -44,7 +43,7 @@ pub fn render_bars(view: &PanelView, area: Rect, buf: &mut Buffer) {
         let width = f64::from(area.width);
         let mut before = 0.0;
         for (k, (_, s)) in series.iter().enumerate() {
-            let v = latest(s);
+            let v = s.value();
             if !counted(v) {
                 continue;
             }
@@ -70,7 +69,7 @@ pub fn render_bars(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let shown = series.len().min(view.spec.top);
     for (k, (_, s)) in series.iter().enumerate().take(shown) {
         let Some(row) = rows.next() else { return };
-        let v = latest(s);
+        let v = s.value();
         let share = if counted(v) && total > 0.0 {
             format!("{:.0}%", v / total * 100.0)
         } else if v == 0.0 {
@@ -81,7 +80,10 @@ pub fn render_bars(view: &PanelView, area: Rect, buf: &mut Buffer) {
         let (glyph, style) = swatch(k);
         Line::from(vec![
             Span::styled(format!("{glyph} "), style),
-            Span::styled(format!("{:<name_w$}", text::fit(&view.legend(s), name_w)), text_style),
+            Span::styled(
+                format!("{:<name_w$}", text::fit(&view.legend(s.labels), name_w)),
+                text_style,
+            ),
             Span::styled(format!("{:>count_w$}", view.spec.unit.format(v)), view.value_style(v)),
             Span::styled(format!("{share:>pct_w$}"), muted),
         ])

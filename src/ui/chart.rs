@@ -1,6 +1,7 @@
 //! Line chart: braille series over the time window, a value axis with units (max, middle, min),
 //! warning and critical threshold lines, a legend with current values that fits or hides, and
-//! the value-inspection cursor when zoomed.
+//! the value-inspection cursor when zoomed. On the live window the newest point of each series
+//! is the live twin's sample, drawn at the right edge and named in the legend.
 //!
 //! ```text
 //! 100%┤┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅┅⡠⠔⠊⠉⠉
@@ -23,7 +24,8 @@ use super::braille::Plot;
 use super::legend::{self, Entry};
 use super::panel::PanelView;
 use super::text;
-use crate::model::SeriesBuf;
+use crate::model::Shown;
+use crate::prom::Point;
 use crate::theme::{Role, Theme};
 
 /// Fewest plot rows worth giving up a row for the legend.
@@ -35,7 +37,7 @@ const AXIS_MIN_WIDTH: u16 = 16;
 
 pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let model = view.model;
-    let step = view.query.step.as_secs_f64().max(1.0);
+    let step = view.data.query.step.as_secs_f64().max(1.0);
     // The window ends on the step grid, as range fetches do: between two steps the chart draws
     // the same cells, so a clock tick sends nothing for it over the link.
     let now = model.now.timestamp_millis() as f64 / 1000.0 - model.window.offset.as_secs_f64();
@@ -43,7 +45,7 @@ pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let range = model.window.range.as_secs_f64();
     let window = Window { end, range, gap: step * 2.5 };
     let mut data_range: Option<(f64, f64)> = None;
-    for v in view.query.series.iter().flat_map(|s| window.values(s)) {
+    for v in view.data.series.iter().flat_map(|s| window.values(s)) {
         let (lo, hi) = data_range.get_or_insert((v, v));
         // Finite values: plain comparisons, without `f64::min`'s NaN handling.
         if v < *lo {
@@ -67,11 +69,11 @@ pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
             vertical(&mut canvas, x, lo, hi);
         }
     }
-    if let Some(x) = view.cursor.and_then(|steps| cursor_time(view, steps).map(|t| t - end)) {
+    if let Some(x) = view.cursor.and_then(|steps| cursor_time(view, steps).map(|t| window.x(t))) {
         canvas.layer(marker);
         vertical(&mut canvas, x, lo, hi);
     }
-    for (i, series) in view.query.series.iter().enumerate() {
+    for (i, series) in view.data.series.iter().enumerate() {
         canvas.layer(view.dim(view.theme.series(i)).fg.unwrap_or(Color::Reset));
         window.draw(series, &mut canvas);
     }
@@ -139,29 +141,40 @@ struct Window {
 }
 
 impl Window {
+    /// Where time `t` of a point shown is drawn. The window ends on the step grid, so the live
+    /// sample, taken since the last step, goes at the right edge: the chart still moves one
+    /// step at a time, its newest point every refresh.
+    fn x(&self, t: f64) -> f64 {
+        (t - self.end).min(0.0)
+    }
+
     /// The finite values of a series inside the window.
-    fn values<'a>(&self, s: &'a SeriesBuf) -> impl Iterator<Item = f64> + 'a {
+    fn values<'a>(&self, s: &Shown<'a>) -> impl Iterator<Item = f64> + 'a {
         let (end, range) = (self.end, self.range);
-        s.points
-            .iter()
-            .filter(move |p| (-range..=0.0).contains(&(p.t - end)) && p.v.is_finite())
-            .map(|p| p.v)
+        let held = s.held().filter(move |p| (-range..=0.0).contains(&(p.t - end)));
+        let live = s.live.filter(|p| p.t - end >= -range);
+        held.copied().chain(live).map(|p| p.v).filter(|v| v.is_finite())
     }
 
     /// Draws a series as lines through its points inside the window: a gap or NaN breaks the
     /// line rather than drawing a straight segment that was never measured.
-    fn draw(&self, s: &SeriesBuf, canvas: &mut Plot) {
+    fn draw(&self, s: &Shown, canvas: &mut Plot) {
         let mut prev: Option<f64> = None;
-        for p in &s.points {
-            let x = p.t - self.end;
-            if !(-self.range..=0.0).contains(&x) {
-                continue;
-            }
+        let mut point = |x: f64, p: &Point, canvas: &mut Plot| {
             if !p.v.is_finite() || prev.is_some_and(|t| p.t - t > self.gap) {
                 canvas.lift();
             }
             prev = p.v.is_finite().then_some(p.t);
             canvas.line_to(x, p.v);
+        };
+        for p in s.held() {
+            let x = p.t - self.end;
+            if (-self.range..=0.0).contains(&x) {
+                point(x, p, canvas);
+            }
+        }
+        if let Some(p) = s.live.filter(|p| p.t - self.end >= -self.range) {
+            point(self.x(p.t), &p, canvas);
         }
     }
 }
@@ -263,18 +276,18 @@ fn time_labels(view: &PanelView, end: f64, row: Rect, buf: &mut Buffer) {
     buf.set_string(row.right() - right.width() as u16, row.y, &right, muted);
 }
 
-/// `■ name value` for every series, values as of the newest point.
+/// `■ name value` for every series, values as of the newest point (the live sample).
 fn legend_line(view: &PanelView, row: Rect, buf: &mut Buffer) {
     let entries: Vec<Entry> = view
-        .query
+        .data
         .series
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let v = s.last().map(|p| p.v).unwrap_or(f64::NAN);
+            let v = s.value();
             Entry {
                 swatch: view.dim(view.theme.series(i)),
-                name: view.legend(s),
+                name: view.legend(s.labels),
                 value: view.spec.unit.format(v),
                 value_style: view.value_style(v),
             }
@@ -285,11 +298,12 @@ fn legend_line(view: &PanelView, row: Rect, buf: &mut Buffer) {
         .render(row, buf);
 }
 
-/// Time of the point `steps` back from the newest, on the longest series.
+/// Time of the point `steps` back from the newest (the live sample first), on the longest
+/// series; the oldest point when there are fewer.
 fn cursor_time(view: &PanelView, steps: usize) -> Option<f64> {
-    let longest = view.query.series.iter().max_by_key(|s| s.points.len())?;
-    let n = longest.points.len();
-    longest.points.get(n.checked_sub(1 + steps.min(n.saturating_sub(1)))?).map(|p| p.t)
+    let longest = view.data.series.iter().max_by_key(|s| s.len())?;
+    let n = longest.len();
+    longest.points().rev().nth(steps.min(n.checked_sub(1)?)).map(|p| p.t)
 }
 
 fn cursor_info(view: &PanelView, steps: usize, area: Rect, buf: &mut Buffer) {
@@ -300,11 +314,11 @@ fn cursor_info(view: &PanelView, steps: usize, area: Rect, buf: &mut Buffer) {
         .map(|d| text::clock(d, view.model.utc_offset))
         .unwrap_or_default();
     let mut spans = vec![Span::styled(format!("▸ {when}  "), view.theme.style(Role::Marker))];
-    for (i, s) in view.query.series.iter().enumerate() {
-        let v = s.points.iter().find(|p| (p.t - t).abs() < 1e-6).map(|p| p.v);
+    for (i, s) in view.data.series.iter().enumerate() {
+        let v = s.points().find(|p| (p.t - t).abs() < 1e-6).map(|p| p.v);
         let shown = v.map(|v| view.spec.unit.format(v)).unwrap_or_else(|| "—".into());
         spans.push(Span::styled(
-            format!("{} ", text::fit(&view.legend(s), 16)),
+            format!("{} ", text::fit(&view.legend(s.labels), 16)),
             view.theme.series(i),
         ));
         spans.push(Span::styled(

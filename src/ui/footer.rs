@@ -34,7 +34,7 @@ fn runbook_keys<'a>(model: &Model, theme: &Theme, room: usize) -> Vec<Span<'a>> 
 }
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    use crate::keymap::{label, Action as A};
+    use crate::keymap::{hint, Action as A};
     // Keys of dialogs are the dialogs' own; the dashboard's come from the keymap's table.
     let dialog: Option<Vec<(&str, &str)>> = match &model.ui.overlay {
         Overlay::Filter => Some(vec![("Enter", "apply"), ("Esc", "clear"), ("Bksp", "delete")]),
@@ -79,7 +79,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ],
     };
     let keys: Vec<(&str, &str)> =
-        dialog.unwrap_or_else(|| actions.iter().map(|(a, what)| (label(*a), *what)).collect());
+        dialog.unwrap_or_else(|| actions.iter().map(|(a, what)| (hint(*a), *what)).collect());
     let mut spans = Vec::new();
     if matches!(model.ui.overlay, Overlay::Filter) || !model.ui.filter.is_empty() {
         spans.push(Span::styled(format!("/{}", model.ui.filter), theme.style(Role::Accent)));

@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Widget};
 
 use super::{bars, chart, stat, table, text};
 use crate::config::{PanelKind, PanelSpec};
-use crate::model::{DataStatus, Focus, Model, Panel, QueryState, SeriesBuf};
+use crate::model::{DataStatus, Focus, Model, Panel, PanelData, QueryState};
+use crate::prom::Labels;
 use crate::sanitize;
 use crate::template;
 use crate::theme::{Role, Theme};
@@ -76,9 +77,11 @@ fn render_one(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let Some(q) = model.queries.get(panel.query) else {
+    let Some(data) = model.panel_data(panel) else {
         return;
     };
+    // The badge and the error line speak for the worse of the query and its live twin.
+    let q = data.health(model.now);
     let status = q.status(model.now);
     let border = if selected { Role::BorderFocus } else { Role::Border };
     let mut block = Block::default()
@@ -89,7 +92,7 @@ fn render_one(
             format!(" {} ", text::fit(&panel.spec.title, area.width.saturating_sub(4) as usize)),
             theme.style(Role::Title),
         )));
-    if let Some(badge) = status_badge(model, q, status, theme) {
+    if let Some(badge) = status_badge(model, q, !data.series.is_empty(), status, theme) {
         block = block.title(badge.right_aligned());
     }
     if let Some(err) = &q.error {
@@ -112,7 +115,7 @@ fn render_one(
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    if q.series.is_empty() {
+    if data.series.is_empty() {
         let (msg, role) = match status {
             DataStatus::Loading => ("loading…", Role::Muted),
             DataStatus::Error => ("no data: query failing", Role::QueryError),
@@ -122,7 +125,7 @@ fn render_one(
         return;
     }
     let stale = matches!(status, DataStatus::Stale | DataStatus::Error);
-    let view = PanelView { model, theme, spec: &panel.spec, query: q, stale, cursor };
+    let view = PanelView { model, theme, spec: &panel.spec, data, stale, cursor };
     match panel.spec.kind {
         PanelKind::Line => chart::render(&view, inner, buf),
         PanelKind::Stat => stat::render_stat(&view, inner, buf),
@@ -137,7 +140,8 @@ pub struct PanelView<'a> {
     pub model: &'a Model,
     pub theme: &'a Theme,
     pub spec: &'a PanelSpec,
-    pub query: &'a QueryState,
+    /// The series to draw (with the live twin's newest samples) and the queries behind them.
+    pub data: PanelData<'a>,
     /// Data is not current: draw it muted.
     pub stale: bool,
     /// Zoomed: steps back from the newest point of the inspection cursor.
@@ -145,13 +149,12 @@ pub struct PanelView<'a> {
 }
 
 impl PanelView<'_> {
-    /// The legend of a series: the panel's template, else its labels.
-    pub fn legend(&self, s: &SeriesBuf) -> String {
+    /// The legend of a series with these labels: the panel's template, else the labels.
+    pub fn legend(&self, labels: &Labels) -> String {
         let raw = match &self.spec.legend {
-            Some(t) => template::render_lenient(t, template::label_lookup(&s.labels)),
-            None if s.labels.is_empty() => self.spec.title.clone(),
-            None => s
-                .labels
+            Some(t) => template::render_lenient(t, template::label_lookup(labels)),
+            None if labels.is_empty() => self.spec.title.clone(),
+            None => labels
                 .iter()
                 .filter(|(k, _)| k.as_str() != "__name__")
                 .map(|(k, v)| format!("{k}={v}"))
@@ -188,9 +191,12 @@ impl PanelView<'_> {
     }
 }
 
+/// The badge of `status`, read from `q` (the panel's query or its live twin, the worse);
+/// `has_data` when the panel still draws data.
 fn status_badge<'a>(
     model: &Model,
     q: &QueryState,
+    has_data: bool,
     status: DataStatus,
     theme: &Theme,
 ) -> Option<Line<'a>> {
@@ -205,7 +211,7 @@ fn status_badge<'a>(
         DataStatus::Stale => (format!("STALE since {}", since(q.last_ok)), Role::Stale),
         DataStatus::Error => {
             let err = q.error.as_ref()?;
-            let stale = if q.series.is_empty() {
+            let stale = if !has_data {
                 String::new()
             } else {
                 format!(" · stale since {}", since(q.last_ok))

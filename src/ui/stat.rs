@@ -9,25 +9,25 @@ use ratatui::widgets::{Sparkline, Widget};
 use unicode_width::UnicodeWidthStr;
 
 use super::panel::PanelView;
-use super::table::{bar, latest};
+use super::table::bar;
 use super::text;
 use crate::theme::Role;
 
 /// The value of the first series, big, then a sparkline of its history; more series list below
 /// it when there is room.
 pub fn render_stat(view: &PanelView, area: Rect, buf: &mut Buffer) {
-    let series = &view.query.series;
+    let series = &view.data.series;
     let Some(first) = series.first() else { return };
     if series.len() > 1 && area.height > series.len() as u16 {
         return stat_list(view, area, buf);
     }
-    let v = latest(first);
+    let v = first.value();
     // The sparkline takes the lower half at most; the value sits in the middle of the rest with
     // its caption under it when there is a row for one.
     let spark_h = if area.height >= 3 { (area.height / 2).min(6) } else { 0 };
     let [top, spark_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(spark_h)]).areas(area);
-    let caption = view.legend(first);
+    let caption = view.legend(first.labels);
     let with_caption = top.height >= 3 && caption != view.spec.title;
     let lines = if with_caption { 2 } else { 1 };
     let y = top.y + top.height.saturating_sub(lines) / 2;
@@ -44,13 +44,13 @@ pub fn render_stat(view: &PanelView, area: Rect, buf: &mut Buffer) {
         return;
     }
     // Zero-based unless the data goes negative, so noise around a level stays small; NaN is a
-    // gap, not a zero; the newest point is always at the right edge.
-    let (lo, hi) = bounds(first.points.iter().map(|p| p.v));
+    // gap, not a zero; the newest point (the live sample, when there is one) is always at the
+    // right edge.
+    let (lo, hi) = bounds(first.points().map(|p| p.v));
     let width = spark_area.width as usize;
     let data: Vec<Option<u64>> = first
-        .points
-        .iter()
-        .skip(first.points.len().saturating_sub(width))
+        .points()
+        .skip(first.len().saturating_sub(width))
         .map(|p| {
             p.v.is_finite()
                 .then(|| ((p.v - lo) / (hi - lo) * 100.0).round().clamp(0.0, 100.0) as u64)
@@ -75,14 +75,14 @@ pub fn render_stat(view: &PanelView, area: Rect, buf: &mut Buffer) {
 
 /// Several series in a stat panel: one `name value` row each.
 fn stat_list(view: &PanelView, area: Rect, buf: &mut Buffer) {
-    for (i, (s, row)) in view.query.series.iter().zip(area.rows()).enumerate() {
-        let v = latest(s);
+    for (i, (s, row)) in view.data.series.iter().zip(area.rows()).enumerate() {
+        let v = s.value();
         let value = view.spec.unit.format(v);
         let name_w = (row.width as usize).saturating_sub(value.width() + 3);
         Line::from(vec![
             Span::styled("■ ", view.dim(view.theme.series(i))),
             Span::styled(
-                format!("{:<name_w$} ", text::fit(&view.legend(s), name_w)),
+                format!("{:<name_w$} ", text::fit(&view.legend(s.labels), name_w)),
                 view.dim(view.theme.style(Role::Text)),
             ),
             Span::styled(value, view.value_style(v).add_modifier(Modifier::BOLD)),
@@ -103,10 +103,10 @@ pub fn render_gauge(view: &PanelView, area: Rect, buf: &mut Buffer) {
         }
     };
     let track = view.theme.style(Role::ChartGrid);
-    let series = &view.query.series;
+    let series = &view.data.series;
     if series.len() == 1 && area.height >= 2 {
         let s = &series[0];
-        let v = latest(s);
+        let v = s.value();
         let rows = area.height.min(3);
         let top = area.y + (area.height - rows) / 2;
         let row = |i: u16| Rect { y: top + i, height: 1, ..area };
@@ -122,12 +122,12 @@ pub fn render_gauge(view: &PanelView, area: Rect, buf: &mut Buffer) {
     }
     let name_w = (area.width as usize / 3).min(20);
     for (s, row) in series.iter().zip(area.rows()) {
-        let v = latest(s);
+        let v = s.value();
         let value = format!(" {:>7}", view.spec.unit.format(v));
         let bar_w = (row.width as usize).saturating_sub(name_w + 1 + value.width());
         Line::from(vec![
             Span::styled(
-                format!("{:<name_w$} ", text::fit(&view.legend(s), name_w)),
+                format!("{:<name_w$} ", text::fit(&view.legend(s.labels), name_w)),
                 view.dim(view.theme.style(Role::Text)),
             ),
             Span::styled(" ".repeat(bar_w), track),

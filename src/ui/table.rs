@@ -14,19 +14,14 @@ use ratatui::widgets::Widget;
 
 use super::panel::PanelView;
 use super::text;
-use crate::model::SeriesBuf;
+use crate::model::Shown;
 use crate::theme::Role;
 
-/// The newest value of a series; NaN when it has none.
-pub fn latest(s: &SeriesBuf) -> f64 {
-    s.last().map(|p| p.v).unwrap_or(f64::NAN)
-}
-
 /// Series sorted by value, largest first; NaN last.
-fn sorted<'a>(view: &PanelView<'a>) -> Vec<&'a SeriesBuf> {
-    let mut rows: Vec<&SeriesBuf> = view.query.series.iter().collect();
+fn sorted<'v, 'a>(view: &'v PanelView<'a>) -> Vec<&'v Shown<'a>> {
+    let mut rows: Vec<&Shown> = view.data.series.iter().collect();
     rows.sort_by(|a, b| {
-        let (x, y) = (latest(a), latest(b));
+        let (x, y) = (a.value(), b.value());
         y.partial_cmp(&x).unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
     });
     rows
@@ -52,11 +47,11 @@ pub fn render_table(view: &PanelView, area: Rect, buf: &mut Buffer) {
             .render(row, buf);
         }
     }
-    let max = rows.iter().map(|s| latest(s)).filter(|v| v.is_finite()).fold(0.0, f64::max);
+    let max = rows.iter().map(|s| s.value()).filter(|v| v.is_finite()).fold(0.0, f64::max);
     for (s, row) in rows.iter().take(view.spec.top).zip(lines) {
-        let v = latest(s);
+        let v = s.value();
         let mut spans = vec![Span::styled(
-            format!("{:<name_w$}", text::fit(&view.legend(s), name_w)),
+            format!("{:<name_w$}", text::fit(&view.legend(s.labels), name_w)),
             view.dim(view.theme.style(Role::Text)),
         )];
         if bar_w > 0 {
@@ -82,7 +77,7 @@ fn name_header(view: &PanelView) -> String {
     let mut names: Vec<String> = match &view.spec.legend {
         Some(t) => placeholders(t),
         None => view
-            .query
+            .data
             .series
             .first()
             .map(|s| s.labels.keys().filter(|k| k.as_str() != "__name__").cloned().collect())

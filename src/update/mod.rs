@@ -98,7 +98,9 @@ fn poll(model: &mut Model, r: PollResult) -> Vec<Effect> {
         return Vec::new(); // a late answer for a window no longer shown
     }
     let window_start = model.window_start();
-    let shown = model.panels.iter().any(|p| p.query == r.query);
+    // A panel shows its own query and, on the live window, its query's live twin: the twin's
+    // newest sample is the stat value, the legend and the chart's rightmost point.
+    let shown = model.shows(r.query);
     let mut effects = alerts::evaluate(model, &r);
     let Some(query) = model.queries.get_mut(r.query) else {
         return effects;
