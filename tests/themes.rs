@@ -250,3 +250,68 @@ fn check_reports_each_problem_once() {
     assert!(problems.iter().all(|p| p.file.is_some() && p.line.is_some()));
     assert!(check_themes(&repo("tests/no-such-dir")).is_empty());
 }
+
+/// The background each shipped theme is made for (themes name roles, not the terminal's own
+/// colours): light for `light`, a dark terminal for the rest.
+fn background(theme: &str) -> (u8, u8, u8) {
+    match theme {
+        "light" => (255, 255, 255),
+        "dark" => (0x1e, 0x1e, 0x1e),
+        _ => (0, 0, 0),
+    }
+}
+
+/// Roles drawn as text on the terminal's background (borders and chart lines are not text).
+const TEXT_ROLES: [Role; 15] = [
+    Role::Text,
+    Role::Muted,
+    Role::Accent,
+    Role::Title,
+    Role::Critical,
+    Role::Warning,
+    Role::Ok,
+    Role::Info,
+    Role::NoData,
+    Role::Stale,
+    Role::QueryError,
+    Role::Acked,
+    Role::ChartGrid,
+    Role::Threshold,
+    Role::Marker,
+];
+
+/// Roles the header draws as text on its bar.
+const HEADER_ROLES: [Role; 5] =
+    [Role::HeaderBg, Role::Warning, Role::Critical, Role::Ok, Role::Muted];
+
+#[test]
+fn every_theme_meets_wcag_contrast_for_every_pair_a_widget_draws() {
+    use warroom::theme::contrast::{ratio, rgb, MIN_TEXT_CONTRAST};
+    let mut failures = Vec::new();
+    for (name, _) in BUILTIN_THEMES {
+        let theme = ThemeLoader::builtin_only().load(name).unwrap();
+        let bg = background(name);
+        let mut check = |what: String, style: Style, under: (u8, u8, u8)| {
+            // A role without a foreground is drawn in the terminal's own text colour.
+            let Some(fg) = style.fg.and_then(rgb) else { return };
+            let under = style.bg.and_then(rgb).unwrap_or(under);
+            let r = ratio(fg, under);
+            if r < MIN_TEXT_CONTRAST {
+                failures.push(format!("{name}: {what}: {r:.2}:1"));
+            }
+        };
+        for role in TEXT_ROLES {
+            check(format!("{role:?} on the background"), theme.style(role), bg);
+        }
+        // The selection bar: its own colours over every span of the selected row.
+        check("Selection".into(), theme.style(Role::Selection), bg);
+        let bar = theme.style(Role::HeaderBg).bg.and_then(rgb).unwrap_or(bg);
+        for role in HEADER_ROLES {
+            check(format!("{role:?} on the header bar"), theme.style(role), bar);
+        }
+        for role in [Role::EnvProd, Role::EnvStaging, Role::EnvOther] {
+            check(format!("{role:?} badge"), theme.style(role), bg);
+        }
+    }
+    assert!(failures.is_empty(), "below {} :1:\n{}", 4.5, failures.join("\n"));
+}

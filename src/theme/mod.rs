@@ -11,6 +11,7 @@
 
 mod builtin;
 mod color;
+pub mod contrast;
 mod depth;
 mod load;
 mod parse;

@@ -52,11 +52,16 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let Some(alert) = list.shown_at(i) else { break };
         let mut line = row_line(model, theme, alert, row.width as usize);
         if i == selected {
-            line = line.patch_style(if focused {
+            // Over every span, not under them: a critical row's own colour on the selection
+            // bar would be unreadable. Severity still reads from `!!`/`CRIT`.
+            let bar = if focused {
                 theme.style(Role::Selection)
             } else {
                 Style::default().add_modifier(Modifier::BOLD)
-            });
+            };
+            for span in &mut line.spans {
+                span.style = span.style.patch(bar);
+            }
         }
         line.render(row, buf);
     }

@@ -13,6 +13,8 @@ use crate::theme::{Role, Theme};
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.style(Role::HeaderBg));
+    // Plain words in the header are drawn in the bar's own colours, whatever the text role is.
+    let text_style = theme.style(Role::HeaderBg);
     let env_role = match model.env.kind {
         EnvKind::Prod => Role::EnvProd,
         EnvKind::Staging => Role::EnvStaging,
@@ -44,10 +46,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         if let (Health::Degraded | Health::Up, Some(why)) = (s.health(), s.caveat()) {
             detail = format!("{detail} {}", text::fit(&crate::sanitize::clean(&why), 24));
         }
-        left.push(Span::styled(
-            format!("{} {detail}  ", text::fit(&s.name, 16)),
-            theme.style(Role::Text),
-        ));
+        left.push(Span::styled(format!("{} {detail}  ", text::fit(&s.name, 16)), text_style));
     }
     let mut right = Vec::new();
     let list = &model.alert_list;
@@ -82,7 +81,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let tz = if tz == "+00:00" { "UTC".to_string() } else { tz };
     right.push(Span::styled(
         format!("{} {tz} ", text::clock(model.now, model.utc_offset)),
-        theme.style(Role::Text),
+        text_style,
     ));
     // When both sides do not fit, the range goes first, then an all-clear; a firing count and
     // the clock stay, and the left side is cut short rather than overwritten.
