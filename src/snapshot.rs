@@ -11,6 +11,7 @@ use crate::update::update;
 
 /// Fetches everything once and returns the rendered frame; `Err` when no source answered.
 pub async fn snapshot(mut app: App, width: u16, height: u16) -> anyhow::Result<String> {
+    app.model.ui.still = true;
     update(&mut app.model, Msg::Resize { width, height });
     let now = chrono::Utc::now();
     update(&mut app.model, Msg::Tick(now));

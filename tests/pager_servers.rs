@@ -211,6 +211,9 @@ fn prometheus_alerts_and_alertmanager_silences_agree_with_warroom() {
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{printed}{}", String::from_utf8_lossy(&out.stderr));
     assert!(printed.contains("SIL prom:prod PgDown shop\\x1b[2J"), "{printed}");
+    assert!(!printed.contains("q quit"), "no key hints in a shared frame: {printed}");
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    assert!(printed.lines().next().is_some_and(|l| l.contains(&today)), "{printed}");
 
     // 7. Alertmanager gone: the next silence fails, and the alert is acknowledged here instead.
     let mut am = am;

@@ -333,3 +333,14 @@ fn a_failing_or_silent_live_twin_shows_on_the_panel() {
     clock::range(&mut m, 1_012, 1_010);
     assert_eq!(status(&m), DataStatus::Stale);
 }
+
+#[test]
+fn a_still_frame_has_the_date_and_no_key_hints() {
+    let mut m = demo_model(90, 160, 48);
+    m.ui.still = true;
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    t.draw(|f| warroom::ui::render(&m, &warroom::theme::Theme::default(), f)).unwrap();
+    let screen = warroom::snapshot::buffer_text(t.backend().buffer());
+    assert!(screen.lines().next().unwrap().contains("2026-11-11 20:01:30 UTC"), "{screen}");
+    assert!(!screen.contains("q quit"), "{screen}");
+}

@@ -82,6 +82,8 @@ pub struct Ui {
     pub pane_scroll: u16,
     /// What the pane beside the alert list shows.
     pub pane: Pane,
+    /// A still frame to share (`warroom snapshot`): no key hints, the full date in the header.
+    pub still: bool,
 }
 
 impl Ui {

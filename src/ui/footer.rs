@@ -35,6 +35,9 @@ fn runbook_keys<'a>(model: &Model, theme: &Theme, room: usize) -> Vec<Span<'a>> 
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     use crate::keymap::{hint, Action as A};
+    if model.ui.still {
+        return; // keys mean nothing in a frame pasted into the incident chat
+    }
     // Keys of dialogs are the dialogs' own; the dashboard's come from the keymap's table.
     let dialog: Option<Vec<(&str, &str)>> = match &model.ui.overlay {
         Overlay::Filter => Some(vec![("Enter", "apply"), ("Esc", "clear"), ("Bksp", "delete")]),

@@ -80,7 +80,15 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let tz = model.utc_offset.to_string();
     let tz = if tz == "+00:00" { "UTC".to_string() } else { tz };
     right.push(Span::styled(
-        format!("{} {tz} ", text::clock(model.now, model.utc_offset)),
+        if model.ui.still {
+            // A frame read later, elsewhere: when exactly, with the date.
+            format!(
+                "{} {tz} ",
+                model.now.with_timezone(&model.utc_offset).format("%Y-%m-%d %H:%M:%S")
+            )
+        } else {
+            format!("{} {tz} ", text::clock(model.now, model.utc_offset))
+        },
         text_style,
     ));
     // When both sides do not fit, the range goes first, then an all-clear; a firing count and
