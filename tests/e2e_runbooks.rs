@@ -93,7 +93,7 @@ fn start(name: &str, extra: &[&str], url: &str, query: &str) -> (Tmux, std::path
 }
 
 fn audit(marker: &Path) -> String {
-    let path = marker.parent().unwrap().join("state/warroom/audit.jsonl");
+    let path = marker.parent().unwrap().join("state/warroom/e2e/audit.jsonl");
     std::fs::read_to_string(path).unwrap_or_default()
 }
 

@@ -69,7 +69,11 @@ impl Session {
 
     /// warroom's log (it never logs to the terminal).
     fn log(&self) -> String {
-        std::fs::read_to_string(self.state.join("warroom/warroom.log")).unwrap_or_default()
+        // Each environment has its own folder: read whichever this session wrote.
+        let envs = std::fs::read_dir(self.state.join("warroom")).into_iter().flatten().flatten();
+        envs.filter_map(|e| std::fs::read_to_string(e.path().join("warroom.log")).ok())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Kills the tmux server and checks that warroom is gone within 2 s, having left its loop
@@ -376,8 +380,8 @@ fn a_firing_alert_survives_pan_range_and_filter() {
     let screen = t.wait_for("firing hidden by filter", Duration::from_secs(5));
     assert!(!screen.contains("All clear"), "{screen}");
     assert!(screen.contains("FIRING"), "the header still counts them: {screen}");
-    let history =
-        std::fs::read_to_string(s.state.join("warroom/history.jsonl")).unwrap_or_default();
+    let history = std::fs::read_to_string(s.state.join("warroom/demo-prod/history.jsonl"))
+        .unwrap_or_default();
     let resolved = history
         .lines()
         .filter(|l| l.contains("DemoDbCpuHigh") && l.contains(r#""to":"resolved""#))

@@ -47,7 +47,7 @@ fn demo_alert_fires_is_acknowledged_and_recorded() {
     });
     assert!(screen.contains("acknowledged by oncall-ana"), "{screen}");
 
-    let path = state.join("warroom").join("history.jsonl");
+    let path = state.join("warroom/demo-prod/history.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let events: Vec<Event> = text
         .lines()

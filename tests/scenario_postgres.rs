@@ -442,7 +442,7 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     assert!(prom_resolved, "Prometheus still has {RULE} after the sessions were terminated");
 
     // The audit log: a `started` and a `finished` record of the confirmed run, exit 0.
-    let audit_path = state_home.join("warroom/audit.jsonl");
+    let audit_path = state_home.join("warroom/lab/audit.jsonl");
     let audit = std::fs::read_to_string(&audit_path).expect("read audit.jsonl");
     let records: Vec<Value> =
         audit.lines().map(|l| serde_json::from_str(l).expect("an audit record is JSON")).collect();

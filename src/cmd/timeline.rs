@@ -43,6 +43,15 @@ fn labels_text(labels: &crate::prom::Labels) -> String {
     labels.iter().map(|(k, v)| format!("{k}={}", sanitize::clean(v))).collect::<Vec<_>>().join(" ")
 }
 
+/// Who reported an alert, so rows that look alike read apart: warroom's own rule, or a
+/// source's alerting rule.
+fn origin(scope: crate::alert::Scope) -> &'static str {
+    match scope {
+        crate::alert::Scope::Prometheus => "[prometheus rule]",
+        crate::alert::Scope::Series | crate::alert::Scope::Query => "[warroom rule]",
+    }
+}
+
 fn from_event(e: &Event) -> Option<Entry> {
     let raw = serde_json::to_value(e).unwrap_or(Value::Null);
     let (kind, what, details) = match e {
@@ -50,14 +59,14 @@ fn from_event(e: &Event) -> Option<Entry> {
         Event::Transition { from: AlertState::Pending, to: AlertState::Inactive, .. } => {
             return None
         }
-        Event::Transition { rule, labels, to, severity, summary, .. } => (
+        Event::Transition { rule, scope, labels, to, severity, summary, .. } => (
             "alert",
-            format!("{rule} {} ({})", to.label(), severity.label()),
+            format!("{rule} {} ({}) {}", to.label(), severity.label(), origin(*scope)),
             format!("{summary} {}", labels_text(labels)),
         ),
-        Event::Escalation { rule, labels, from, to, summary, .. } => (
+        Event::Escalation { rule, scope, labels, from, to, summary, .. } => (
             "alert",
-            format!("{rule} escalated {} → {}", from.label(), to.label()),
+            format!("{rule} escalated {} → {} {}", from.label(), to.label(), origin(*scope)),
             format!("{summary} {}", labels_text(labels)),
         ),
         Event::Ack { rule, labels, by, note, until, silence, .. } => (

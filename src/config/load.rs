@@ -21,11 +21,14 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Where alert history, the audit log, locks and the log file live: `state_dir` from the
     /// config, else `$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`.
+    /// Where history, the audit log, locks and the log file live: `state_dir` when the config
+    /// sets one, else a folder of the environment's own under the default state directory — so
+    /// the demo, tests and production never share a history.
     pub fn state_dir(&self) -> PathBuf {
         if let Some(dir) = &self.config.state_dir {
             return self.base_dir().join(dir);
         }
-        default_state_dir(|k| std::env::var(k).ok())
+        default_state_dir(|k| std::env::var(k).ok()).join(env_folder(&self.config.environment.name))
     }
 
     /// Folder that relative paths in the config are resolved against.
@@ -46,6 +49,21 @@ pub fn default_state_dir(env: impl Fn(&str) -> Option<String>) -> PathBuf {
     match env("HOME").filter(|s| !s.is_empty()) {
         Some(h) => PathBuf::from(h).join(".local/state/warroom"),
         None => std::env::temp_dir().join("warroom-state"),
+    }
+}
+
+/// The folder name for an environment: its name with anything but letters, digits, `.`, `-`
+/// and `_` replaced, never empty, never `.` or `..`.
+pub fn env_folder(name: &str) -> String {
+    let clean: String = name
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .take(64)
+        .collect();
+    match clean.as_str() {
+        "" | "." | ".." => "default".into(),
+        _ => clean,
     }
 }
 
@@ -363,6 +381,24 @@ mod tests {
         assert!(cfg.environment.read_only);
         assert_eq!(cfg.theme.as_deref(), Some("light"));
         assert_eq!(cfg.refresh, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn each_environment_keeps_its_own_state_unless_the_config_names_one() {
+        let file = |env: &str, extra: &str| {
+            let text = format!("{extra}\n[environment]\nname = {env:?}\n[[sources]]\nname = \"p\"\nurl = \"http://127.0.0.1:9\"\n");
+            load_str(&text, Path::new("/etc/warroom/c.toml"), &Overrides::default())
+                .unwrap_or_else(|p| panic!("{p:?}"))
+        };
+        let prod = file("prod-eu", "").state_dir();
+        let demo = file("demo-prod", "").state_dir();
+        assert_ne!(prod, demo);
+        assert!(prod.ends_with("warroom/prod-eu"), "{}", prod.display());
+        assert!(file("a/../b c", "").state_dir().ends_with("warroom/a_.._b_c"));
+        assert_eq!(env_folder(".."), "default");
+        assert_eq!(env_folder(""), "default");
+        let chosen = file("prod-eu", "state_dir = \"/var/lib/warroom\"").state_dir();
+        assert_eq!(chosen, PathBuf::from("/var/lib/warroom"), "a chosen folder is used as it is");
     }
 
     #[test]

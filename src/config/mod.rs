@@ -7,7 +7,7 @@ mod load;
 mod model;
 
 pub use load::{
-    default_state_dir, load, load_str, resolve_path, validate, ConfigFile, Overrides,
+    default_state_dir, env_folder, load, load_str, resolve_path, validate, ConfigFile, Overrides,
     DEFAULT_CONFIG,
 };
 pub use model::*;
