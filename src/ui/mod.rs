@@ -12,6 +12,7 @@ mod header;
 mod help;
 mod history;
 mod legend;
+mod markdown;
 mod output;
 mod overlay;
 mod pane;

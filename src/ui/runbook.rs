@@ -1,7 +1,6 @@
 //! The selected alert and its runbook: what it is, who is on it, the action keys (disabled in
 //! read-only mode), and the Markdown body to read.
 
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use super::text;
@@ -108,44 +107,7 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
             ]));
         }
         out.push(Line::raw(""));
-        out.extend(markdown(&rb.body, theme));
+        out.extend(super::markdown::lines(&rb.body, &rb.title, theme));
     }
-    out
-}
-
-/// A light Markdown reading: headings bold, bullets as •, emphasis markers dropped, and the
-/// source's hard-wrapped paragraphs joined so the pane wraps them to its own width.
-fn markdown<'a>(body: &str, theme: &Theme) -> Vec<Line<'a>> {
-    let mut out: Vec<Line> = Vec::new();
-    let mut para = String::new();
-    let text = theme.style(Role::Text);
-    let flush = |para: &mut String, out: &mut Vec<Line<'a>>| {
-        if !para.is_empty() {
-            out.push(Line::styled(std::mem::take(para), text));
-        }
-    };
-    for raw in body.lines() {
-        let line = sanitize::clean_owned(raw).replace("**", "").replace('`', "");
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            flush(&mut para, &mut out);
-            out.push(Line::raw(""));
-        } else if let Some(h) = trimmed.strip_prefix('#') {
-            flush(&mut para, &mut out);
-            let h = h.trim_start_matches('#').trim().to_string();
-            out.push(Line::styled(h, theme.style(Role::Title).add_modifier(Modifier::BOLD)));
-        } else if let Some(item) = trimmed.strip_prefix("- ").or_else(|| trimmed.strip_prefix("* "))
-        {
-            flush(&mut para, &mut out);
-            let indent = line.len() - line.trim_start().len();
-            para = format!("{}• {item}", " ".repeat(indent));
-        } else {
-            if !para.is_empty() {
-                para.push(' ');
-            }
-            para.push_str(trimmed);
-        }
-    }
-    flush(&mut para, &mut out);
     out
 }
