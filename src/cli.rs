@@ -37,15 +37,15 @@ pub struct Common {
     /// Run against the embedded simulated source: a peak-hour meltdown, no server needed.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Runbook folder, instead of the configured one (dashboard, `check`, `snapshot`).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub runbooks: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate config, runbooks and themes; print every problem with file, line and a fix.
     Check {
-        /// Check this runbook folder instead of the configured one.
-        #[arg(long, value_name = "DIR")]
-        runbooks: Option<PathBuf>,
         /// Do not contact the sources (skip reachability and query checks).
         #[arg(long)]
         offline: bool,

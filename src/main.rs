@@ -63,8 +63,8 @@ async fn run(cli: Cli) -> ExitCode {
     };
     let _log = setup::init_logging(&config);
     match &cli.command {
-        Some(Command::Check { runbooks, offline }) => {
-            check(&cli, &config, runbooks.clone(), *offline).await
+        Some(Command::Check { offline }) => {
+            check(&cli, &config, cli.common.runbooks.clone(), *offline).await
         }
         Some(Command::Timeline { since, format }) => timeline(&config, *since, *format),
         Some(Command::Snapshot { size: (w, h) }) => {
@@ -99,7 +99,8 @@ async fn run(cli: Cli) -> ExitCode {
 /// broken files are left out and the footer says so); config and theme problems do.
 fn build_app(cli: &Cli, config: &ConfigFile) -> Result<App, ExitCode> {
     let theme = setup::load_theme(config, cli.theme.is_some()).map_err(|p| report(&p))?;
-    let (runbooks, problems) = setup::load_runbooks(config, None, demo_dashboard(cli));
+    let flag = cli.common.runbooks.as_deref();
+    let (runbooks, problems) = setup::load_runbooks(config, flag, demo_dashboard(cli));
     for p in &problems {
         tracing::warn!("runbook problem: {p}");
     }

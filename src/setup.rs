@@ -111,13 +111,25 @@ pub fn load_runbooks(
     } else {
         let dir = runbooks_dir(config, flag);
         if !dir.is_dir() {
-            if flag.is_some() || config.config.runbooks_dir.is_some() {
-                let msg = format!("runbook folder {} does not exist", dir.display());
-                return (
-                    Vec::new(),
-                    vec![Diagnostic::new(&dir, None, msg)
-                        .with_fix("create it, or fix runbooks_dir / --runbooks")],
+            if flag.is_some() {
+                let msg = format!("runbook folder {} (--runbooks) does not exist", dir.display());
+                let fix = "pass the folder that holds the runbook .md files";
+                return (Vec::new(), vec![Diagnostic::new(&dir, None, msg).with_fix(fix)]);
+            }
+            if let (Some(set), Some(file)) = (&config.config.runbooks_dir, &config.path) {
+                // Say where the setting is and what it resolved to: a config copied elsewhere
+                // keeps a relative runbooks_dir that now points nowhere.
+                let text = std::fs::read_to_string(file).unwrap_or_default();
+                let line = crate::diag::key_line(&text, None, "runbooks_dir");
+                let msg = format!(
+                    "runbooks_dir = {:?} resolves to {} (relative to this file's folder), which \
+                     does not exist: no runbook is loaded",
+                    set.display(),
+                    dir.display()
                 );
+                let fix = "point runbooks_dir at the runbooks folder (absolute, or relative to \
+                           this file), or pass --runbooks DIR";
+                return (Vec::new(), vec![Diagnostic::new(file, line, msg).with_fix(fix)]);
             }
             return (Vec::new(), Vec::new());
         }

@@ -160,3 +160,43 @@ fn find_on_path(binary: &str) -> Option<PathBuf> {
         .map(|dir| dir.join(binary))
         .find(|p| p.is_file())
 }
+
+/// A copied example keeps `runbooks_dir = "../runbooks"`: `check` says where that setting is,
+/// what it resolved to, and how to fix it; `--runbooks` fixes it for the dashboard and `check`.
+#[test]
+fn a_copied_example_says_where_its_runbooks_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("prod.toml");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/postgres.toml"), &copy)
+        .unwrap();
+    let check = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(["check", "--offline", "--config"])
+            .arg(&copy)
+            .args(extra)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let (code, text) = check(&[]);
+    assert_ne!(code, Some(0), "{text}");
+    let line = std::fs::read_to_string(&copy)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("runbooks_dir"))
+        .unwrap()
+        + 1;
+    assert!(text.contains(&format!("prod.toml:{line}")), "file and line: {text}");
+    assert!(text.contains("resolves to") && text.contains("runbooks"), "{text}");
+    assert!(text.contains("--runbooks"), "the fix: {text}");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+    let (code, text) = check(&["--runbooks", shipped.to_str().unwrap()]);
+    assert!(!text.contains("resolves to"), "{text}");
+    assert_eq!(code, Some(0), "{text}");
+}

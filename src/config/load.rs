@@ -19,10 +19,9 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    /// Where alert history, the audit log, locks and the log file live: `state_dir` from the
-    /// config, else `$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`.
     /// Where history, the audit log, locks and the log file live: `state_dir` when the config
-    /// sets one, else a folder of the environment's own under the default state directory — so
+    /// sets one, else a folder of the environment's own under the default state directory
+    /// (`$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`) — so
     /// the demo, tests and production never share a history.
     pub fn state_dir(&self) -> PathBuf {
         if let Some(dir) = &self.config.state_dir {
