@@ -37,6 +37,7 @@ const EXPECTED: &[(&str, Option<usize>, &str, &str)] = &[
     ("max-series-zero.toml", Some(4), "max_series is 0", "max_series = 10000"),
     ("max-response-bytes-unit.toml", Some(4), "unknown unit \"parsecs\"", ""),
     ("url-password-not-a-url.toml", Some(4), "is not a URL", "http://prometheus:9090"),
+    ("typo-in-key.toml", Some(1), "unknown field `refersh`", "did you mean `refresh`?"),
 ];
 
 fn dir() -> PathBuf {
