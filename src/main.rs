@@ -23,9 +23,8 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(Command::Man) => {
-            let man = clap_mangen::Man::new(Cli::command());
-            let mut out = Vec::new();
-            return match man.render(&mut out).and_then(|_| std::io::stdout().write_all(&out)) {
+            let page = warroom::cmd::man::page();
+            return match page.and_then(|out| std::io::stdout().write_all(&out)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&format!("cannot write man page: {e}")),
             };

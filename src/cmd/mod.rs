@@ -1,5 +1,6 @@
-//! Subcommands that are not the dashboard: `check`, `timeline`.
+//! Subcommands that are not the dashboard: `check`, `timeline`, `man`.
 
 pub mod check;
+pub mod man;
 pub mod sources;
 pub mod timeline;
