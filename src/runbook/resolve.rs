@@ -151,6 +151,34 @@ impl Resolved {
         }
     }
 
+    /// The exact command for reading in the confirm dialog: environment additions, then the
+    /// program, then one argument per line (shell-quoted when needed); an argument with line
+    /// breaks (a SQL statement) keeps its lines, indented, instead of one `$'…\n…'` string.
+    /// HTTP requests read as [`Resolved::display`].
+    pub fn display_lines(&self) -> Vec<String> {
+        let Request::Argv(argv) = &self.request else {
+            return self.display().lines().map(str::to_string).collect();
+        };
+        let mut out: Vec<String> = self
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={}", shell_quote(shown_value(k, v))))
+            .collect();
+        for (i, arg) in argv.iter().enumerate() {
+            let indent = if i == 0 { "" } else { "    " };
+            if arg.contains('\n') {
+                out.push(format!("{indent}'"));
+                for l in arg.lines() {
+                    out.push(format!("{indent}  {}", sanitize::clean(l)));
+                }
+                out.push(format!("{indent}'"));
+            } else {
+                out.push(format!("{indent}{}", shell_quote(arg)));
+            }
+        }
+        out
+    }
+
     /// The argv for the audit log (verbatim; argv carries no secrets by convention), or the
     /// method and redacted URL for HTTP.
     pub fn audit_command(&self) -> Vec<String> {
@@ -329,4 +357,49 @@ pub fn env_name(label: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
         .collect()
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn the_dialog_reads_one_argument_a_line_and_sql_keeps_its_lines() {
+        let r = Resolved {
+            runbook: "pg".into(),
+            key: 't',
+            label: "Terminate".into(),
+            request: Request::Argv(vec![
+                "psql".into(),
+                "-X".into(),
+                "-c".into(),
+                "SELECT pg_terminate_backend(pid)\nFROM pg_stat_activity\nWHERE state = 'idle'"
+                    .into(),
+                "it's".into(),
+            ]),
+            env: BTreeMap::from([("PGPASSWORD".to_string(), "hunter2".to_string())]),
+            target: String::new(),
+            labels: Labels::new(),
+            dry_run: false,
+            dangerous: true,
+            confirm: Confirm::YesNo,
+        };
+        let lines = r.display_lines();
+        assert_eq!(
+            lines,
+            [
+                "PGPASSWORD='<redacted>'",
+                "psql",
+                "    -X",
+                "    -c",
+                "    '",
+                "      SELECT pg_terminate_backend(pid)",
+                "      FROM pg_stat_activity",
+                "      WHERE state = 'idle'",
+                "    '",
+                "    'it'\\''s'",
+            ],
+            "{lines:#?}"
+        );
+    }
 }

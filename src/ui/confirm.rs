@@ -41,8 +41,13 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
             Span::styled(format!("   runbook {}", sanitize::clean(&r.runbook)), muted),
         ]),
         Line::styled("will run exactly:", muted),
-        Line::styled(format!("  {}", sanitize::clean(&r.display())), theme.style(Role::Accent)),
     ];
+    let accent = theme.style(Role::Accent);
+    lines.extend(
+        r.display_lines()
+            .into_iter()
+            .map(|l| Line::styled(format!("  {}", sanitize::clean(&l)), accent)),
+    );
     if let Some(run) = c.dry_run.and_then(|id| model.runs.get(id)) {
         lines.push(Line::styled(format!("dry run ({}):", run.status(model.now)), muted));
         let out = output_lines(run, theme);
