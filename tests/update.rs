@@ -344,3 +344,20 @@ fn a_still_frame_has_the_date_and_no_key_hints() {
     assert!(screen.lines().next().unwrap().contains("2026-11-11 20:01:30 UTC"), "{screen}");
     assert!(!screen.contains("q quit"), "{screen}");
 }
+
+#[test]
+fn the_output_pane_scrolls_sideways_instead_of_wrapping() {
+    use warroom::model::Pane;
+    let mut m = demo_model(90, 160, 48);
+    update(&mut m, key(KeyCode::Tab));
+    update(&mut m, ch('l'));
+    assert_eq!(m.ui.pane_hscroll, 0, "only the Output pane scrolls sideways");
+    assert!(m.flash.is_some(), "the key says what it would do");
+    update(&mut m, ch('v'));
+    assert_eq!(m.ui.pane, Pane::Output);
+    update(&mut m, ch('l'));
+    update(&mut m, ch('l'));
+    assert_eq!(m.ui.pane_hscroll, 16);
+    update(&mut m, key(KeyCode::Left));
+    assert_eq!(m.ui.pane_hscroll, 8);
+}

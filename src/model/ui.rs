@@ -80,6 +80,8 @@ pub struct Ui {
     pub height: u16,
     /// Scroll of the runbook/output pane.
     pub pane_scroll: u16,
+    /// Sideways scroll of the output pane (its lines are not wrapped).
+    pub pane_hscroll: u16,
     /// What the pane beside the alert list shows.
     pub pane: Pane,
     /// A still frame to share (`warroom snapshot`): no key hints, the full date in the header.

@@ -14,10 +14,11 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         return vec![Line::styled("No action has run yet.", theme.style(Role::Muted))];
     };
     let mut out = vec![header(model, theme, latest)];
-    out.push(Line::styled(
-        format!("$ {}", sanitize::clean(&latest.display)),
-        theme.style(Role::Muted),
-    ));
+    // The command on one line above its result (the confirm dialog showed it whole).
+    let mut command = latest.display.lines();
+    let first = command.next().unwrap_or_default();
+    let more = if command.next().is_some() { " …" } else { "" };
+    out.push(Line::styled(format!("$ {}{more}", sanitize::clean(first)), theme.style(Role::Muted)));
     if latest.dropped > 0 {
         out.push(Line::styled(
             format!("… {} earlier lines dropped", latest.dropped),

@@ -30,9 +30,12 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Pane::Output => output::lines(model, theme),
         Pane::History => history::lines(model, theme, area.height as usize),
     };
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((model.ui.pane_scroll, 0))
-        .render(area, buf);
+    let para = Paragraph::new(lines).block(block);
+    // Output keeps its columns (psql tables, aligned logs): not wrapped, scrolled sideways
+    // with ←/→; what people read is wrapped.
+    let para = match model.ui.pane {
+        Pane::Output => para.scroll((model.ui.pane_scroll, model.ui.pane_hscroll)),
+        _ => para.wrap(Wrap { trim: false }).scroll((model.ui.pane_scroll, 0)),
+    };
+    para.render(area, buf);
 }

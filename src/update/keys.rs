@@ -98,7 +98,13 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             Focus::Alerts => match action {
                 Action::Up => model.move_alert_selection(-1),
                 Action::Down => model.move_alert_selection(1),
-                _ => return Vec::new(),
+                Action::Left if ui.pane == Pane::Output => {
+                    ui.pane_hscroll = ui.pane_hscroll.saturating_sub(8)
+                }
+                Action::Right if ui.pane == Pane::Output => {
+                    ui.pane_hscroll = ui.pane_hscroll.saturating_add(8).min(400)
+                }
+                _ => return notice(model, "←/→ scroll the Output pane sideways (v shows it)"),
             },
         },
         Action::ScrollUp => ui.pane_scroll = ui.pane_scroll.saturating_sub(5),
@@ -136,6 +142,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
                 Pane::History => Pane::Runbook,
             };
             ui.pane_scroll = 0;
+            ui.pane_hscroll = 0;
         }
         Action::Live => {
             if model.window.offset.is_zero() {
