@@ -159,8 +159,11 @@ impl QueryState {
 
     /// Returns whether a value or a series changed (an instant point's time is not shown).
     fn replace_latest(&mut self, data: QueryData) -> bool {
-        let new: Vec<SeriesBuf> = data
-            .latest()
+        let latest = match data {
+            QueryData::Vector(v) => v, // owned already: no copy of 20,000 label sets
+            other => other.latest(),
+        };
+        let new: Vec<SeriesBuf> = latest
             .into_iter()
             .map(|s| SeriesBuf { labels: s.labels, points: VecDeque::from([s.point]) })
             .collect();

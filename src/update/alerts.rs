@@ -19,9 +19,17 @@ pub(super) fn evaluate(model: &mut Model, r: &PollResult) -> Vec<Effect> {
     let mut events = Vec::new();
     match &r.outcome {
         Ok(f) => {
-            let samples = f.response.data.latest();
+            // A vector is evaluated where it lies; other shapes are reduced to their latest.
+            let owned;
+            let samples: &[crate::prom::Sample] = match &f.response.data {
+                crate::prom::QueryData::Vector(v) => v,
+                other => {
+                    owned = other.latest();
+                    &owned
+                }
+            };
             for i in rules {
-                events.extend(model.alerts.observe(i, Observation::Samples(&samples), r.at));
+                events.extend(model.alerts.observe(i, Observation::Samples(samples), r.at));
             }
         }
         Err(e) => {
