@@ -19,7 +19,7 @@ use crate::model::Model;
 use crate::msg::{Effect, Msg};
 use crate::prom::poller::{Pollers, QuerySpec, Window};
 use crate::prom::Client;
-use crate::runbook::{Identity, Launcher, RunEvent, RunHandle, Runbook};
+use crate::runbook::{BaseEnv, Identity, Launcher, RunEvent, RunHandle, Runbook, Submitted};
 use crate::term::{self, HangupWatch, Input};
 use crate::theme::Theme;
 use crate::update::update;
@@ -64,7 +64,8 @@ impl App {
         model.runbooks = runbooks;
         let state_dir = config.state_dir();
         let who = Identity::from_env(&model.env.name);
-        let launcher = Launcher::new(&state_dir, who, model.read_only);
+        let env = BaseEnv::from_process(&config.config.credential_env_names());
+        let launcher = Launcher::new(&state_dir, who, model.read_only).with_env(env);
         let pager = crate::pager::PagerSetup::new(&config.config, &clients)?;
         Ok(Self {
             model,
@@ -361,17 +362,13 @@ impl<'a> EffectRunner<'a> {
 
     fn run(&mut self, effect: Effect) -> Option<Msg> {
         match effect {
-            Effect::Launch { run_id, action, resolved } => {
-                match self.launcher.launch(run_id, &action, *resolved, self.run_tx.clone()) {
-                    Ok(handle) => self.runs.push(handle),
-                    Err(refusal) => {
-                        return Some(Msg::RunRefused { run_id, reason: refusal.to_string() })
-                    }
+            Effect::Action(order) => match self.launcher.submit(order, self.run_tx.clone()) {
+                Submitted::Started(handle) => self.runs.push(handle),
+                Submitted::NotStarted { run_id, refusal } => {
+                    return Some(Msg::RunRefused { run_id, reason: refusal.to_string() })
                 }
-            }
-            Effect::Refused { action, labels, dry_run, refusal } => {
-                self.launcher.record_refusal(&action, dry_run, &labels, &refusal);
-            }
+                Submitted::Recorded => {}
+            },
             Effect::SetWindow(w) => {
                 let _ = self.window.send(w);
             }

@@ -33,6 +33,15 @@ confirm = "yes-no"
 timeout = "60s"
 
 [[actions]]
+key = "e"
+label = "Write the environment"
+shell = true
+argv = ["sh", "-c", 'env > "$WARROOM_VAR_MARKER-env"']
+vars = { marker = "/nonexistent/marker" }
+env = { RUNBOOK_OWN = "set by the runbook" }
+confirm = "none"
+
+[[actions]]
 key = "i"
 label = "Echo the instance"
 argv = ["touch", "{{ marker }}-{{ labels.instance }}"]
@@ -58,6 +67,7 @@ marker = "{}"
 [[sources]]
 name = "src"
 url = "{url}"
+bearer_token_env = "E2E_SOURCE_TOKEN"
 [[panels]]
 title = "Probe"
 id = "probe"
@@ -85,6 +95,9 @@ fn start(name: &str, extra: &[&str], url: &str, query: &str) -> (Tmux, std::path
     let env = vec![
         ("XDG_STATE_HOME".to_string(), dir.join("state").display().to_string()),
         ("USER".into(), "oncall".into()),
+        ("E2E_SOURCE_TOKEN".into(), SOURCE_TOKEN.into()),
+        ("PGHOST".into(), "db-e2e".into()),
+        ("E2E_UNRELATED".into(), "not for actions".into()),
     ];
     let t = Tmux::start(name, Start { width: 160, height: 48, env, argv, ..Start::default() });
     t.wait_for("E2eAlert", Duration::from_secs(20));
@@ -108,6 +121,9 @@ fn wait_file(path: &Path, within: Duration) -> bool {
     path.exists()
 }
 
+/// The source's bearer token, in the variable the config names: actions never see it.
+const SOURCE_TOKEN: &str = "e2e-token-b1d3c0de";
+
 const DEMO_QUERY: &str = r#"sum(pg_stat_activity_count{datname="shop"})"#;
 
 #[test]
@@ -126,6 +142,41 @@ fn a_burst_confirms_nothing_and_a_deliberate_yes_runs_and_is_audited() {
     assert!(log.contains("\"kind\":\"started\"") && log.contains("\"kind\":\"finished\""), "{log}");
     assert!(log.contains("\"user\":\"oncall\""), "{log}");
     assert!(log.contains(&marker.display().to_string()), "resolved argv recorded: {log}");
+}
+
+#[test]
+fn actions_get_the_allow_listed_environment_only() {
+    let (t, marker) = start("env", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
+    t.send_keys(&["e"]);
+    let written = marker.with_file_name("ran-env");
+    assert!(wait_file(&written, Duration::from_secs(10)), "the action ran:\n{}", t.capture());
+    t.wait_for("exit 0", Duration::from_secs(10));
+    let env = std::fs::read_to_string(&written).unwrap();
+    let names: Vec<&str> = env.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k).collect();
+    for want in ["PATH", "HOME", "USER", "PGHOST", "RUNBOOK_OWN"] {
+        assert!(names.contains(&want), "{want} passed on: {names:?}");
+    }
+    assert!(env.contains("PGHOST=db-e2e") && env.contains("USER=oncall"), "{env}");
+    assert!(!env.contains(SOURCE_TOKEN), "the source's token reached the action:\n{env}");
+    for withheld in ["E2E_SOURCE_TOKEN", "E2E_UNRELATED", "XDG_STATE_HOME", "CARGO_PKG_NAME"] {
+        assert!(!names.contains(&withheld), "{withheld} reached the action: {names:?}");
+    }
+    let allowed = |n: &str| {
+        ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TERM", "TZ", "SSH_AUTH_SOCK", "RUNBOOK_OWN"]
+            .contains(&n)
+            || n.starts_with("LC_")
+            || n.starts_with("PG")
+            // What a shell action gets from warroom: its vars and labels.
+            || n.starts_with("WARROOM_VAR_")
+            || n.starts_with("WARROOM_LABEL_")
+            // Set by sh itself.
+            || ["PWD", "SHLVL", "_", "OLDPWD"].contains(&n)
+    };
+    let extra: Vec<&&str> = names.iter().filter(|n| !allowed(n)).collect();
+    assert!(extra.is_empty(), "not on the allow-list: {extra:?}");
+    let log = audit(&marker);
+    assert!(log.contains("\"env_passed\":[") && log.contains("\"PGHOST\""), "{log}");
+    assert!(!log.contains("db-e2e") && !log.contains(SOURCE_TOKEN), "values recorded: {log}");
 }
 
 #[test]

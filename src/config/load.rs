@@ -385,6 +385,36 @@ mod tests {
     }
 
     #[test]
+    fn credential_env_names_are_every_env_key() {
+        let text = r#"
+            [[sources]]
+            name = "a"
+            url = "http://p:9090"
+            bearer_token_env = "PROM_TOKEN"
+            [[sources]]
+            name = "b"
+            url = "http://q:9090"
+            basic_auth = { username = "u", password_env = "Q_PASSWORD" }
+            [alertmanager]
+            url = "http://am:9093"
+            bearer_token_env = "AM_TOKEN"
+        "#;
+        let cfg = load_str(text, Path::new("t.toml"), &Overrides::default()).expect("valid").config;
+        assert_eq!(cfg.credential_env_names(), ["AM_TOKEN", "PROM_TOKEN", "Q_PASSWORD"]);
+        // A new `*_env` key must be added to `credential_env_names` (and here).
+        let model = include_str!("model.rs");
+        let mut keys: Vec<&str> = model
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub ")?.split_once(':'))
+            .map(|(name, _)| name)
+            .filter(|name| name.ends_with("_env"))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys, ["bearer_token_env", "password_env"]);
+    }
+
+    #[test]
     fn resolution_order() {
         let none = |_: &str| None;
         assert_eq!(resolve_path(Some(Path::new("a.toml")), none), Some("a.toml".into()));

@@ -49,6 +49,27 @@ pub struct Config {
     pub alertmanager: Option<AlertmanagerSpec>,
 }
 
+impl Config {
+    /// The environment variables the config names as holding a credential (every `*_env` key:
+    /// `bearer_token_env` and `basic_auth.password_env` of the sources and of Alertmanager).
+    /// Runbook actions never inherit them.
+    pub fn credential_env_names(&self) -> Vec<String> {
+        let am = self.alertmanager.as_ref().map(AlertmanagerSpec::as_source);
+        let mut names: Vec<String> = self
+            .sources
+            .iter()
+            .chain(am.as_ref())
+            .flat_map(|s| {
+                let password = s.basic_auth.as_ref().and_then(|b| b.password_env.clone());
+                s.bearer_token_env.clone().into_iter().chain(password)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
 fn yes() -> bool {
     true
 }

@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, Notify};
 
+use super::env::BaseEnv;
 use super::resolve::{Request, Resolved};
 use crate::sanitize;
 
@@ -120,7 +121,7 @@ impl RunHandle {
 
 /// Steps the launcher wraps around a run (audit records, lock, cooldown). Both run on a
 /// blocking thread.
-pub(crate) trait Hooks: Send + 'static {
+pub(super) trait Hooks: Send + 'static {
     /// Called before the child starts; an error aborts the run as `FailedToStart`.
     fn before_start(&mut self) -> Result<(), String>;
     /// Called after the run, before the `Finished` event is sent.
@@ -136,25 +137,18 @@ impl Hooks for NoHooks {
     fn finished(&mut self, _: &Outcome, _: Duration, _: &[String]) {}
 }
 
-/// Starts `resolved` on the current tokio runtime and returns at once. Events go to `tx`;
-/// the last is always `RunEvent::Finished`. Use [`crate::runbook::Launcher`] to get the lock,
-/// cooldown and audit log around it.
-pub fn start(
+/// Starts `resolved` on the current tokio runtime and returns at once. Events go to `tx`; the
+/// last is always `RunEvent::Finished`. A program gets `base` and the action's own environment,
+/// nothing else. Only the launcher calls this, with the lock, cooldown and audit log as `hooks`.
+pub(super) fn start_with(
     run_id: u64,
     resolved: Resolved,
-    timeout: Duration,
-    tx: mpsc::UnboundedSender<RunEvent>,
-) -> RunHandle {
-    start_with(run_id, resolved, timeout, tx, Box::new(NoHooks))
-}
-
-pub(crate) fn start_with(
-    run_id: u64,
-    resolved: Resolved,
+    base: &Arc<BaseEnv>,
     timeout: Duration,
     tx: mpsc::UnboundedSender<RunEvent>,
     hooks: Box<dyn Hooks>,
 ) -> RunHandle {
+    let base = base.clone();
     let cancel = Arc::new(Notify::new());
     let handle = RunHandle { run_id, cancel: cancel.clone() };
     tokio::spawn(async move {
@@ -174,7 +168,8 @@ pub(crate) fn start_with(
             Err(e) => Outcome::FailedToStart(e),
             Ok(()) => match resolved.request {
                 Request::Argv(argv) => {
-                    run_argv(&argv, &resolved.env, timeout, &cancel, &mut sink).await
+                    let env = Env { base: &base, own: &resolved.env };
+                    run_argv(&argv, env, timeout, &cancel, &mut sink).await
                 }
                 Request::Http { method, url, headers, body } => {
                     let req = super::http::HttpRequest { method, url, headers, body };
@@ -242,9 +237,16 @@ pub(super) fn clean_line(bytes: &[u8], cut: bool) -> String {
     line
 }
 
+/// A child's whole environment: the allow-listed part of warroom's, then the action's own.
+#[derive(Clone, Copy)]
+struct Env<'a> {
+    base: &'a BaseEnv,
+    own: &'a std::collections::BTreeMap<String, String>,
+}
+
 async fn run_argv(
     argv: &[String],
-    env: &std::collections::BTreeMap<String, String>,
+    env: Env<'_>,
     timeout: Duration,
     cancel: &Notify,
     sink: &mut Sink,
@@ -254,7 +256,9 @@ async fn run_argv(
     };
     let mut cmd = Command::new(program);
     cmd.args(args)
-        .envs(env)
+        .env_clear()
+        .envs(env.base.vars())
+        .envs(env.own)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -25,4 +25,3 @@ pub(super) fn message(model: &mut Model, msg: PagerMsg) -> Vec<Effect> {
         PagerMsg::SilenceCreated { at, request, result } => created(model, at, *request, result),
     }
 }
-
