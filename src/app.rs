@@ -136,6 +136,9 @@ impl App {
         let mut last_draw = Instant::now() - FRAME_INTERVAL;
         let started = Instant::now();
         let mut first_full_frame = false;
+        // Set when the terminal went away (SIGHUP, a hung-up tty, input closed, a failed draw):
+        // then running actions get a short grace and warroom ends promptly.
+        let mut terminal_lost = false;
         let outcome = loop {
             let mut feedback = Vec::new();
             let mut quit = false;
@@ -168,12 +171,14 @@ impl App {
                 }
                 if hangup.hung_up() {
                     tracing::info!("leaving: the terminal hung up");
+                    terminal_lost = true;
                     break Ok(());
                 }
                 let (model, theme) = (&self.model, &self.theme);
                 if let Err(e) = terminal.draw(|f| crate::ui::render(model, theme, f)) {
                     // The terminal is gone (SSH dropped, tmux killed): leave at once.
                     tracing::info!("leaving: cannot draw: {e}");
+                    terminal_lost = true;
                     break Ok(());
                 }
                 (dirty, urgent) = (false, false);
@@ -191,9 +196,10 @@ impl App {
             let draw_in = FRAME_INTERVAL.saturating_sub(last_draw.elapsed());
             tokio::select! {
                 first = input.recv() => {
-                    let resized = take_input(first, &mut input, &mut pending, &mut resize);
-                    dirty |= resized;
-                    urgent |= resized;
+                    let turn = take_input(first, &mut input, &mut pending, &mut resize);
+                    dirty |= turn.redraw;
+                    urgent |= turn.redraw;
+                    terminal_lost |= turn.closed;
                 }
                 Some(msg) = rx.recv() => {
                     pending.push(msg);
@@ -225,17 +231,21 @@ impl App {
                     }
                     if hangup.hung_up() {
                         tracing::info!("leaving: the terminal hung up");
+                        terminal_lost = true;
                         break Ok(());
                     }
                 }
                 _ = sigterm.recv() => quit_on_signal(&mut pending, "SIGTERM"),
-                _ = sighup.recv() => quit_on_signal(&mut pending, "SIGHUP"),
+                _ = sighup.recv() => {
+                    quit_on_signal(&mut pending, "SIGHUP");
+                    terminal_lost = true;
+                }
                 _ = sigint.recv() => quit_on_signal(&mut pending, "SIGINT"),
                 _ = tokio::time::sleep(draw_in), if dirty && urgent => {}
             }
         };
         pollers.stop();
-        io.shutdown(&mut run_rx).await;
+        io.shutdown(&mut run_rx, terminal_lost).await;
         tracing::info!("dashboard loop ended");
         outcome
     }
@@ -255,15 +265,24 @@ fn to_next_beat() -> Duration {
 /// How long after the second's start the beat falls, so the clock never reads the second before.
 const BEAT_LAG_MS: u64 = 5;
 
+/// What a turn of input asks of the loop.
+struct InputTurn {
+    /// Redraw now (a resize).
+    redraw: bool,
+    /// The terminal is gone (the input thread ended).
+    closed: bool,
+}
+
 /// Takes `first` and every input event already read, so a burst (a paste, a resize storm) costs
-/// one frame; of a burst of resizes only the last size counts. Returns whether to redraw now.
+/// one frame; of a burst of resizes only the last size counts.
 fn take_input(
     first: Option<Input>,
     input: &mut mpsc::Receiver<Input>,
     pending: &mut Vec<Msg>,
     resize: &mut Resize,
-) -> bool {
+) -> InputTurn {
     let mut redraw = false;
+    let mut closed = false;
     let mut next = first;
     for _ in 0..BATCH {
         match next {
@@ -278,6 +297,7 @@ fn take_input(
             Some(Input::Closed) | None => {
                 tracing::info!("leaving: terminal input closed");
                 pending.push(Msg::Quit);
+                closed = true;
                 break;
             }
         }
@@ -286,7 +306,7 @@ fn take_input(
             Err(_) => break,
         }
     }
-    redraw
+    InputTurn { redraw, closed }
 }
 
 /// A terminal resize waiting for the size to settle: a storm of resizes becomes one, so the
@@ -316,6 +336,10 @@ struct EffectRunner<'a> {
 /// How long quitting waits for cancelled actions to end (and their audit records to land).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 
+/// The same when the terminal is gone: the actions' grace before SIGKILL
+/// ([`crate::runbook::exec::HANGUP_GRACE`]) and time to reap them and write their records.
+const HANGUP_WAIT: Duration = Duration::from_millis(700);
+
 impl<'a> EffectRunner<'a> {
     fn open(
         state_dir: &std::path::Path,
@@ -332,16 +356,26 @@ impl<'a> EffectRunner<'a> {
     }
 
     /// Cancels running actions and waits (bounded) until each has finished, so no child is left
-    /// behind and every `finished` audit record is written.
-    async fn shutdown(&mut self, run_rx: &mut mpsc::UnboundedReceiver<RunEvent>) {
+    /// behind and every `finished` audit record is written. When the terminal is gone, the
+    /// actions get a short grace before SIGKILL, and their records say so.
+    async fn shutdown(
+        &mut self,
+        run_rx: &mut mpsc::UnboundedReceiver<RunEvent>,
+        terminal_lost: bool,
+    ) {
         if self.runs.is_empty() {
             return;
         }
         for h in &self.runs {
-            h.cancel();
+            if terminal_lost {
+                h.hang_up();
+            } else {
+                h.cancel();
+            }
         }
         let mut open: Vec<u64> = self.runs.iter().map(RunHandle::run_id).collect();
-        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        let wait = if terminal_lost { HANGUP_WAIT } else { SHUTDOWN_GRACE };
+        let deadline = tokio::time::Instant::now() + wait;
         while !open.is_empty() {
             match tokio::time::timeout_at(deadline, run_rx.recv()).await {
                 Ok(Some(RunEvent::Finished { run_id, .. })) => open.retain(|id| *id != run_id),

@@ -33,6 +33,14 @@ confirm = "yes-no"
 timeout = "60s"
 
 [[actions]]
+key = "g"
+label = "Ignore SIGTERM"
+shell = true
+argv = ["sh", "-c", "trap '' TERM; sleep 30"]
+confirm = "yes-no"
+timeout = "60s"
+
+[[actions]]
 key = "e"
 label = "Write the environment"
 shell = true
@@ -213,6 +221,62 @@ fn kill_9_during_a_run_leaves_the_started_record() {
     assert!(log.contains("\"sleep\""), "{log}");
     // The orphaned `sleep` is the action's own process group; end it so nothing lingers.
     let _ = std::process::Command::new("pkill").args(["-f", "^sleep 30$"]).output();
+}
+
+/// Whether `pid` is gone (or a zombie, which has ended and only waits to be reaped).
+fn ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')),
+    }
+}
+
+/// Live processes of session `sid`.
+fn in_session(sid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // After the command name: state, ppid, pgrp, session.
+            let rest: Vec<&str> = stat
+                .rsplit_once(')')
+                .map(|(_, r)| r.split_whitespace().collect())
+                .unwrap_or_default();
+            rest.first() != Some(&"Z") && rest.get(3) == Some(&sid.to_string().as_str())
+        })
+        .collect()
+}
+
+#[test]
+fn a_lost_terminal_ends_warroom_and_a_stuck_action_within_a_second() {
+    let (t, marker) = start("hangup", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
+    t.send_keys(&["g"]);
+    t.wait_for("Confirm action", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(800));
+    t.send_keys(&["y"]);
+    t.wait_for("running", Duration::from_secs(10));
+    let pid = t.pane_pid();
+    // The pane's program leads a session of its own; the action (own process group) stays in it.
+    let before = in_session(pid);
+    assert!(before.len() >= 3, "warroom, sh and sleep run: {before:?}");
+    // The terminal goes away: warroom gets SIGHUP, its tty closes.
+    let lost = Instant::now();
+    t.kill_server();
+    while !ended(pid) && lost.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let took = lost.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !in_session(pid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let left = in_session(pid);
+    eprintln!("warroom ended {} ms after the terminal was lost", took.as_millis());
+    assert!(left.is_empty(), "processes left behind: {left:?}");
+    assert!(took < Duration::from_secs(1), "warroom took {took:?} to end");
+    let log = audit(&marker);
+    assert!(log.contains("\"outcome\":\"terminal lost: killed\""), "{log}");
 }
 
 #[test]

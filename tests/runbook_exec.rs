@@ -169,6 +169,25 @@ async fn cancel_stops_the_run() {
 }
 
 #[tokio::test]
+async fn a_hang_up_kills_a_group_ignoring_sigterm_after_a_short_grace() {
+    let secs = format!("303.{}", std::process::id());
+    let script = format!("trap '' TERM; sleep {secs} & sleep {secs}");
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handle = start(1, argv(&["sh", "-c", &script]), Duration::from_secs(60), tx);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(live_processes(&["sleep", &secs]).len(), 2, "both sleeps started");
+    let asked = Instant::now();
+    handle.hang_up();
+    let (_, outcome, _) = collect(&mut rx).await;
+    assert_eq!(outcome, Outcome::TerminalLost { killed: true });
+    assert_eq!(outcome.summary(), "terminal lost: killed");
+    let took = asked.elapsed();
+    assert!(took >= warroom::runbook::exec::HANGUP_GRACE, "{took:?}");
+    assert!(took < Duration::from_millis(800), "{took:?}");
+    assert!(live_processes(&["sleep", &secs]).is_empty(), "survivors");
+}
+
+#[tokio::test]
 async fn output_is_streamed_sanitized_and_cut() {
     let script = format!(
         "printf 'out\\n'; printf 'err\\033[2J\\n' >&2; head -c {} /dev/zero | tr '\\0' x; echo; exit 3",

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,9 @@ pub const MAX_OUTPUT: usize = 1024 * 1024;
 pub const TAIL_LINES: usize = 20;
 /// Time between SIGTERM and SIGKILL to the process group.
 pub const KILL_GRACE: Duration = Duration::from_secs(2);
+/// The same when the terminal is gone ([`RunHandle::hang_up`]): warroom must end promptly, and
+/// nobody is left to watch a run wind down.
+pub const HANGUP_GRACE: Duration = Duration::from_millis(300);
 
 /// Where an output line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +51,12 @@ pub enum Outcome {
     TimedOut,
     /// [`RunHandle::cancel`] was called; the process group was terminated.
     Cancelled,
+    /// The terminal went away ([`RunHandle::hang_up`]); the process group was terminated, and
+    /// `killed` says whether it took SIGKILL after [`HANGUP_GRACE`].
+    TerminalLost {
+        /// SIGKILL was needed.
+        killed: bool,
+    },
     /// The program could not be started (or the run could not be recorded first).
     FailedToStart(String),
     /// The HTTP request got an answer with this status.
@@ -69,6 +79,8 @@ impl Outcome {
             Outcome::Signalled(s) => format!("killed by signal {s}"),
             Outcome::TimedOut => "timed out".into(),
             Outcome::Cancelled => "cancelled".into(),
+            Outcome::TerminalLost { killed: true } => "terminal lost: killed".into(),
+            Outcome::TerminalLost { killed: false } => "terminal lost: stopped".into(),
             Outcome::FailedToStart(m) => format!("failed to start: {m}"),
             Outcome::Http(s) => format!("HTTP {s}"),
             Outcome::RequestFailed(m) => format!("request failed: {m}"),
@@ -104,6 +116,7 @@ pub enum RunEvent {
 pub struct RunHandle {
     run_id: u64,
     cancel: Arc<Notify>,
+    hung_up: Arc<AtomicBool>,
 }
 
 impl RunHandle {
@@ -115,6 +128,13 @@ impl RunHandle {
     /// Asks the run to stop: SIGTERM to the process group, SIGKILL after [`KILL_GRACE`], or the
     /// HTTP request is abandoned. The run still ends with a `Finished` event (`Cancelled`).
     pub fn cancel(&self) {
+        self.cancel.notify_one();
+    }
+
+    /// The terminal is gone: stop the run as [`RunHandle::cancel`] does, but with SIGKILL after
+    /// [`HANGUP_GRACE`]; it ends with `Finished` (`TerminalLost`).
+    pub fn hang_up(&self) {
+        self.hung_up.store(true, Ordering::SeqCst);
         self.cancel.notify_one();
     }
 }
@@ -150,7 +170,8 @@ pub(super) fn start_with(
 ) -> RunHandle {
     let base = base.clone();
     let cancel = Arc::new(Notify::new());
-    let handle = RunHandle { run_id, cancel: cancel.clone() };
+    let hung_up = Arc::new(AtomicBool::new(false));
+    let handle = RunHandle { run_id, cancel: cancel.clone(), hung_up: hung_up.clone() };
     tokio::spawn(async move {
         let begun = Instant::now();
         let mut sink = Sink::new(run_id, tx.clone());
@@ -169,11 +190,17 @@ pub(super) fn start_with(
             Ok(()) => match resolved.request {
                 Request::Argv(argv) => {
                     let env = Env { base: &base, own: &resolved.env };
-                    run_argv(&argv, env, timeout, &cancel, &mut sink).await
+                    let stop = Stop { cancel: &cancel, hung_up: &hung_up };
+                    run_argv(&argv, env, timeout, stop, &mut sink).await
                 }
                 Request::Http { method, url, headers, body } => {
                     let req = super::http::HttpRequest { method, url, headers, body };
-                    super::http::run(req, timeout, &cancel, &mut sink).await
+                    match super::http::run(req, timeout, &cancel, &mut sink).await {
+                        Outcome::Cancelled if hung_up.load(Ordering::SeqCst) => {
+                            Outcome::TerminalLost { killed: false }
+                        }
+                        other => other,
+                    }
                 }
             },
         };
@@ -244,11 +271,18 @@ struct Env<'a> {
     own: &'a std::collections::BTreeMap<String, String>,
 }
 
+/// How a run is asked to stop: the notification, and whether it came from a lost terminal.
+#[derive(Clone, Copy)]
+struct Stop<'a> {
+    cancel: &'a Notify,
+    hung_up: &'a AtomicBool,
+}
+
 async fn run_argv(
     argv: &[String],
     env: Env<'_>,
     timeout: Duration,
-    cancel: &Notify,
+    stop: Stop<'_>,
     sink: &mut Sink,
 ) -> Outcome {
     let Some((program, args)) = argv.split_first() else {
@@ -291,10 +325,11 @@ async fn run_argv(
                 break None;
             }
             () = &mut deadline => break Some(Outcome::TimedOut),
-            () = cancel.notified() => break Some(Outcome::Cancelled),
+            () = stop.cancel.notified() => break Some(Outcome::Cancelled),
             Some((stream, line)) = lines.recv() => sink.line(stream, line),
         }
     };
+    let mut stop_reason = stop_reason;
     if stop_reason.is_some() || group_alive(pgid) {
         if stop_reason.is_none() {
             sink.line(
@@ -302,7 +337,12 @@ async fn run_argv(
                 "[stopping processes the action left running in the background]".into(),
             );
         }
-        terminate_group(pgid, &mut child, &mut status, &mut lines, sink).await;
+        let hung_up = stop.hung_up.load(Ordering::SeqCst);
+        let grace = if hung_up { HANGUP_GRACE } else { KILL_GRACE };
+        let killed = terminate_group(pgid, grace, &mut child, &mut status, &mut lines, sink).await;
+        if hung_up && stop_reason.is_some() {
+            stop_reason = Some(Outcome::TerminalLost { killed });
+        }
     }
     // The group is gone; the pipes close unless something outside it (a daemon that called
     // setsid) still holds them, so drain for a bounded time only.
@@ -334,9 +374,42 @@ fn exit_outcome(s: ExitStatus) -> Outcome {
     }
 }
 
+/// Whether the process group still has a member that has not ended. Zombies do not count: an
+/// orphan whose new parent (a container's init, say) is slow to reap it has ended all the same,
+/// and waiting for it would hold up the run's end, or warroom's exit, for nothing.
 fn group_alive(pgid: i32) -> bool {
     // SAFETY: killpg with signal 0 only checks for existence and permission.
-    unsafe { libc::killpg(pgid, 0) == 0 }
+    if unsafe { libc::killpg(pgid, 0) } != 0 {
+        return false;
+    }
+    match live_members(pgid) {
+        Some(n) => n > 0,
+        None => true, // no /proc to look at: any member counts
+    }
+}
+
+/// Members of process group `pgid` that are not zombies, from `/proc`; `None` without it.
+fn live_members(pgid: i32) -> Option<usize> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    let pgid = pgid.to_string();
+    let live = entries
+        .filter_map(|e| {
+            let name = e.ok()?.file_name();
+            let pid = name.to_str()?;
+            pid.bytes().all(|b| b.is_ascii_digit()).then(|| pid.to_string())
+        })
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false; // ended while we looked
+            };
+            // After the command name in parentheses: state, ppid, pgrp.
+            let mut fields = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("").split_whitespace();
+            let state = fields.next();
+            let pgrp = fields.nth(1);
+            pgrp == Some(pgid.as_str()) && state != Some("Z") && state != Some("X")
+        })
+        .count();
+    Some(live)
 }
 
 fn signal_group(pgid: i32, sig: i32) {
@@ -346,24 +419,26 @@ fn signal_group(pgid: i32, sig: i32) {
     }
 }
 
-/// SIGTERM to the group, reap the leader, SIGKILL whatever is left after the grace period.
+/// SIGTERM to the group, reap the leader, SIGKILL whatever is left after `grace`. Returns
+/// whether SIGKILL was needed.
 async fn terminate_group(
     pgid: i32,
+    grace: Duration,
     child: &mut Child,
     status: &mut Option<ExitStatus>,
     lines: &mut mpsc::Receiver<(Stream, String)>,
     sink: &mut Sink,
-) {
+) -> bool {
     signal_group(pgid, libc::SIGTERM);
-    let grace_end = tokio::time::Instant::now() + KILL_GRACE;
+    let grace_end = tokio::time::Instant::now() + grace;
     loop {
         if status.is_some() && !group_alive(pgid) {
-            return;
+            return false;
         }
         tokio::select! {
             s = child.wait(), if status.is_none() => *status = s.ok(),
             Some((stream, line)) = lines.recv() => sink.line(stream, line),
-            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+            () = tokio::time::sleep_until(grace_end.min(tokio::time::Instant::now() + Duration::from_millis(50))) => {}
         }
         if tokio::time::Instant::now() >= grace_end {
             break;
@@ -378,6 +453,7 @@ async fn terminate_group(
     while group_alive(pgid) && tokio::time::Instant::now() < end {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    true
 }
 
 async fn read_lines<R: AsyncRead + Unpin>(
