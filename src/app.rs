@@ -286,13 +286,13 @@ fn take_input(
     let mut next = first;
     for _ in 0..BATCH {
         match next {
-            Some(Input::Event(Event::Resize(w, h))) => {
+            Some(Input::Event(Event::Resize(w, h), _)) => {
                 resize.pending = Some((w, h));
                 resize.due = tokio::time::Instant::now() + RESIZE_SETTLE;
                 // Redraw at the new size now; the model learns it once it settles.
                 redraw = true;
             }
-            Some(Input::Event(ev)) => pending.extend(event_msg(ev)),
+            Some(Input::Event(ev, at)) => pending.extend(event_msg(ev, at)),
             // The input thread ended: the terminal went away.
             Some(Input::Closed) | None => {
                 tracing::info!("leaving: terminal input closed");
@@ -440,10 +440,29 @@ fn quit_on_signal(pending: &mut Vec<Msg>, name: &str) {
     pending.push(Msg::Quit);
 }
 
-fn event_msg(ev: Event) -> Option<Msg> {
+/// The message for a terminal event read at `at`. Pasted text (`Event::Paste`, with bracketed
+/// paste on) is no key: it never presses a runbook key or answers a dialog, so it is dropped.
+fn event_msg(ev: Event, at: Instant) -> Option<Msg> {
     match ev {
-        Event::Key(key) => Some(Msg::Key { key, at: Instant::now() }),
+        Event::Key(key) => Some(Msg::Key { key, at }),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
-        _ => None,
+        Event::Paste(_) | Event::FocusGained | Event::FocusLost | Event::Mouse(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    #[test]
+    fn keys_keep_the_time_they_were_read_and_pastes_are_no_keys() {
+        let read = Instant::now() - Duration::from_secs(3);
+        let key = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
+        match event_msg(Event::Key(key), read) {
+            Some(Msg::Key { at, .. }) => assert_eq!(at, read, "stamped when read, not now"),
+            other => panic!("{other:?}"),
+        }
+        assert!(event_msg(Event::Paste("\tt1y".into()), read).is_none());
     }
 }

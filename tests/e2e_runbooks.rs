@@ -188,6 +188,24 @@ fn actions_get_the_allow_listed_environment_only() {
 }
 
 #[test]
+fn pasted_text_presses_no_runbook_key_and_confirms_nothing() {
+    let (t, marker) = start("paste", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
+    // A paste that arrives in two pieces, as over a slow link. Read as keys, the first piece's
+    // `t` would open the dialog and the second's `y`, well past the type-ahead guard, confirm it.
+    t.paste("\tt1");
+    std::thread::sleep(Duration::from_millis(700));
+    t.paste("y");
+    std::thread::sleep(Duration::from_millis(800));
+    let screen = t.capture();
+    assert!(!screen.contains("Confirm action"), "a paste pressed a runbook key:\n{screen}");
+    assert!(!marker.exists(), "a paste ran the action");
+    assert!(!audit(&marker).contains("\"started\""), "{}", audit(&marker));
+    // Typed keys still work.
+    t.send_keys(&["t"]);
+    t.wait_for("Confirm action", Duration::from_secs(5));
+}
+
+#[test]
 fn read_only_runs_nothing_and_records_the_denial() {
     let (t, marker) =
         start("readonly", &["--demo", "--read-only"], "http://127.0.0.1:9", DEMO_QUERY);
@@ -258,6 +276,11 @@ fn a_lost_terminal_ends_warroom_and_a_stuck_action_within_a_second() {
     t.wait_for("running", Duration::from_secs(10));
     let pid = t.pane_pid();
     // The pane's program leads a session of its own; the action (own process group) stays in it.
+    // "running" shows once the run is asked for; the audit record comes first, then the child.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while in_session(pid).len() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let before = in_session(pid);
     assert!(before.len() >= 3, "warroom, sh and sleep run: {before:?}");
     // The terminal goes away: warroom gets SIGHUP, its tty closes.

@@ -98,6 +98,15 @@ impl Tmux {
         assert!(out.status.success(), "send-keys: {}", stderr(&out));
     }
 
+    /// Pastes `text` into the pane as tmux does (`paste-buffer -p`): wrapped in bracketed-paste
+    /// markers when the program asked for them, as plain typed characters when it did not.
+    pub fn paste(&self, text: &str) {
+        let out = self.tmux(&["set-buffer", "-b", "warroom-test", "--", text]);
+        assert!(out.status.success(), "set-buffer: {}", stderr(&out));
+        let out = self.tmux(&["paste-buffer", "-p", "-d", "-b", "warroom-test", "-t", SESSION]);
+        assert!(out.status.success(), "paste-buffer: {}", stderr(&out));
+    }
+
     /// The visible pane as text.
     pub fn capture(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", SESSION]).stdout)
