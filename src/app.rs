@@ -42,7 +42,7 @@ pub struct App {
     pub theme: Theme,
     pub clients: Vec<Client>,
     pub caps: Vec<Arc<Semaphore>>,
-    /// Where history, the audit log and locks live.
+    /// Where history and the audit log live.
     pub state_dir: PathBuf,
     /// Fetch only new steps of range queries.
     pub incremental: bool,
@@ -65,7 +65,9 @@ impl App {
         let state_dir = config.state_dir();
         let who = Identity::from_env(&model.env.name);
         let env = BaseEnv::from_process(&config.config.credential_env_names());
-        let launcher = Launcher::new(&state_dir, who, model.read_only).with_env(env);
+        let launcher = Launcher::new(&state_dir, who, model.read_only)
+            .with_env(env)
+            .with_lock_dir(config.lock_dir());
         let pager = crate::pager::PagerSetup::new(&config.config, &clients)?;
         Ok(Self {
             model,

@@ -259,7 +259,7 @@ fn every_refusal_from_the_dashboard_reaches_the_audit_log() {
     key_at(&mut m, KeyCode::Esc, later);
     // The lock held by another warroom process on this host.
     let holder = RunLock::acquire(
-        state.path(),
+        launcher.lock_dir(),
         "refusals",
         'L',
         "pg-main-1",

@@ -60,7 +60,8 @@ Test runbook.
 "#;
 
 /// A dashboard whose only alert fires at once; returns the harness-owned dir layout:
-/// `config.toml`, `runbooks/e2e.md`, `state/`, and the marker path.
+/// `config.toml`, `runbooks/e2e.md`, `state/`, `locks/` (not the host's shared lock dir, so
+/// parallel runs never meet), and the marker path.
 fn setup(dir: &Path, url: &str, query: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(dir.join("runbooks")).unwrap();
     std::fs::write(dir.join("runbooks/e2e.md"), RUNBOOK).unwrap();
@@ -68,6 +69,7 @@ fn setup(dir: &Path, url: &str, query: &str) -> std::path::PathBuf {
     let config = format!(
         r#"refresh = "1s"
 runbooks_dir = "runbooks"
+lock_dir = "locks"
 [environment]
 name = "e2e"
 [runbook_vars]
@@ -203,6 +205,33 @@ fn pasted_text_presses_no_runbook_key_and_confirms_nothing() {
     // Typed keys still work.
     t.send_keys(&["t"]);
     t.wait_for("Confirm action", Duration::from_secs(5));
+}
+
+#[test]
+fn the_lock_dir_of_the_config_is_used_and_an_unusable_one_refuses_politely() {
+    let (t, marker) = start("lockdir", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
+    let dir = marker.parent().unwrap();
+    // A lock dir that cannot be: a file stands where it should be.
+    std::fs::write(dir.join("locks"), "not a directory").unwrap();
+    t.send_keys(&["t"]);
+    t.wait_for("Confirm action", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(800));
+    t.send_keys(&["y"]);
+    let want = format!("cannot use lock dir {}", dir.join("locks").display());
+    t.wait_until(Duration::from_secs(10), "the refusal", |s| s.contains("cannot use lock dir"));
+    assert!(!marker.exists(), "ran without a lock");
+    let log = audit(&marker);
+    assert!(log.contains(&want) && log.contains("not a directory"), "{log}");
+    assert!(!log.contains("\"kind\":\"started\""), "{log}");
+    // Once it can be used, runs take their locks there.
+    std::fs::remove_file(dir.join("locks")).unwrap();
+    t.send_keys(&["t"]);
+    t.wait_for("Confirm action", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(800));
+    t.send_keys(&["y"]);
+    assert!(wait_file(&marker, Duration::from_secs(10)), "the action ran");
+    let locks: Vec<_> = std::fs::read_dir(dir.join("locks")).unwrap().flatten().collect();
+    assert!(locks.iter().any(|e| e.file_name().to_string_lossy().ends_with(".lock")), "{locks:?}");
 }
 
 #[test]

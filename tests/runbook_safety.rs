@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use warroom::runbook::audit::read_since;
 use warroom::runbook::{
     parse_runbook, prepare, ActionSpec, Context, Identity, Launcher, Mode, Order, Outcome,
-    RecordKind, Refusal, Resolved, RunEvent, Runbook, Submitted,
+    RecordKind, Refusal, Resolved, RunEvent, RunLock, Runbook, Submitted,
 };
 
 fn unique() -> String {
@@ -440,4 +440,77 @@ async fn dot_segments_from_labels_are_refused_in_url_paths_and_audited() {
     assert_eq!(refused.len(), 3, "{log:?}");
     assert!(refused.iter().all(|r| r.reason.as_deref().is_some_and(|t| t.contains("URL path"))));
     assert_eq!(refused[0].labels.get("instance").map(String::as_str), Some(".."));
+}
+
+/// Set for [`lock_helper`] when a test runs this binary again as another user:
+/// `<lock dir>|<target>`.
+const HELPER: &str = "WARROOM_TEST_LOCK_HELPER";
+
+/// Not a test of its own: run as another user by
+/// [`locks_and_cooldowns_hold_across_users_of_one_host`], it tries the `slow` action's lock on
+/// a target and prints what came of it.
+#[test]
+fn lock_helper() {
+    let Ok(job) = std::env::var(HELPER) else { return };
+    let (dir, target) = job.split_once('|').unwrap();
+    let cooldown = Duration::from_secs(60);
+    let outcome = match RunLock::acquire(Path::new(dir), "slow", 'w', target, cooldown, "nobody") {
+        Ok(lock) => {
+            lock.finish().unwrap();
+            "ran".to_string()
+        }
+        Err(e) => e.to_string(),
+    };
+    println!("\nOUTCOME:{outcome}");
+}
+
+/// What [`lock_helper`] reports when this binary runs as `nobody`.
+fn as_nobody(dir: &Path, target: &str) -> String {
+    use std::os::unix::process::CommandExt;
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "lock_helper", "--nocapture", "--test-threads=1"])
+        .env(HELPER, format!("{}|{target}", dir.display()))
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.split_once("OUTCOME:").map(|(_, o)| o))
+        .unwrap_or_else(|| panic!("no outcome: {text}\n{}", String::from_utf8_lossy(&out.stderr)))
+        .to_string()
+}
+
+#[test]
+fn locks_and_cooldowns_hold_across_users_of_one_host() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // SAFETY: geteuid has no failure modes.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: acting as a second user (nobody) needs root");
+        return;
+    }
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = parent.path().join("locks");
+    let cooldown = Duration::from_secs(60);
+    // root holds db-1: nobody is refused and told by whom.
+    let held = RunLock::acquire(&dir, "slow", 'w', "db-1", cooldown, "root's run").unwrap();
+    assert_eq!(as_nobody(&dir, "db-1"), "already running since root's run");
+    // root's run ends: its cooldown holds for nobody too.
+    held.finish().unwrap();
+    assert!(as_nobody(&dir, "db-1").starts_with("cooling down, "), "{}", as_nobody(&dir, "db-1"));
+    // nobody runs on db-2 (creating its files), and nobody's cooldown holds for root.
+    assert_eq!(as_nobody(&dir, "db-2"), "ran");
+    let err = RunLock::acquire(&dir, "slow", 'w', "db-2", cooldown, "root").unwrap_err();
+    assert!(matches!(err, Refusal::CoolingDown { .. }), "{err:?}");
+
+    let meta = std::fs::metadata(&dir).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o1777, "sticky and open to all");
+    let mut owners = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let meta = entry.as_ref().unwrap().metadata().unwrap();
+        assert_eq!(meta.mode() & 0o7777, 0o644, "{:?}", entry.unwrap().path());
+        owners.insert(meta.uid());
+    }
+    assert_eq!(owners, [0, 65534].into(), "each file belongs to whoever made it");
 }

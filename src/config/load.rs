@@ -19,13 +19,22 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    /// Where alert history, the audit log, locks and the log file live: `state_dir` from the
+    /// Where alert history, the audit log and the log file live: `state_dir` from the
     /// config, else `$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`.
     pub fn state_dir(&self) -> PathBuf {
         if let Some(dir) = &self.config.state_dir {
             return self.base_dir().join(dir);
         }
         default_state_dir(|k| std::env::var(k).ok())
+    }
+
+    /// Where runbook action locks and cooldowns live: `lock_dir` from the config, else the
+    /// host-wide default ([`crate::runbook::lock::default_lock_dir`]).
+    pub fn lock_dir(&self) -> PathBuf {
+        match &self.config.lock_dir {
+            Some(dir) => self.base_dir().join(dir),
+            None => crate::runbook::lock::default_lock_dir(),
+        }
     }
 
     /// Folder that relative paths in the config are resolved against.

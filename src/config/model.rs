@@ -22,8 +22,12 @@ pub struct Config {
     /// Time window shown by charts.
     #[serde(default = "default_range", deserialize_with = "crate::duration::de")]
     pub range: Duration,
-    /// Where alert history, the audit log and locks live (default: the XDG state dir).
+    /// Where alert history and the audit log live (default: the XDG state dir).
     pub state_dir: Option<PathBuf>,
+    /// Where runbook action locks and cooldowns live, shared by every user of the host who
+    /// names the same folder (default: `/run/lock/warroom`, or `warroom-locks` in the temporary
+    /// directory). Created with mode 1777 when missing.
+    pub lock_dir: Option<PathBuf>,
     /// Folder of runbook files (default: `runbooks/` beside the config file).
     pub runbooks_dir: Option<PathBuf>,
     /// Values for runbook actions' `vars` that this dashboard's environment needs (a database

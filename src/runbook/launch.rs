@@ -35,17 +35,33 @@ pub struct Launcher {
     who: Identity,
     read_only: bool,
     env: Arc<BaseEnv>,
+    lock_dir: PathBuf,
 }
 
 impl Launcher {
-    /// A launcher keeping locks in `<state_dir>/locks/` and the audit log in
-    /// `<state_dir>/audit.jsonl`. In `read_only` mode every launch is refused and recorded as
+    /// A launcher keeping locks in `<state_dir>/locks/` (see [`Launcher::with_lock_dir`]) and
+    /// the audit log in `<state_dir>/audit.jsonl`. In `read_only` mode every launch is refused and recorded as
     /// `Denied` (dry runs included: they run commands too). Programs inherit the allow-listed
     /// part of this process's environment ([`BaseEnv`]); see [`Launcher::with_env`].
     pub fn new(state_dir: impl Into<PathBuf>, who: Identity, read_only: bool) -> Self {
         let state_dir = state_dir.into();
         let env = Arc::new(BaseEnv::from_process(&[]));
-        Launcher { audit: AuditLog::in_state_dir(&state_dir), state_dir, who, read_only, env }
+        let lock_dir = state_dir.join("locks");
+        let audit = AuditLog::in_state_dir(&state_dir);
+        Launcher { audit, state_dir, who, read_only, env, lock_dir }
+    }
+
+    /// Locks and cooldowns in `dir` instead, shared with every user of the host who uses it
+    /// (the dashboard uses the config's `lock_dir`, by default
+    /// [`super::lock::default_lock_dir`]).
+    pub fn with_lock_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.lock_dir = dir.into();
+        self
+    }
+
+    /// Where locks and cooldowns live.
+    pub fn lock_dir(&self) -> &Path {
+        &self.lock_dir
     }
 
     /// Programs start with `env` (and their own variables) instead: built with the config's
@@ -119,7 +135,7 @@ impl Launcher {
                 std::process::id()
             );
             match RunLock::acquire(
-                &self.state_dir,
+                &self.lock_dir,
                 &resolved.runbook,
                 resolved.key,
                 &resolved.target,

@@ -79,6 +79,15 @@ pub enum Refusal {
         /// Time until it may run again.
         left: Duration,
     },
+    /// The lock directory cannot be used (missing and not creatable, not a directory, shared
+    /// without the sticky bit…); nothing ran.
+    #[error("cannot use lock dir {dir}: {why}")]
+    LockDir {
+        /// The directory.
+        dir: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The lock or audit file could not be used; nothing ran.
     #[error("cannot record the run, so it was not started: {0}")]
     Io(String),
