@@ -134,6 +134,14 @@ fn wait_file(path: &Path, within: Duration) -> bool {
 /// The source's bearer token, in the variable the config names: actions never see it.
 const SOURCE_TOKEN: &str = "e2e-token-b1d3c0de";
 
+/// Presses an action's key, waits for the dialog and past the type-ahead guard, and says yes.
+fn confirm(t: &Tmux, key: &str) {
+    t.send_keys(&[key]);
+    t.wait_for("Confirm action", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(800));
+    t.send_keys(&["y"]);
+}
+
 const DEMO_QUERY: &str = r#"sum(pg_stat_activity_count{datname="shop"})"#;
 
 #[test]
@@ -213,10 +221,7 @@ fn the_lock_dir_of_the_config_is_used_and_an_unusable_one_refuses_politely() {
     let dir = marker.parent().unwrap();
     // A lock dir that cannot be: a file stands where it should be.
     std::fs::write(dir.join("locks"), "not a directory").unwrap();
-    t.send_keys(&["t"]);
-    t.wait_for("Confirm action", Duration::from_secs(5));
-    std::thread::sleep(Duration::from_millis(800));
-    t.send_keys(&["y"]);
+    confirm(&t, "t");
     let want = format!("cannot use lock dir {}", dir.join("locks").display());
     t.wait_until(Duration::from_secs(10), "the refusal", |s| s.contains("cannot use lock dir"));
     assert!(!marker.exists(), "ran without a lock");
@@ -225,10 +230,7 @@ fn the_lock_dir_of_the_config_is_used_and_an_unusable_one_refuses_politely() {
     assert!(!log.contains("\"kind\":\"started\""), "{log}");
     // Once it can be used, runs take their locks there.
     std::fs::remove_file(dir.join("locks")).unwrap();
-    t.send_keys(&["t"]);
-    t.wait_for("Confirm action", Duration::from_secs(5));
-    std::thread::sleep(Duration::from_millis(800));
-    t.send_keys(&["y"]);
+    confirm(&t, "t");
     assert!(wait_file(&marker, Duration::from_secs(10)), "the action ran");
     let locks: Vec<_> = std::fs::read_dir(dir.join("locks")).unwrap().flatten().collect();
     assert!(locks.iter().any(|e| e.file_name().to_string_lossy().ends_with(".lock")), "{locks:?}");
@@ -253,10 +255,7 @@ fn read_only_runs_nothing_and_records_the_denial() {
 #[test]
 fn kill_9_during_a_run_leaves_the_started_record() {
     let (t, marker) = start("kill9", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
-    t.send_keys(&["w"]);
-    t.wait_for("Confirm action", Duration::from_secs(5));
-    std::thread::sleep(Duration::from_millis(800));
-    t.send_keys(&["y"]);
+    confirm(&t, "w");
     t.wait_for("running", Duration::from_secs(10));
     let pid = t.pane_pid();
     let out = std::process::Command::new("kill").args(["-9", &pid.to_string()]).output().unwrap();
@@ -270,60 +269,32 @@ fn kill_9_during_a_run_leaves_the_started_record() {
     let _ = std::process::Command::new("pkill").args(["-f", "^sleep 30$"]).output();
 }
 
-/// Whether `pid` is gone (or a zombie, which has ended and only waits to be reaped).
-fn ended(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')),
-    }
-}
-
-/// Live processes of session `sid`.
-fn in_session(sid: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            // After the command name: state, ppid, pgrp, session.
-            let rest: Vec<&str> = stat
-                .rsplit_once(')')
-                .map(|(_, r)| r.split_whitespace().collect())
-                .unwrap_or_default();
-            rest.first() != Some(&"Z") && rest.get(3) == Some(&sid.to_string().as_str())
-        })
-        .collect()
-}
-
 #[test]
 fn a_lost_terminal_ends_warroom_and_a_stuck_action_within_a_second() {
     let (t, marker) = start("hangup", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
-    t.send_keys(&["g"]);
-    t.wait_for("Confirm action", Duration::from_secs(5));
-    std::thread::sleep(Duration::from_millis(800));
-    t.send_keys(&["y"]);
+    confirm(&t, "g");
     t.wait_for("running", Duration::from_secs(10));
     let pid = t.pane_pid();
     // The pane's program leads a session of its own; the action (own process group) stays in it.
     // "running" shows once the run is asked for; the audit record comes first, then the child.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while in_session(pid).len() < 3 && Instant::now() < deadline {
+    while tmux::in_session(pid).len() < 3 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let before = in_session(pid);
+    let before = tmux::in_session(pid);
     assert!(before.len() >= 3, "warroom, sh and sleep run: {before:?}");
     // The terminal goes away: warroom gets SIGHUP, its tty closes.
     let lost = Instant::now();
     t.kill_server();
-    while !ended(pid) && lost.elapsed() < Duration::from_secs(10) {
+    while !tmux::ended(pid) && lost.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(10));
     }
     let took = lost.elapsed();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !in_session(pid).is_empty() && Instant::now() < deadline {
+    while !tmux::in_session(pid).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let left = in_session(pid);
+    let left = tmux::in_session(pid);
     eprintln!("warroom ended {} ms after the terminal was lost", took.as_millis());
     assert!(left.is_empty(), "processes left behind: {left:?}");
     assert!(took < Duration::from_secs(1), "warroom took {took:?} to end");
