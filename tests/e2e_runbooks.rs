@@ -225,6 +225,11 @@ fn the_lock_dir_of_the_config_is_used_and_an_unusable_one_refuses_politely() {
     let want = format!("cannot use lock dir {}", dir.join("locks").display());
     t.wait_until(Duration::from_secs(10), "the refusal", |s| s.contains("cannot use lock dir"));
     assert!(!marker.exists(), "ran without a lock");
+    // The refusal is written off the loop, maybe a moment after the screen shows it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !audit(&marker).contains(&want) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let log = audit(&marker);
     assert!(log.contains(&want) && log.contains("not a directory"), "{log}");
     assert!(!log.contains("\"kind\":\"started\""), "{log}");

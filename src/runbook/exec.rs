@@ -318,7 +318,7 @@ async fn run_argv(
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
     let mut status: Option<ExitStatus> = None;
-    let stop_reason = loop {
+    let mut stop_reason = loop {
         tokio::select! {
             s = child.wait() => {
                 status = s.ok();
@@ -329,7 +329,6 @@ async fn run_argv(
             Some((stream, line)) = lines.recv() => sink.line(stream, line),
         }
     };
-    let mut stop_reason = stop_reason;
     if stop_reason.is_some() || group_alive(pgid) {
         if stop_reason.is_none() {
             sink.line(
