@@ -19,7 +19,7 @@ use crate::model::Model;
 use crate::msg::{Effect, Msg};
 use crate::prom::poller::{Pollers, QuerySpec, Window};
 use crate::prom::Client;
-use crate::runbook::{Identity, Launcher, RunEvent, RunHandle, Runbook};
+use crate::runbook::{BaseEnv, Identity, Launcher, RunEvent, RunHandle, Runbook, Submitted};
 use crate::term::{self, HangupWatch, Input};
 use crate::theme::Theme;
 use crate::update::update;
@@ -42,7 +42,7 @@ pub struct App {
     pub theme: Theme,
     pub clients: Vec<Client>,
     pub caps: Vec<Arc<Semaphore>>,
-    /// Where history, the audit log and locks live.
+    /// Where history and the audit log live.
     pub state_dir: PathBuf,
     /// Fetch only new steps of range queries.
     pub incremental: bool,
@@ -64,7 +64,10 @@ impl App {
         model.runbooks = runbooks;
         let state_dir = config.state_dir();
         let who = Identity::from_env(&model.env.name);
-        let launcher = Launcher::new(&state_dir, who, model.read_only);
+        let env = BaseEnv::from_process(&config.config.credential_env_names());
+        let launcher = Launcher::new(&state_dir, who, model.read_only)
+            .with_env(env)
+            .with_lock_dir(config.lock_dir());
         let pager = crate::pager::PagerSetup::new(&config.config, &clients)?;
         Ok(Self {
             model,
@@ -135,6 +138,9 @@ impl App {
         let mut last_draw = Instant::now() - FRAME_INTERVAL;
         let started = Instant::now();
         let mut first_full_frame = false;
+        // Set when the terminal went away (SIGHUP, a hung-up tty, input closed, a failed draw):
+        // then running actions get a short grace and warroom ends promptly.
+        let mut terminal_lost = false;
         let outcome = loop {
             let mut feedback = Vec::new();
             let mut quit = false;
@@ -173,12 +179,14 @@ impl App {
                 }
                 if hangup.hung_up() {
                     tracing::info!("leaving: the terminal hung up");
+                    terminal_lost = true;
                     break Ok(());
                 }
                 let (model, theme) = (&self.model, &self.theme);
                 if let Err(e) = terminal.draw(|f| crate::ui::render(model, theme, f)) {
                     // The terminal is gone (SSH dropped, tmux killed): leave at once.
                     tracing::info!("leaving: cannot draw: {e}");
+                    terminal_lost = true;
                     break Ok(());
                 }
                 (dirty, urgent) = (false, false);
@@ -196,9 +204,10 @@ impl App {
             let draw_in = FRAME_INTERVAL.saturating_sub(last_draw.elapsed());
             tokio::select! {
                 first = input.recv() => {
-                    let resized = take_input(first, &mut input, &mut pending, &mut resize);
-                    dirty |= resized;
-                    urgent |= resized;
+                    let turn = take_input(first, &mut input, &mut pending, &mut resize);
+                    dirty |= turn.redraw;
+                    urgent |= turn.redraw;
+                    terminal_lost |= turn.closed;
                 }
                 Some(msg) = rx.recv() => {
                     pending.push(msg);
@@ -230,17 +239,21 @@ impl App {
                     }
                     if hangup.hung_up() {
                         tracing::info!("leaving: the terminal hung up");
+                        terminal_lost = true;
                         break Ok(());
                     }
                 }
                 _ = sigterm.recv() => quit_on_signal(&mut pending, "SIGTERM"),
-                _ = sighup.recv() => quit_on_signal(&mut pending, "SIGHUP"),
+                _ = sighup.recv() => {
+                    quit_on_signal(&mut pending, "SIGHUP");
+                    terminal_lost = true;
+                }
                 _ = sigint.recv() => quit_on_signal(&mut pending, "SIGINT"),
                 _ = tokio::time::sleep(draw_in), if dirty && urgent => {}
             }
         };
         pollers.stop();
-        io.shutdown(&mut run_rx).await;
+        io.shutdown(&mut run_rx, terminal_lost).await;
         tracing::info!("dashboard loop ended");
         outcome
     }
@@ -260,29 +273,39 @@ fn to_next_beat() -> Duration {
 /// How long after the second's start the beat falls, so the clock never reads the second before.
 const BEAT_LAG_MS: u64 = 5;
 
+/// What a turn of input asks of the loop.
+struct InputTurn {
+    /// Redraw now (a resize).
+    redraw: bool,
+    /// The terminal is gone (the input thread ended).
+    closed: bool,
+}
+
 /// Takes `first` and every input event already read, so a burst (a paste, a resize storm) costs
-/// one frame; of a burst of resizes only the last size counts. Returns whether to redraw now.
+/// one frame; of a burst of resizes only the last size counts.
 fn take_input(
     first: Option<Input>,
     input: &mut mpsc::Receiver<Input>,
     pending: &mut Vec<Msg>,
     resize: &mut Resize,
-) -> bool {
+) -> InputTurn {
     let mut redraw = false;
+    let mut closed = false;
     let mut next = first;
     for _ in 0..BATCH {
         match next {
-            Some(Input::Event(Event::Resize(w, h))) => {
+            Some(Input::Event(Event::Resize(w, h), _)) => {
                 resize.pending = Some((w, h));
                 resize.due = tokio::time::Instant::now() + RESIZE_SETTLE;
                 // Redraw at the new size now; the model learns it once it settles.
                 redraw = true;
             }
-            Some(Input::Event(ev)) => pending.extend(event_msg(ev)),
+            Some(Input::Event(ev, at)) => pending.extend(event_msg(ev, at)),
             // The input thread ended: the terminal went away.
             Some(Input::Closed) | None => {
                 tracing::info!("leaving: terminal input closed");
                 pending.push(Msg::Quit);
+                closed = true;
                 break;
             }
         }
@@ -291,7 +314,7 @@ fn take_input(
             Err(_) => break,
         }
     }
-    redraw
+    InputTurn { redraw, closed }
 }
 
 /// A terminal resize waiting for the size to settle: a storm of resizes becomes one, so the
@@ -321,6 +344,10 @@ struct EffectRunner<'a> {
 /// How long quitting waits for cancelled actions to end (and their audit records to land).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 
+/// The same when the terminal is gone: the actions' grace before SIGKILL
+/// ([`crate::runbook::exec::HANGUP_GRACE`]) and time to reap them and write their records.
+const HANGUP_WAIT: Duration = Duration::from_millis(700);
+
 impl<'a> EffectRunner<'a> {
     fn open(
         state_dir: &std::path::Path,
@@ -337,16 +364,26 @@ impl<'a> EffectRunner<'a> {
     }
 
     /// Cancels running actions and waits (bounded) until each has finished, so no child is left
-    /// behind and every `finished` audit record is written.
-    async fn shutdown(&mut self, run_rx: &mut mpsc::UnboundedReceiver<RunEvent>) {
+    /// behind and every `finished` audit record is written. When the terminal is gone, the
+    /// actions get a short grace before SIGKILL, and their records say so.
+    async fn shutdown(
+        &mut self,
+        run_rx: &mut mpsc::UnboundedReceiver<RunEvent>,
+        terminal_lost: bool,
+    ) {
         if self.runs.is_empty() {
             return;
         }
         for h in &self.runs {
-            h.cancel();
+            if terminal_lost {
+                h.hang_up();
+            } else {
+                h.cancel();
+            }
         }
         let mut open: Vec<u64> = self.runs.iter().map(RunHandle::run_id).collect();
-        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        let wait = if terminal_lost { HANGUP_WAIT } else { SHUTDOWN_GRACE };
+        let deadline = tokio::time::Instant::now() + wait;
         while !open.is_empty() {
             match tokio::time::timeout_at(deadline, run_rx.recv()).await {
                 Ok(Some(RunEvent::Finished { run_id, .. })) => open.retain(|id| *id != run_id),
@@ -367,17 +404,13 @@ impl<'a> EffectRunner<'a> {
 
     fn run(&mut self, effect: Effect) -> Option<Msg> {
         match effect {
-            Effect::Launch { run_id, action, resolved } => {
-                match self.launcher.launch(run_id, &action, *resolved, self.run_tx.clone()) {
-                    Ok(handle) => self.runs.push(handle),
-                    Err(refusal) => {
-                        return Some(Msg::RunRefused { run_id, reason: refusal.to_string() })
-                    }
+            Effect::Action(order) => match self.launcher.submit(order, self.run_tx.clone()) {
+                Submitted::Started(handle) => self.runs.push(handle),
+                Submitted::NotStarted { run_id, refusal } => {
+                    return Some(Msg::RunRefused { run_id, reason: refusal.to_string() })
                 }
-            }
-            Effect::Refused { action, labels, dry_run, refusal } => {
-                self.launcher.record_refusal(&action, dry_run, &labels, &refusal);
-            }
+                Submitted::Recorded => {}
+            },
             Effect::SetWindow(w) => {
                 let _ = self.window.send(w);
             }
@@ -415,10 +448,29 @@ fn quit_on_signal(pending: &mut Vec<Msg>, name: &str) {
     pending.push(Msg::Quit);
 }
 
-fn event_msg(ev: Event) -> Option<Msg> {
+/// The message for a terminal event read at `at`. Pasted text (`Event::Paste`, with bracketed
+/// paste on) is no key: it never presses a runbook key or answers a dialog, so it is dropped.
+fn event_msg(ev: Event, at: Instant) -> Option<Msg> {
     match ev {
-        Event::Key(key) => Some(Msg::Key { key, at: Instant::now() }),
+        Event::Key(key) => Some(Msg::Key { key, at }),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
-        _ => None,
+        Event::Paste(_) | Event::FocusGained | Event::FocusLost | Event::Mouse(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    #[test]
+    fn keys_keep_the_time_they_were_read_and_pastes_are_no_keys() {
+        let read = Instant::now() - Duration::from_secs(3);
+        let key = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
+        match event_msg(Event::Key(key), read) {
+            Some(Msg::Key { at, .. }) => assert_eq!(at, read, "stamped when read, not now"),
+            other => panic!("{other:?}"),
+        }
+        assert!(event_msg(Event::Paste("\tt1y".into()), read).is_none());
     }
 }

@@ -7,8 +7,7 @@ use crossterm::event::KeyEvent;
 
 use crate::alert::Event;
 use crate::prom::poller::{PollResult, Window};
-use crate::prom::Labels;
-use crate::runbook::{ActionSpec, Refusal, Resolved, RunEvent};
+use crate::runbook::{Order, RunEvent};
 
 /// Everything that can change the model.
 #[derive(Debug, Clone)]
@@ -48,11 +47,9 @@ pub enum Effect {
     Bell,
     /// Append alert events to the history file.
     Record(Vec<Event>),
-    /// Start a confirmed action (or a dry run); the launcher takes the lock, writes the audit
-    /// record and reports back with `Msg::Run` / `Msg::RunRefused`.
-    Launch { run_id: u64, action: Box<ActionSpec>, resolved: Box<Resolved> },
-    /// Write a refusal (template or allow-list failure) to the audit log.
-    Refused { action: Box<ActionSpec>, labels: Labels, dry_run: bool, refusal: Refusal },
+    /// For the launcher: start a confirmed action or a dry run (it takes the lock, writes the
+    /// audit record and reports back with `Msg::Run` / `Msg::RunRefused`), or record a refusal.
+    Action(Order),
     /// Create a silence in Alertmanager; the outcome comes back as `Msg::Pager`.
     CreateSilence(Box<crate::pager::SilenceRequest>),
 }

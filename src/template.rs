@@ -69,21 +69,41 @@ pub fn placeholders(template: &str) -> Result<Vec<&str>, TemplateError> {
 }
 
 /// Renders `template`, asking `lookup` for each placeholder; an unknown name is an error.
-pub fn render<F>(template: &str, mut lookup: F) -> Result<String, TemplateError>
+pub fn render<F>(template: &str, lookup: F) -> Result<String, TemplateError>
+where
+    F: FnMut(&str) -> Option<String>,
+{
+    render_marked(template, lookup).map(|(out, _)| out)
+}
+
+/// Where a placeholder's value landed in a rendered text: its byte range and the name.
+pub type Mark<'a> = (std::ops::Range<usize>, &'a str);
+
+/// Like [`render`], and says where each placeholder's value is in the result, so a caller can
+/// judge a value by where it landed (a URL's path, say).
+pub fn render_marked<F>(
+    template: &str,
+    mut lookup: F,
+) -> Result<(String, Vec<Mark<'_>>), TemplateError>
 where
     F: FnMut(&str) -> Option<String>,
 {
     let mut out = String::with_capacity(template.len());
+    let mut marks = Vec::new();
     for piece in pieces(template)? {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Var(name) => match lookup(name) {
-                Some(v) => out.push_str(&v),
+                Some(v) => {
+                    let start = out.len();
+                    out.push_str(&v);
+                    marks.push((start..out.len(), name));
+                }
                 None => return Err(TemplateError::Unknown { name: name.to_string() }),
             },
         }
     }
-    Ok(out)
+    Ok((out, marks))
 }
 
 /// Renders for display, where a missing value must not hide the rest: unknown placeholders
@@ -139,6 +159,13 @@ mod tests {
     fn lenient_leaves_missing_empty() {
         let labels: crate::prom::Labels = [("state".to_string(), "idle".to_string())].into();
         assert_eq!(render_lenient("{{state}}/{{db}}", label_lookup(&labels)), "idle/");
+    }
+
+    #[test]
+    fn marks_say_where_values_landed() {
+        let (out, marks) = render_marked("a/{{x}}/{{ y }}", |n| Some(n.repeat(2))).unwrap();
+        assert_eq!(out, "a/xx/yy");
+        assert_eq!(marks, vec![(2..4, "x"), (5..7, "y")]);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use std::io::IsTerminal;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
 use ratatui::DefaultTerminal;
@@ -45,7 +45,13 @@ pub fn enter() -> anyhow::Result<DefaultTerminal> {
     let setup = || -> std::io::Result<DefaultTerminal> {
         ENTERED.store(true, Ordering::SeqCst);
         crossterm::terminal::enable_raw_mode()?;
-        crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+        // Bracketed paste: pasted text arrives as one `Event::Paste`, which is never a key, so a
+        // paste cannot press a runbook key or confirm a dialog.
+        crossterm::execute!(
+            std::io::stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            crossterm::event::EnableBracketedPaste
+        )?;
         ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
     };
     setup().map_err(|e| {
@@ -59,11 +65,12 @@ pub fn enter() -> anyhow::Result<DefaultTerminal> {
 /// [`enter`] acts: leaving the alternate screen twice would move the cursor back over whatever
 /// was printed in between (a panic message).
 pub fn leave() {
-    use crossterm::{cursor::Show, terminal::LeaveAlternateScreen};
+    use crossterm::{cursor::Show, event::DisableBracketedPaste, terminal::LeaveAlternateScreen};
     if !ENTERED.swap(false, Ordering::SeqCst) {
         return;
     }
-    let _ = crossterm::execute!(std::io::stdout(), LeaveAlternateScreen, Show);
+    let _ =
+        crossterm::execute!(std::io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, Show);
     let _ = crossterm::terminal::disable_raw_mode();
 }
 
@@ -75,7 +82,10 @@ pub fn panicked() -> bool {
 /// What the input thread sends.
 #[derive(Debug)]
 pub enum Input {
-    Event(Event),
+    /// An event and when it was read from the terminal: keys keep that time however long the
+    /// loop takes to get to them, so a stalled frame cannot make a key typed ahead of the
+    /// confirm dialog look deliberate.
+    Event(Event, Instant),
     /// Reading failed: the terminal is gone.
     Closed,
 }
@@ -91,7 +101,7 @@ pub fn spawn_input(tx: mpsc::Sender<Input>) -> std::io::Result<()> {
         match crossterm::event::poll(INPUT_POLL) {
             Ok(true) => match crossterm::event::read() {
                 Ok(ev) => {
-                    if tx.blocking_send(Input::Event(ev)).is_err() {
+                    if tx.blocking_send(Input::Event(ev, Instant::now())).is_err() {
                         return;
                     }
                 }

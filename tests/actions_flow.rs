@@ -1,6 +1,6 @@
 //! Runbook actions through `update`: key → confirm dialog → launch, the type-ahead guard,
 //! read-only mode, typed-target confirmation and refusals. No terminal, no processes: the
-//! effects say what would run.
+//! effects say what would run, and the launcher they go to records every refusal.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -9,7 +9,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use warroom::demo::demo_model;
 use warroom::model::{Model, Overlay};
 use warroom::msg::{Effect, Msg};
-use warroom::runbook::{parse_runbook, Request};
+use warroom::runbook::audit::read_since;
+use warroom::runbook::{
+    parse_runbook, Identity, Launcher, Order, RecordKind, Request, RunLock, Submitted,
+};
 use warroom::update::update;
 
 fn model() -> Model {
@@ -35,7 +38,7 @@ fn launches(effects: &[Effect]) -> Vec<&warroom::runbook::Resolved> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Launch { resolved, .. } => Some(resolved.as_ref()),
+            Effect::Action(Order::Run { resolved, .. }) => Some(resolved.as_ref()),
             _ => None,
         })
         .collect()
@@ -185,7 +188,10 @@ fn hostile_label_values_are_refused_before_any_dialog() {
     let effects = key_at(&mut m, KeyCode::Char('R'), Instant::now());
     assert!(launches(&effects).is_empty());
     assert!(matches!(m.ui.overlay, Overlay::None), "no dialog for a refused action");
-    assert!(effects.iter().any(|e| matches!(e, Effect::Refused { .. })), "the refusal is audited");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Action(Order::Refused(_)))),
+        "the refusal is audited"
+    );
     assert!(m.flash.as_ref().unwrap().0.contains("refused"));
 }
 
@@ -195,4 +201,105 @@ fn unknown_keys_do_nothing() {
     let effects = key_at(&mut m, KeyCode::Char('Z'), Instant::now());
     assert!(effects.is_empty());
     assert!(matches!(m.ui.overlay, Overlay::None));
+}
+
+const REFUSALS: &str = r#"+++
+id = "refusals"
+title = "Refusals"
+alerts = ["DemoDbCpuHigh"]
+
+[[actions]]
+key = "N"
+label = "Needs a label the alert lacks"
+argv = ["/bin/echo", "{{ labels.nosuch }}"]
+
+[[actions]]
+key = "D"
+label = "Its dry run needs a label the alert lacks"
+argv = ["/bin/echo", "go"]
+dry_run = ["/bin/echo", "{{ labels.nosuch }}"]
+
+[[actions]]
+key = "L"
+label = "Restart {{ labels.instance }}"
+argv = ["/bin/echo", "restart"]
+target = "{{ labels.instance }}"
+cooldown = "1m"
++++
+body
+"#;
+
+/// Carries out the effects' orders as the dashboard's loop does; what came of each run order.
+fn carry_out(launcher: &Launcher, effects: Vec<Effect>) -> Vec<Submitted> {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Action(order) => Some(launcher.submit(order, tx.clone())),
+            _ => None,
+        })
+        .filter(|s| !matches!(s, Submitted::Recorded))
+        .collect()
+}
+
+#[test]
+fn every_refusal_from_the_dashboard_reaches_the_audit_log() {
+    let state = tempfile::tempdir().unwrap();
+    let mut m = model();
+    m.runbooks.push(parse_runbook(Path::new("refusals.md"), REFUSALS).unwrap());
+    select(&mut m, "DemoDbCpuHigh");
+    let launcher = Launcher::new(state.path(), Identity::default(), false);
+    let later = Instant::now() + Duration::from_secs(1);
+
+    // A template refusal: no dialog.
+    assert!(carry_out(&launcher, key_at(&mut m, KeyCode::Char('N'), Instant::now())).is_empty());
+    // A dry run's refusal: the dialog opens for the action itself; cancelled.
+    assert!(carry_out(&launcher, key_at(&mut m, KeyCode::Char('D'), Instant::now())).is_empty());
+    assert!(m.flash.as_ref().unwrap().0.contains("dry run refused"));
+    key_at(&mut m, KeyCode::Esc, later);
+    // The lock held by another warroom process on this host.
+    let holder = RunLock::acquire(
+        launcher.lock_dir(),
+        "refusals",
+        'L',
+        "pg-main-1",
+        Duration::from_secs(60),
+        "bob",
+    )
+    .unwrap();
+    key_at(&mut m, KeyCode::Char('L'), Instant::now());
+    let out = carry_out(&launcher, key_at(&mut m, KeyCode::Char('y'), later));
+    assert!(matches!(&out[..], [Submitted::NotStarted { .. }]), "{out:?}");
+    // Its cooldown, once that run is over.
+    holder.finish().unwrap();
+    key_at(&mut m, KeyCode::Char('L'), Instant::now());
+    let out = carry_out(&launcher, key_at(&mut m, KeyCode::Char('y'), later));
+    assert!(matches!(&out[..], [Submitted::NotStarted { .. }]), "{out:?}");
+    // Read-only mode.
+    m.read_only = true;
+    let read_only = Launcher::new(state.path(), Identity::default(), true);
+    let out = carry_out(&read_only, key_at(&mut m, KeyCode::Char('L'), Instant::now()));
+    assert!(matches!(&out[..], [Submitted::NotStarted { .. }]), "{out:?}");
+
+    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
+    let seen: Vec<(RecordKind, &str, &str, &str)> = log
+        .iter()
+        .map(|r| {
+            let reason = r.reason.as_deref().unwrap_or("");
+            let reason = reason.split([' ', ',']).next().unwrap_or("");
+            (r.kind, r.action_key.as_str(), r.mode.as_str(), reason)
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (RecordKind::Refused, "N", "confirmed", "the"),
+            (RecordKind::Refused, "D", "dry-run", "the"),
+            (RecordKind::Refused, "L", "confirmed", "already"),
+            (RecordKind::Refused, "L", "confirmed", "cooling"),
+            (RecordKind::Denied, "L", "confirmed", "read-only"),
+        ],
+        "{log:#?}"
+    );
+    assert!(log.iter().all(|r| r.kind != RecordKind::Started), "nothing ran");
 }

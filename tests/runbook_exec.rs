@@ -1,15 +1,60 @@
-//! The executor on its own: process groups, deadlines, cancellation, output limits, HTTP.
+//! The executor, reached the only way there is, through the launcher: process groups,
+//! deadlines, cancellation, output limits, the environment, HTTP.
 
 // Helpers outside `#[test]` functions are test code too.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use warroom::runbook::exec::MAX_LINE;
-use warroom::runbook::{start, Confirm, Outcome, Request, Resolved, RunEvent, Stream};
+use warroom::runbook::{
+    parse_runbook, BaseEnv, Confirm, Identity, Launcher, Order, Outcome, Request, Resolved,
+    RunEvent, RunHandle, Stream, Submitted,
+};
+
+/// One state dir (audit log, locks) for the whole test binary.
+static STATE: LazyLock<tempfile::TempDir> = LazyLock::new(|| tempfile::tempdir().unwrap());
+
+/// Starts `resolved` with `timeout` through a launcher on [`STATE`]; each run gets a target of
+/// its own, so the lock never refuses one.
+fn start_in(
+    launcher: &Launcher,
+    run_id: u64,
+    mut resolved: Resolved,
+    timeout: Duration,
+    tx: mpsc::UnboundedSender<RunEvent>,
+) -> RunHandle {
+    static TARGET: AtomicU64 = AtomicU64::new(0);
+    resolved.target = format!("target-{}", TARGET.fetch_add(1, Ordering::SeqCst));
+    let text = format!(
+        "+++\nid = \"t\"\ntitle = \"t\"\nalerts = [\"A\"]\n[[actions]]\nkey = \"x\"\n\
+         label = \"test\"\nargv = [\"true\"]\ntimeout = \"{}ms\"\n+++\n",
+        timeout.as_millis()
+    );
+    let rb = parse_runbook(Path::new("t.md"), &text).unwrap();
+    let action = Box::new(rb.actions[0].clone());
+    let order = Order::Run { run_id, action, resolved: Box::new(resolved) };
+    match launcher.submit(order, tx) {
+        Submitted::Started(handle) => handle,
+        other => panic!("not started: {other:?}"),
+    }
+}
+
+fn start(
+    run_id: u64,
+    resolved: Resolved,
+    timeout: Duration,
+    tx: mpsc::UnboundedSender<RunEvent>,
+) -> RunHandle {
+    let launcher = Launcher::new(STATE.path(), Identity::default(), false);
+    start_in(&launcher, run_id, resolved, timeout, tx)
+}
 
 fn resolved(request: Request) -> Resolved {
     Resolved {
@@ -124,6 +169,25 @@ async fn cancel_stops_the_run() {
 }
 
 #[tokio::test]
+async fn a_hang_up_kills_a_group_ignoring_sigterm_after_a_short_grace() {
+    let secs = format!("303.{}", std::process::id());
+    let script = format!("trap '' TERM; sleep {secs} & sleep {secs}");
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handle = start(1, argv(&["sh", "-c", &script]), Duration::from_secs(60), tx);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(live_processes(&["sleep", &secs]).len(), 2, "both sleeps started");
+    let asked = Instant::now();
+    handle.hang_up();
+    let (_, outcome, _) = collect(&mut rx).await;
+    assert_eq!(outcome, Outcome::TerminalLost { killed: true });
+    assert_eq!(outcome.summary(), "terminal lost: killed");
+    let took = asked.elapsed();
+    assert!(took >= warroom::runbook::exec::HANGUP_GRACE, "{took:?}");
+    assert!(took < Duration::from_millis(800), "{took:?}");
+    assert!(live_processes(&["sleep", &secs]).is_empty(), "survivors");
+}
+
+#[tokio::test]
 async fn output_is_streamed_sanitized_and_cut() {
     let script = format!(
         "printf 'out\\n'; printf 'err\\033[2J\\n' >&2; head -c {} /dev/zero | tr '\\0' x; echo; exit 3",
@@ -137,6 +201,33 @@ async fn output_is_streamed_sanitized_and_cut() {
     assert!(lines.contains(&(Stream::Stderr, "err\\x1b[2J".into())));
     let long = lines.iter().find(|(_, l)| l.starts_with("xxx")).expect("long line");
     assert_eq!(long.1, format!("{} […]", "x".repeat(MAX_LINE)));
+}
+
+#[tokio::test]
+async fn programs_get_the_allow_list_and_their_own_variables_only() {
+    let outer = [
+        ("PATH", std::env::var("PATH").unwrap()),
+        ("HOME", "/home/alice".to_string()),
+        ("LC_TIME", "C".into()),
+        ("PGHOST", "db-1".into()),
+        ("PROM_TOKEN", "s3cret-token".into()),
+        ("PGTOKEN", "s3cret-too".into()),
+        ("LD_PRELOAD", "/tmp/evil.so".into()),
+    ];
+    let withheld = ["PROM_TOKEN".to_string(), "PGTOKEN".to_string()];
+    let launcher = Launcher::new(STATE.path(), Identity::default(), false)
+        .with_env(BaseEnv::from_vars(outer, &withheld));
+    let mut r = argv(&["env"]);
+    r.env.insert("OWN".into(), "mine".into());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    start_in(&launcher, 1, r, Duration::from_secs(10), tx);
+    let (lines, outcome, _) = collect(&mut rx).await;
+    assert_eq!(outcome, Outcome::Exited(0));
+    let mut seen: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
+    seen.sort_unstable();
+    let path = format!("PATH={}", std::env::var("PATH").unwrap());
+    let want = ["HOME=/home/alice", "LC_TIME=C", "OWN=mine", path.as_str(), "PGHOST=db-1"];
+    assert_eq!(seen, want);
 }
 
 #[tokio::test]

@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use warroom::runbook::audit::read_since;
 use warroom::runbook::{
-    parse_runbook, ActionSpec, Context, Identity, Launcher, Mode, Outcome, RecordKind, Refusal,
-    RunEvent, Runbook,
+    parse_runbook, prepare, ActionSpec, Context, Identity, Launcher, Mode, Order, Outcome,
+    RecordKind, Refusal, Resolved, RunEvent, RunLock, Runbook, Submitted,
 };
 
 fn unique() -> String {
@@ -55,6 +55,31 @@ async fn collect(rx: &mut mpsc::UnboundedReceiver<RunEvent>) -> (Vec<String>, Ou
             RunEvent::Finished { outcome, duration, .. } => return (lines, outcome, duration),
         }
     }
+}
+
+/// What the dashboard does with a resolved action: hands it to the launcher. The run, or why
+/// it was refused.
+fn launch(
+    launcher: &Launcher,
+    run_id: u64,
+    action: &ActionSpec,
+    resolved: Resolved,
+    tx: mpsc::UnboundedSender<RunEvent>,
+) -> Result<warroom::runbook::RunHandle, Refusal> {
+    let action = Box::new(action.clone());
+    match launcher.submit(Order::Run { run_id, action, resolved: Box::new(resolved) }, tx) {
+        Submitted::Started(h) => Ok(h),
+        Submitted::NotStarted { refusal, .. } => Err(refusal),
+        Submitted::Recorded => panic!("a run order came back as recorded"),
+    }
+}
+
+/// What the dashboard does with a refusal of `prepare`: hands it to the launcher.
+fn refuse(launcher: &Launcher, refused: Box<warroom::runbook::Refused>) -> Refusal {
+    let refusal = refused.refusal.clone();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    assert!(matches!(launcher.submit(Order::Refused(refused), tx), Submitted::Recorded));
+    refusal
 }
 
 fn hostile(marker: &Path) -> Vec<String> {
@@ -116,7 +141,8 @@ async fn hostile_labels_are_refused_by_the_default_allow_list_and_audited() {
     let action = &rb.actions[0];
     let launcher = Launcher::new(state.path(), who(), false);
     for value in hostile(&marker) {
-        let err = launcher.prepare(action, &ctx(&value), Mode::Confirmed).expect_err(&value);
+        let err =
+            refuse(&launcher, prepare(action, &ctx(&value), Mode::Confirmed).expect_err(&value));
         let msg = err.to_string();
         assert!(matches!(err, Refusal::NotAllowed { .. }), "{msg}");
         assert!(msg.contains("label instance"), "{msg}");
@@ -143,14 +169,14 @@ async fn hostile_labels_let_through_arrive_verbatim_as_one_argument() {
     for value in hostile(&marker) {
         for action in &rb.actions {
             run_id += 1;
-            let resolved = launcher.prepare(action, &ctx(&value), Mode::Confirmed).unwrap();
+            let resolved = prepare(action, &ctx(&value), Mode::Confirmed).unwrap();
             // The confirm dialog shows one line, quoted so the value reads as data.
             let shown = resolved.display();
             assert!(!shown.contains('\n'), "{shown:?}");
             if action.key == 'e' && value.contains('\n') {
                 assert!(shown.contains(" $'db-1\\ntouch "), "{shown}");
             }
-            launcher.launch(run_id, action, resolved, tx.clone()).unwrap();
+            launch(&launcher, run_id, action, resolved, tx.clone()).unwrap();
             let (lines, outcome, _) = collect(&mut rx).await;
             assert_eq!(outcome, Outcome::Exited(0));
             let printed = lines.join("\n");
@@ -192,9 +218,9 @@ vars = {{ audit = "{}" }}
     );
     let rb = runbook(&text);
     let launcher = Launcher::new(state.path(), who(), false);
-    let resolved = launcher.prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    let resolved = prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    launcher.launch(4242, &rb.actions[0], resolved, tx).unwrap();
+    launch(&launcher, 4242, &rb.actions[0], resolved, tx).unwrap();
     let (lines, outcome, _) = collect(&mut rx).await;
     assert_eq!(outcome, Outcome::Exited(0));
     assert_eq!(lines.len(), 1, "{lines:?}");
@@ -232,25 +258,25 @@ async fn a_second_run_on_the_same_target_is_refused_then_the_cooldown_holds() {
     let first = Launcher::new(state.path(), who(), false);
     let second = Launcher::new(state.path(), who(), false);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let r = first.prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
-    first.launch(1, action, r, tx.clone()).unwrap();
+    let r = prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    launch(&first, 1, action, r, tx.clone()).unwrap();
 
-    let r = second.prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
-    let err = second.launch(2, action, r, tx.clone()).unwrap_err();
+    let r = prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    let err = launch(&second, 2, action, r, tx.clone()).unwrap_err();
     assert!(matches!(err, Refusal::Running { .. }), "{err}");
     assert!(err.to_string().starts_with("already running since "), "{err}");
     assert!(err.to_string().contains("alice@bastion-1"), "{err}");
 
     // A different target is independent.
-    let r = second.prepare(action, &ctx("db-2:9187"), Mode::Confirmed).unwrap();
-    second.launch(3, action, r, tx.clone()).unwrap();
+    let r = prepare(action, &ctx("db-2:9187"), Mode::Confirmed).unwrap();
+    launch(&second, 3, action, r, tx.clone()).unwrap();
 
     let (_, o1, _) = collect(&mut rx).await;
     let (_, o2, _) = collect(&mut rx).await;
     assert_eq!((o1, o2), (Outcome::Exited(0), Outcome::Exited(0)));
 
-    let r = second.prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
-    let err = second.launch(4, action, r, tx.clone()).unwrap_err();
+    let r = prepare(action, &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    let err = launch(&second, 4, action, r, tx.clone()).unwrap_err();
     assert!(matches!(err, Refusal::CoolingDown { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg == "cooling down, 60 s left" || msg == "cooling down, 59 s left", "{msg}");
@@ -266,9 +292,9 @@ async fn read_only_mode_denies_and_records() {
     let state = tempfile::tempdir().unwrap();
     let rb = runbook(SLOW);
     let launcher = Launcher::new(state.path(), who(), true);
-    let r = launcher.prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    let r = prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let (tx, _rx) = mpsc::unbounded_channel();
-    let err = launcher.launch(1, &rb.actions[0], r, tx).unwrap_err();
+    let err = launch(&launcher, 1, &rb.actions[0], r, tx).unwrap_err();
     assert_eq!(err, Refusal::ReadOnly);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
@@ -306,10 +332,10 @@ async fn secrets_are_redacted_in_display_and_audit() {
     let state = tempfile::tempdir().unwrap();
     let rb = runbook(SECRETS);
     let launcher = Launcher::new(state.path(), who(), false);
-    let http = launcher.prepare(&rb.actions[0], &ctx("db 1/x"), Mode::Confirmed);
+    let http = prepare(&rb.actions[0], &ctx("db 1/x"), Mode::Confirmed);
     // The default allow-list refuses a value with a space and a slash …
     assert!(http.is_err());
-    let http = launcher.prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    let http = prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let shown = http.display();
     assert!(!shown.contains("s3cr3t"), "{shown}");
     assert!(!shown.contains("pa55"), "{shown}");
@@ -317,12 +343,12 @@ async fn secrets_are_redacted_in_display_and_audit() {
     assert!(shown.contains("X-Request-Source: warroom"), "{shown}");
     assert!(shown.contains("instance=db-1%3A9187"), "label percent-encoded: {shown}");
 
-    let psql = launcher.prepare(&rb.actions[1], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    let psql = prepare(&rb.actions[1], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     assert_eq!(psql.env.get("PGPASSWORD").map(String::as_str), Some("hunter2"));
     let shown = psql.display();
     assert_eq!(shown, "PGHOST=db-1 PGPASSWORD='<redacted>' true");
     let (tx, mut rx) = mpsc::unbounded_channel();
-    launcher.launch(1, &rb.actions[1], psql, tx).unwrap();
+    launch(&launcher, 1, &rb.actions[1], psql, tx).unwrap();
     let (_, outcome, _) = collect(&mut rx).await;
     assert_eq!(outcome, Outcome::Exited(0));
     let raw = std::fs::read_to_string(launcher.audit_log().path()).unwrap();
@@ -336,9 +362,9 @@ async fn audit_reader_skips_a_torn_last_line() {
     let path: PathBuf = dir.path().join("audit.jsonl");
     let rb = runbook(SLOW);
     let launcher = Launcher::new(dir.path(), who(), false);
-    let r = launcher.prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
+    let r = prepare(&rb.actions[0], &ctx("db-1:9187"), Mode::Confirmed).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    launcher.launch(7, &rb.actions[0], r, tx).unwrap();
+    launch(&launcher, 7, &rb.actions[0], r, tx).unwrap();
     collect(&mut rx).await;
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
@@ -347,4 +373,144 @@ async fn audit_reader_skips_a_torn_last_line() {
     assert_eq!(all.len(), 2);
     let future = read_since(&path, chrono::Utc::now() + chrono::Duration::hours(1)).unwrap();
     assert!(future.is_empty());
+}
+
+const PATHS: &str = r#"+++
+id = "paths"
+title = "Paths"
+alerts = ["A"]
+
+[[actions]]
+key = "r"
+label = "Restart through the API"
+allow = { instance = '[a-z0-9.]*' }
+[actions.http]
+method = "POST"
+url = "http://127.0.0.1:9/api/v1/instances/{{ labels.instance }}/restart?from={{ labels.instance }}"
+
+[[actions]]
+key = "d"
+label = "Restart a dotted name"
+allow = { instance = '[a-z0-9.]*' }
+[actions.http]
+method = "POST"
+url = "http://127.0.0.1:9/api/v1/instances/.{{ labels.instance }}/restart"
+
+[[actions]]
+key = "q"
+label = "Ask about an instance"
+allow = { instance = '[a-z0-9.]*' }
+[actions.http]
+method = "GET"
+url = "http://127.0.0.1:9/api/v1/ask?instance={{ labels.instance }}#{{ labels.instance }}"
++++
+"#;
+
+#[tokio::test]
+async fn dot_segments_from_labels_are_refused_in_url_paths_and_audited() {
+    let state = tempfile::tempdir().unwrap();
+    let rb = runbook(PATHS);
+    let launcher = Launcher::new(state.path(), who(), false);
+    let url = |r: &Resolved| match &r.request {
+        warroom::runbook::Request::Http { url, .. } => url.clone(),
+        other => panic!("{other:?}"),
+    };
+    // `..` and `.` as the whole path segment, and `.` that makes `..` with the template's dot.
+    for (action, value) in [(0, ".."), (0, "."), (1, ".")] {
+        let refused = prepare(&rb.actions[action], &ctx(value), Mode::Confirmed)
+            .expect_err(&format!("{} with {value:?}", rb.actions[action].key));
+        let err = refuse(&launcher, refused);
+        assert!(matches!(err, Refusal::PathSegment { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(msg.contains("label instance") && msg.contains("URL path"), "{msg}");
+    }
+    // Dots that are not a whole segment, and dot values outside the path, are fine.
+    for (action, value, want) in [
+        (0, "db.1", "http://127.0.0.1:9/api/v1/instances/db.1/restart?from=db.1"),
+        (0, "...", "http://127.0.0.1:9/api/v1/instances/.../restart?from=..."),
+        (1, "db", "http://127.0.0.1:9/api/v1/instances/.db/restart"),
+        (2, "..", "http://127.0.0.1:9/api/v1/ask?instance=..#.."),
+    ] {
+        let r = prepare(&rb.actions[action], &ctx(value), Mode::Confirmed).unwrap();
+        assert_eq!(url(&r), want);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
+    let refused: Vec<_> = log.iter().filter(|r| r.kind == RecordKind::Refused).collect();
+    assert_eq!(refused.len(), 3, "{log:?}");
+    assert!(refused.iter().all(|r| r.reason.as_deref().is_some_and(|t| t.contains("URL path"))));
+    assert_eq!(refused[0].labels.get("instance").map(String::as_str), Some(".."));
+}
+
+/// Set for [`lock_helper`] when a test runs this binary again as another user:
+/// `<lock dir>|<target>`.
+const HELPER: &str = "WARROOM_TEST_LOCK_HELPER";
+
+/// Not a test of its own: run as another user by
+/// [`locks_and_cooldowns_hold_across_users_of_one_host`], it tries the `slow` action's lock on
+/// a target and prints what came of it.
+#[test]
+fn lock_helper() {
+    let Ok(job) = std::env::var(HELPER) else { return };
+    let (dir, target) = job.split_once('|').unwrap();
+    let cooldown = Duration::from_secs(60);
+    let outcome = match RunLock::acquire(Path::new(dir), "slow", 'w', target, cooldown, "nobody") {
+        Ok(lock) => {
+            lock.finish().unwrap();
+            "ran".to_string()
+        }
+        Err(e) => e.to_string(),
+    };
+    println!("\nOUTCOME:{outcome}");
+}
+
+/// What [`lock_helper`] reports when this binary runs as `nobody`.
+fn as_nobody(dir: &Path, target: &str) -> String {
+    use std::os::unix::process::CommandExt;
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "lock_helper", "--nocapture", "--test-threads=1"])
+        .env(HELPER, format!("{}|{target}", dir.display()))
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.split_once("OUTCOME:").map(|(_, o)| o))
+        .unwrap_or_else(|| panic!("no outcome: {text}\n{}", String::from_utf8_lossy(&out.stderr)))
+        .to_string()
+}
+
+#[test]
+fn locks_and_cooldowns_hold_across_users_of_one_host() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // SAFETY: geteuid has no failure modes.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: acting as a second user (nobody) needs root");
+        return;
+    }
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = parent.path().join("locks");
+    let cooldown = Duration::from_secs(60);
+    // root holds db-1: nobody is refused and told by whom.
+    let held = RunLock::acquire(&dir, "slow", 'w', "db-1", cooldown, "root's run").unwrap();
+    assert_eq!(as_nobody(&dir, "db-1"), "already running since root's run");
+    // root's run ends: its cooldown holds for nobody too.
+    held.finish().unwrap();
+    assert!(as_nobody(&dir, "db-1").starts_with("cooling down, "), "{}", as_nobody(&dir, "db-1"));
+    // nobody runs on db-2 (creating its files), and nobody's cooldown holds for root.
+    assert_eq!(as_nobody(&dir, "db-2"), "ran");
+    let err = RunLock::acquire(&dir, "slow", 'w', "db-2", cooldown, "root").unwrap_err();
+    assert!(matches!(err, Refusal::CoolingDown { .. }), "{err:?}");
+
+    let meta = std::fs::metadata(&dir).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o1777, "sticky and open to all");
+    let mut owners = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let meta = entry.as_ref().unwrap().metadata().unwrap();
+        assert_eq!(meta.mode() & 0o7777, 0o644, "{:?}", entry.unwrap().path());
+        owners.insert(meta.uid());
+    }
+    assert_eq!(owners, [0, 65534].into(), "each file belongs to whoever made it");
 }

@@ -12,7 +12,10 @@ use std::time::Duration;
 mod support;
 
 use tokio::sync::mpsc;
-use warroom::runbook::{load_dir, start, ActionSpec, Context, Outcome, RunEvent};
+use warroom::runbook::{
+    load_dir, prepare, ActionSpec, Context, Identity, Launcher, Mode, Order, Outcome, RunEvent,
+    Submitted,
+};
 
 struct Server {
     port: String,
@@ -59,12 +62,16 @@ fn action(runbook: &str, key: char, s: &Server, threshold: (&str, &str)) -> Acti
 async fn run(a: &ActionSpec, s: &Server, dry: bool) -> Vec<String> {
     let mut ctx = Context::default();
     ctx.labels.insert("instance".into(), "127.0.0.1:9187".into());
-    let mut r =
-        if dry { a.resolve_dry_run(&ctx).unwrap().unwrap() } else { a.resolve(&ctx).unwrap() };
+    let mode = if dry { Mode::DryRun } else { Mode::Confirmed };
+    let mut r = prepare(a, &ctx, mode).unwrap();
     assert_eq!(r.env.get("PGHOST").map(String::as_str), Some("127.0.0.1"));
     r.env.insert("PGUSER".into(), s.user.clone());
     let (tx, mut rx) = mpsc::unbounded_channel();
-    start(1, r, a.timeout, tx);
+    // A state dir of its own per run: no lock or cooldown left by an earlier one.
+    let state = tempfile::tempdir().unwrap();
+    let launcher = Launcher::new(state.path(), Identity::default(), false);
+    let order = Order::Run { run_id: 1, action: Box::new(a.clone()), resolved: Box::new(r) };
+    assert!(matches!(launcher.submit(order, tx), Submitted::Started(_)));
     let mut lines = Vec::new();
     loop {
         match rx.recv().await.unwrap() {

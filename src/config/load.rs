@@ -19,15 +19,24 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    /// Where history, the audit log, locks and the log file live: `state_dir` when the config
-    /// sets one, else a folder of the environment's own under the default state directory
-    /// (`$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`) — so
-    /// the demo, tests and production never share a history.
+    /// Where history, the audit log and the log file live: `state_dir` when the config sets
+    /// one, else a folder of the environment's own under the default state directory
+    /// (`$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`) — so the demo, tests and
+    /// production never share a history.
     pub fn state_dir(&self) -> PathBuf {
         if let Some(dir) = &self.config.state_dir {
             return self.base_dir().join(dir);
         }
         default_state_dir(|k| std::env::var(k).ok()).join(env_folder(&self.config.environment.name))
+    }
+
+    /// Where runbook action locks and cooldowns live: `lock_dir` from the config, else the
+    /// host-wide default ([`crate::runbook::lock::default_lock_dir`]).
+    pub fn lock_dir(&self) -> PathBuf {
+        match &self.config.lock_dir {
+            Some(dir) => self.base_dir().join(dir),
+            None => crate::runbook::lock::default_lock_dir(),
+        }
     }
 
     /// Folder that relative paths in the config are resolved against.
@@ -489,6 +498,36 @@ mod tests {
         assert!(problems.iter().all(|p| p.message.starts_with("alertmanager:")));
         assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [Some(6), Some(8)]);
         assert!(problems[0].fix.as_deref().is_some_and(|f| f.contains("http://")));
+    }
+
+    #[test]
+    fn credential_env_names_are_every_env_key() {
+        let text = r#"
+            [[sources]]
+            name = "a"
+            url = "http://p:9090"
+            bearer_token_env = "PROM_TOKEN"
+            [[sources]]
+            name = "b"
+            url = "http://q:9090"
+            basic_auth = { username = "u", password_env = "Q_PASSWORD" }
+            [alertmanager]
+            url = "http://am:9093"
+            bearer_token_env = "AM_TOKEN"
+        "#;
+        let cfg = load_str(text, Path::new("t.toml"), &Overrides::default()).expect("valid").config;
+        assert_eq!(cfg.credential_env_names(), ["AM_TOKEN", "PROM_TOKEN", "Q_PASSWORD"]);
+        // A new `*_env` key must be added to `credential_env_names` (and here).
+        let model = include_str!("model.rs");
+        let mut keys: Vec<&str> = model
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub ")?.split_once(':'))
+            .map(|(name, _)| name)
+            .filter(|name| name.ends_with("_env"))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys, ["bearer_token_env", "password_env"]);
     }
 
     #[test]

@@ -22,8 +22,12 @@ pub struct Config {
     /// Time window shown by charts.
     #[serde(default = "default_range", deserialize_with = "crate::duration::de")]
     pub range: Duration,
-    /// Where alert history, the audit log and locks live (default: the XDG state dir).
+    /// Where alert history and the audit log live (default: the XDG state dir).
     pub state_dir: Option<PathBuf>,
+    /// Where runbook action locks and cooldowns live, shared by every user of the host who
+    /// names the same folder (default: `/run/lock/warroom`, or `warroom-locks` in the temporary
+    /// directory). Created with mode 1777 when missing.
+    pub lock_dir: Option<PathBuf>,
     /// Folder of runbook files (default: `runbooks/` beside the config file).
     pub runbooks_dir: Option<PathBuf>,
     /// Values for runbook actions' `vars` that this dashboard's environment needs (a database
@@ -47,6 +51,27 @@ pub struct Config {
     pub incremental: bool,
     /// The Alertmanager the pager uses: its silences are shown, and `a` creates silences there.
     pub alertmanager: Option<AlertmanagerSpec>,
+}
+
+impl Config {
+    /// The environment variables the config names as holding a credential (every `*_env` key:
+    /// `bearer_token_env` and `basic_auth.password_env` of the sources and of Alertmanager).
+    /// Runbook actions never inherit them.
+    pub fn credential_env_names(&self) -> Vec<String> {
+        let am = self.alertmanager.as_ref().map(AlertmanagerSpec::as_source);
+        let mut names: Vec<String> = self
+            .sources
+            .iter()
+            .chain(am.as_ref())
+            .flat_map(|s| {
+                let password = s.basic_auth.as_ref().and_then(|b| b.password_env.clone());
+                s.bearer_token_env.clone().into_iter().chain(password)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
 }
 
 fn yes() -> bool {

@@ -112,6 +112,10 @@ pub struct AuditRecord {
     /// Environment additions, secrets redacted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Names of the variables passed on from warroom's own environment (the allow-list of
+    /// [`super::env`]); their values are never recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_passed: Vec<String>,
     /// The target's name.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub target: String,
@@ -160,6 +164,7 @@ impl AuditRecord {
             mode: if r.dry_run { "dry-run" } else { "confirmed" }.into(),
             command: r.audit_command(),
             env: r.redacted_env(),
+            env_passed: Vec::new(),
             target: r.target.clone(),
             labels: r.labels.clone(),
             outcome: None,
@@ -197,6 +202,7 @@ impl AuditRecord {
             mode: if dry_run { "dry-run" } else { "confirmed" }.into(),
             command: Vec::new(),
             env: BTreeMap::new(),
+            env_passed: Vec::new(),
             target: String::new(),
             labels: labels.clone(),
             outcome: None,

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, Notify};
 
+use super::env::BaseEnv;
 use super::resolve::{Request, Resolved};
 use crate::sanitize;
 
@@ -23,6 +25,9 @@ pub const MAX_OUTPUT: usize = 1024 * 1024;
 pub const TAIL_LINES: usize = 20;
 /// Time between SIGTERM and SIGKILL to the process group.
 pub const KILL_GRACE: Duration = Duration::from_secs(2);
+/// The same when the terminal is gone ([`RunHandle::hang_up`]): warroom must end promptly, and
+/// nobody is left to watch a run wind down.
+pub const HANGUP_GRACE: Duration = Duration::from_millis(300);
 
 /// Where an output line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +51,12 @@ pub enum Outcome {
     TimedOut,
     /// [`RunHandle::cancel`] was called; the process group was terminated.
     Cancelled,
+    /// The terminal went away ([`RunHandle::hang_up`]); the process group was terminated, and
+    /// `killed` says whether it took SIGKILL after [`HANGUP_GRACE`].
+    TerminalLost {
+        /// SIGKILL was needed.
+        killed: bool,
+    },
     /// The program could not be started (or the run could not be recorded first).
     FailedToStart(String),
     /// The HTTP request got an answer with this status.
@@ -68,6 +79,8 @@ impl Outcome {
             Outcome::Signalled(s) => format!("killed by signal {s}"),
             Outcome::TimedOut => "timed out".into(),
             Outcome::Cancelled => "cancelled".into(),
+            Outcome::TerminalLost { killed: true } => "terminal lost: killed".into(),
+            Outcome::TerminalLost { killed: false } => "terminal lost: stopped".into(),
             Outcome::FailedToStart(m) => format!("failed to start: {m}"),
             Outcome::Http(s) => format!("HTTP {s}"),
             Outcome::RequestFailed(m) => format!("request failed: {m}"),
@@ -103,6 +116,7 @@ pub enum RunEvent {
 pub struct RunHandle {
     run_id: u64,
     cancel: Arc<Notify>,
+    hung_up: Arc<AtomicBool>,
 }
 
 impl RunHandle {
@@ -116,11 +130,18 @@ impl RunHandle {
     pub fn cancel(&self) {
         self.cancel.notify_one();
     }
+
+    /// The terminal is gone: stop the run as [`RunHandle::cancel`] does, but with SIGKILL after
+    /// [`HANGUP_GRACE`]; it ends with `Finished` (`TerminalLost`).
+    pub fn hang_up(&self) {
+        self.hung_up.store(true, Ordering::SeqCst);
+        self.cancel.notify_one();
+    }
 }
 
 /// Steps the launcher wraps around a run (audit records, lock, cooldown). Both run on a
 /// blocking thread.
-pub(crate) trait Hooks: Send + 'static {
+pub(super) trait Hooks: Send + 'static {
     /// Called before the child starts; an error aborts the run as `FailedToStart`.
     fn before_start(&mut self) -> Result<(), String>;
     /// Called after the run, before the `Finished` event is sent.
@@ -136,27 +157,21 @@ impl Hooks for NoHooks {
     fn finished(&mut self, _: &Outcome, _: Duration, _: &[String]) {}
 }
 
-/// Starts `resolved` on the current tokio runtime and returns at once. Events go to `tx`;
-/// the last is always `RunEvent::Finished`. Use [`crate::runbook::Launcher`] to get the lock,
-/// cooldown and audit log around it.
-pub fn start(
+/// Starts `resolved` on the current tokio runtime and returns at once. Events go to `tx`; the
+/// last is always `RunEvent::Finished`. A program gets `base` and the action's own environment,
+/// nothing else. Only the launcher calls this, with the lock, cooldown and audit log as `hooks`.
+pub(super) fn start_with(
     run_id: u64,
     resolved: Resolved,
-    timeout: Duration,
-    tx: mpsc::UnboundedSender<RunEvent>,
-) -> RunHandle {
-    start_with(run_id, resolved, timeout, tx, Box::new(NoHooks))
-}
-
-pub(crate) fn start_with(
-    run_id: u64,
-    resolved: Resolved,
+    base: &Arc<BaseEnv>,
     timeout: Duration,
     tx: mpsc::UnboundedSender<RunEvent>,
     hooks: Box<dyn Hooks>,
 ) -> RunHandle {
+    let base = base.clone();
     let cancel = Arc::new(Notify::new());
-    let handle = RunHandle { run_id, cancel: cancel.clone() };
+    let hung_up = Arc::new(AtomicBool::new(false));
+    let handle = RunHandle { run_id, cancel: cancel.clone(), hung_up: hung_up.clone() };
     tokio::spawn(async move {
         let begun = Instant::now();
         let mut sink = Sink::new(run_id, tx.clone());
@@ -174,11 +189,18 @@ pub(crate) fn start_with(
             Err(e) => Outcome::FailedToStart(e),
             Ok(()) => match resolved.request {
                 Request::Argv(argv) => {
-                    run_argv(&argv, &resolved.env, timeout, &cancel, &mut sink).await
+                    let env = Env { base: &base, own: &resolved.env };
+                    let stop = Stop { cancel: &cancel, hung_up: &hung_up };
+                    run_argv(&argv, env, timeout, stop, &mut sink).await
                 }
                 Request::Http { method, url, headers, body } => {
                     let req = super::http::HttpRequest { method, url, headers, body };
-                    super::http::run(req, timeout, &cancel, &mut sink).await
+                    match super::http::run(req, timeout, &cancel, &mut sink).await {
+                        Outcome::Cancelled if hung_up.load(Ordering::SeqCst) => {
+                            Outcome::TerminalLost { killed: false }
+                        }
+                        other => other,
+                    }
                 }
             },
         };
@@ -242,11 +264,25 @@ pub(super) fn clean_line(bytes: &[u8], cut: bool) -> String {
     line
 }
 
+/// A child's whole environment: the allow-listed part of warroom's, then the action's own.
+#[derive(Clone, Copy)]
+struct Env<'a> {
+    base: &'a BaseEnv,
+    own: &'a std::collections::BTreeMap<String, String>,
+}
+
+/// How a run is asked to stop: the notification, and whether it came from a lost terminal.
+#[derive(Clone, Copy)]
+struct Stop<'a> {
+    cancel: &'a Notify,
+    hung_up: &'a AtomicBool,
+}
+
 async fn run_argv(
     argv: &[String],
-    env: &std::collections::BTreeMap<String, String>,
+    env: Env<'_>,
     timeout: Duration,
-    cancel: &Notify,
+    stop: Stop<'_>,
     sink: &mut Sink,
 ) -> Outcome {
     let Some((program, args)) = argv.split_first() else {
@@ -254,7 +290,9 @@ async fn run_argv(
     };
     let mut cmd = Command::new(program);
     cmd.args(args)
-        .envs(env)
+        .env_clear()
+        .envs(env.base.vars())
+        .envs(env.own)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -280,14 +318,14 @@ async fn run_argv(
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
     let mut status: Option<ExitStatus> = None;
-    let stop_reason = loop {
+    let mut stop_reason = loop {
         tokio::select! {
             s = child.wait() => {
                 status = s.ok();
                 break None;
             }
             () = &mut deadline => break Some(Outcome::TimedOut),
-            () = cancel.notified() => break Some(Outcome::Cancelled),
+            () = stop.cancel.notified() => break Some(Outcome::Cancelled),
             Some((stream, line)) = lines.recv() => sink.line(stream, line),
         }
     };
@@ -298,7 +336,12 @@ async fn run_argv(
                 "[stopping processes the action left running in the background]".into(),
             );
         }
-        terminate_group(pgid, &mut child, &mut status, &mut lines, sink).await;
+        let hung_up = stop.hung_up.load(Ordering::SeqCst);
+        let grace = if hung_up { HANGUP_GRACE } else { KILL_GRACE };
+        let killed = terminate_group(pgid, grace, &mut child, &mut status, &mut lines, sink).await;
+        if hung_up && stop_reason.is_some() {
+            stop_reason = Some(Outcome::TerminalLost { killed });
+        }
     }
     // The group is gone; the pipes close unless something outside it (a daemon that called
     // setsid) still holds them, so drain for a bounded time only.
@@ -330,9 +373,42 @@ fn exit_outcome(s: ExitStatus) -> Outcome {
     }
 }
 
+/// Whether the process group still has a member that has not ended. Zombies do not count: an
+/// orphan whose new parent (a container's init, say) is slow to reap it has ended all the same,
+/// and waiting for it would hold up the run's end, or warroom's exit, for nothing.
 fn group_alive(pgid: i32) -> bool {
     // SAFETY: killpg with signal 0 only checks for existence and permission.
-    unsafe { libc::killpg(pgid, 0) == 0 }
+    if unsafe { libc::killpg(pgid, 0) } != 0 {
+        return false;
+    }
+    match live_members(pgid) {
+        Some(n) => n > 0,
+        None => true, // no /proc to look at: any member counts
+    }
+}
+
+/// Members of process group `pgid` that are not zombies, from `/proc`; `None` without it.
+fn live_members(pgid: i32) -> Option<usize> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    let pgid = pgid.to_string();
+    let live = entries
+        .filter_map(|e| {
+            let name = e.ok()?.file_name();
+            let pid = name.to_str()?;
+            pid.bytes().all(|b| b.is_ascii_digit()).then(|| pid.to_string())
+        })
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false; // ended while we looked
+            };
+            // After the command name in parentheses: state, ppid, pgrp.
+            let mut fields = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("").split_whitespace();
+            let state = fields.next();
+            let pgrp = fields.nth(1);
+            pgrp == Some(pgid.as_str()) && state != Some("Z") && state != Some("X")
+        })
+        .count();
+    Some(live)
 }
 
 fn signal_group(pgid: i32, sig: i32) {
@@ -342,24 +418,26 @@ fn signal_group(pgid: i32, sig: i32) {
     }
 }
 
-/// SIGTERM to the group, reap the leader, SIGKILL whatever is left after the grace period.
+/// SIGTERM to the group, reap the leader, SIGKILL whatever is left after `grace`. Returns
+/// whether SIGKILL was needed.
 async fn terminate_group(
     pgid: i32,
+    grace: Duration,
     child: &mut Child,
     status: &mut Option<ExitStatus>,
     lines: &mut mpsc::Receiver<(Stream, String)>,
     sink: &mut Sink,
-) {
+) -> bool {
     signal_group(pgid, libc::SIGTERM);
-    let grace_end = tokio::time::Instant::now() + KILL_GRACE;
+    let grace_end = tokio::time::Instant::now() + grace;
     loop {
         if status.is_some() && !group_alive(pgid) {
-            return;
+            return false;
         }
         tokio::select! {
             s = child.wait(), if status.is_none() => *status = s.ok(),
             Some((stream, line)) = lines.recv() => sink.line(stream, line),
-            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+            () = tokio::time::sleep_until(grace_end.min(tokio::time::Instant::now() + Duration::from_millis(50))) => {}
         }
         if tokio::time::Instant::now() >= grace_end {
             break;
@@ -374,6 +452,7 @@ async fn terminate_group(
     while group_alive(pgid) && tokio::time::Instant::now() < end {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    true
 }
 
 async fn read_lines<R: AsyncRead + Unpin>(

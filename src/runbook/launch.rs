@@ -1,17 +1,21 @@
-//! The one entry point the UI needs: resolve an action for the confirm dialog, then launch
-//! exactly what was confirmed, with read-only mode, the per-target lock, the cooldown and the
-//! audit log around it.
+//! The one entry point the UI needs: [`prepare`] resolves an action for the confirm dialog (or
+//! refuses it), and [`Launcher::submit`] carries out the [`Order`] that follows, starting exactly
+//! what was confirmed with read-only mode, the per-target lock, the cooldown and the audit log
+//! around it, or recording the refusal. Nothing else in warroom starts an action or writes a
+//! refusal.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::mpsc;
 
 use super::audit::{AuditLog, AuditRecord, Identity, RecordKind};
+use super::env::BaseEnv;
 use super::exec::{start_with, Hooks, Outcome, RunEvent, RunHandle};
 use super::lock::RunLock;
-use super::resolve::{Context, Refusal, Resolved};
+use super::resolve::{Context, Refusal, Request, Resolved};
 use super::spec::ActionSpec;
 
 /// Which form of an action to prepare.
@@ -30,15 +34,41 @@ pub struct Launcher {
     audit: AuditLog,
     who: Identity,
     read_only: bool,
+    env: Arc<BaseEnv>,
+    lock_dir: PathBuf,
 }
 
 impl Launcher {
-    /// A launcher keeping locks in `<state_dir>/locks/` and the audit log in
-    /// `<state_dir>/audit.jsonl`. In `read_only` mode every launch is refused and recorded as
-    /// `Denied` (dry runs included: they run commands too).
+    /// A launcher keeping locks in `<state_dir>/locks/` (see [`Launcher::with_lock_dir`]) and
+    /// the audit log in `<state_dir>/audit.jsonl`. In `read_only` mode every launch is refused and recorded as
+    /// `Denied` (dry runs included: they run commands too). Programs inherit the allow-listed
+    /// part of this process's environment ([`BaseEnv`]); see [`Launcher::with_env`].
     pub fn new(state_dir: impl Into<PathBuf>, who: Identity, read_only: bool) -> Self {
         let state_dir = state_dir.into();
-        Launcher { audit: AuditLog::in_state_dir(&state_dir), state_dir, who, read_only }
+        let env = Arc::new(BaseEnv::from_process(&[]));
+        let lock_dir = state_dir.join("locks");
+        let audit = AuditLog::in_state_dir(&state_dir);
+        Launcher { audit, state_dir, who, read_only, env, lock_dir }
+    }
+
+    /// Locks and cooldowns in `dir` instead, shared with every user of the host who uses it
+    /// (the dashboard uses the config's `lock_dir`, by default
+    /// [`super::lock::default_lock_dir`]).
+    pub fn with_lock_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.lock_dir = dir.into();
+        self
+    }
+
+    /// Where locks and cooldowns live.
+    pub fn lock_dir(&self) -> &Path {
+        &self.lock_dir
+    }
+
+    /// Programs start with `env` (and their own variables) instead: built with the config's
+    /// credential variables withheld (`Config::credential_env_names`).
+    pub fn with_env(mut self, env: BaseEnv) -> Self {
+        self.env = Arc::new(env);
+        self
     }
 
     /// The audit log (for `warroom timeline`).
@@ -56,43 +86,41 @@ impl Launcher {
         self.read_only
     }
 
-    /// Resolves `action` for `ctx`: what the confirm dialog shows (`Resolved::display`,
-    /// `Resolved::target`, `Resolved::confirm`). A refusal is written to the audit log and
-    /// returned for display. Does not take the lock and does not run anything.
-    pub fn prepare(
-        &self,
-        action: &ActionSpec,
-        ctx: &Context,
-        mode: Mode,
-    ) -> Result<Resolved, Refusal> {
-        let result = match mode {
-            Mode::Confirmed => action.resolve(ctx),
-            Mode::DryRun => action.resolve_dry_run(ctx).and_then(|r| {
-                r.ok_or_else(|| Refusal::Invalid(format!("{} has no dry run", action.label)))
-            }),
-        };
-        if let Err(refusal) = &result {
-            self.record_refusal(action, mode == Mode::DryRun, &ctx.labels, refusal);
+    /// Carries out what the dashboard asks: starts a run (or refuses it, and says why), or
+    /// records an action refused before it could be offered. This is the only way in: every
+    /// run and every refusal, whatever stopped it (template or allow-list, a dry run's
+    /// template, read-only mode, the lock, the cooldown, an unwritable audit log), is written to
+    /// the audit log here. Must be called within a tokio runtime for a run to start.
+    pub fn submit(&self, order: Order, tx: mpsc::UnboundedSender<RunEvent>) -> Submitted {
+        match order {
+            Order::Run { run_id, action, resolved } => {
+                match self.launch(run_id, &action, *resolved, tx) {
+                    Ok(handle) => Submitted::Started(handle),
+                    Err(refusal) => Submitted::NotStarted { run_id, refusal },
+                }
+            }
+            Order::Refused(r) => {
+                self.record_refusal(&r);
+                Submitted::Recorded
+            }
         }
-        result
     }
 
-    /// Starts `resolved` (as returned by [`Launcher::prepare`] and confirmed) and returns at
-    /// once; progress arrives on `tx` and ends with `RunEvent::Finished`. Refused without running
+    /// Starts `resolved` (as returned by [`prepare`] and confirmed) and returns at once; progress arrives on `tx` and ends with `RunEvent::Finished`. Refused without running
     /// in read-only mode, when another run of this action on this target holds the lock (any
     /// warroom process on the host), or during the cooldown. The `Started`/`DryRun` record is on
     /// disk before the child starts; `Finished` is written before the `Finished` event is sent.
     /// Must be called within a tokio runtime.
-    pub fn launch(
+    fn launch(
         &self,
         run_id: u64,
         action: &ActionSpec,
         resolved: Resolved,
         tx: mpsc::UnboundedSender<RunEvent>,
     ) -> Result<RunHandle, Refusal> {
-        let refuse = |r: Refusal| {
-            self.record_refusal(action, resolved.dry_run, &resolved.labels, &r);
-            Err(r)
+        let refuse = |refusal: Refusal| {
+            self.record_refusal(&Refused::new(action, &resolved, refusal.clone()));
+            Err(refusal)
         };
         if self.read_only {
             return refuse(Refusal::ReadOnly);
@@ -107,7 +135,7 @@ impl Launcher {
                 std::process::id()
             );
             match RunLock::acquire(
-                &self.state_dir,
+                &self.lock_dir,
                 &resolved.runbook,
                 resolved.key,
                 &resolved.target,
@@ -119,30 +147,18 @@ impl Launcher {
             }
         };
         let kind = if resolved.dry_run { RecordKind::DryRun } else { RecordKind::Started };
-        let hooks = AuditHooks {
-            audit: self.audit.clone(),
-            record: AuditRecord::for_resolved(kind, &self.who, &resolved, Some(run_id)),
-            lock,
-        };
-        Ok(start_with(run_id, resolved, action.timeout, tx, Box::new(hooks)))
+        let mut record = AuditRecord::for_resolved(kind, &self.who, &resolved, Some(run_id));
+        if matches!(resolved.request, Request::Argv(_)) {
+            record.env_passed = self.env.names();
+        }
+        let hooks = AuditHooks { audit: self.audit.clone(), record, lock };
+        Ok(start_with(run_id, resolved, &self.env, action.timeout, tx, Box::new(hooks)))
     }
 
-    /// Writes a refusal to the audit log (template or allow-list failure, read-only, lock…).
-    pub fn record_refusal(
-        &self,
-        action: &ActionSpec,
-        dry_run: bool,
-        labels: &crate::prom::Labels,
-        refusal: &Refusal,
-    ) {
+    /// Writes a refusal to the audit log, off the caller's thread when there is a runtime.
+    fn record_refusal(&self, r: &Refused) {
         let record = AuditRecord::refusal(
-            &self.who,
-            &action.runbook,
-            action.key,
-            &action.label,
-            dry_run,
-            labels,
-            refusal,
+            &self.who, &r.runbook, r.key, &r.label, r.dry_run, &r.labels, &r.refusal,
         );
         let audit = self.audit.clone();
         let write = move || {
@@ -153,6 +169,91 @@ impl Launcher {
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => drop(rt.spawn_blocking(write)),
             Err(_) => write(),
+        }
+    }
+}
+
+/// Resolves `action` for `ctx`: what the confirm dialog shows (`Resolved::display`,
+/// `Resolved::target`, `Resolved::confirm`), or the refusal, which the caller hands to
+/// [`Launcher::submit`] as [`Order::Refused`] so that it is audited. Pure: takes no lock, runs
+/// nothing, writes nothing.
+pub fn prepare(action: &ActionSpec, ctx: &Context, mode: Mode) -> Result<Resolved, Box<Refused>> {
+    let result = match mode {
+        Mode::Confirmed => action.resolve(ctx),
+        Mode::DryRun => action.resolve_dry_run(ctx).and_then(|r| {
+            r.ok_or_else(|| Refusal::Invalid(format!("{} has no dry run", action.label)))
+        }),
+    };
+    result.map_err(|refusal| {
+        Box::new(Refused {
+            runbook: action.runbook.clone(),
+            key: action.key,
+            label: action.label.clone(),
+            dry_run: mode == Mode::DryRun,
+            labels: ctx.labels.clone(),
+            refusal,
+        })
+    })
+}
+
+/// What the dashboard asks of the [`Launcher`].
+#[derive(Debug, Clone)]
+pub enum Order {
+    /// Start a confirmed action or a dry run (as resolved by [`prepare`]).
+    Run {
+        /// The run's id, as the output pane knows it.
+        run_id: u64,
+        /// The action (timeout, cooldown).
+        action: Box<ActionSpec>,
+        /// Exactly what was shown and confirmed.
+        resolved: Box<Resolved>,
+    },
+    /// Record an action that [`prepare`] refused.
+    Refused(Box<Refused>),
+}
+
+/// What came of an [`Order`].
+#[derive(Debug)]
+pub enum Submitted {
+    /// The run started; its events arrive on the channel.
+    Started(RunHandle),
+    /// The run was refused (and the refusal recorded); nothing ran.
+    NotStarted {
+        /// The run's id.
+        run_id: u64,
+        /// Why.
+        refusal: Refusal,
+    },
+    /// The refusal was recorded.
+    Recorded,
+}
+
+/// An action that will not run, and why: what the audit log records of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// Runbook id.
+    pub runbook: String,
+    /// Action key.
+    pub key: char,
+    /// Action label.
+    pub label: String,
+    /// Whether it was the action's dry run.
+    pub dry_run: bool,
+    /// The alert's labels (all of them: which one was refused is in the reason).
+    pub labels: crate::prom::Labels,
+    /// Why.
+    pub refusal: Refusal,
+}
+
+impl Refused {
+    fn new(action: &ActionSpec, resolved: &Resolved, refusal: Refusal) -> Self {
+        Refused {
+            runbook: action.runbook.clone(),
+            key: action.key,
+            label: action.label.clone(),
+            dry_run: resolved.dry_run,
+            labels: resolved.labels.clone(),
+            refusal,
         }
     }
 }

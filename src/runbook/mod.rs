@@ -5,10 +5,11 @@
 //!
 //! 1. [`load_dir`] parses `runbooks/` once at start-up; [`check_runbooks`] adds cross-file checks.
 //! 2. [`Runbook::applies_to`] picks the runbooks for the selected alert.
-//! 3. [`ActionSpec::resolve`] fills the templates from the alert's labels, checking every label
-//!    value against the action's allow-list; [`Resolved::display`] is what the confirm dialog shows.
-//! 4. [`Launcher::launch`] takes the per-target lock, checks the cooldown, writes the audit record
-//!    and starts the run; [`RunEvent`]s stream back over a channel until `Finished`.
+//! 3. [`prepare`] fills the templates from the alert's labels, checking every label value
+//!    against the action's allow-list; [`Resolved::display`] is what the confirm dialog shows.
+//! 4. [`Launcher::submit`] takes the per-target lock, checks the cooldown, writes the audit record
+//!    and starts the run; [`RunEvent`]s stream back over a channel until `Finished`. Refusals of
+//!    step 3 and 4 alike are written to the audit log there, and only there.
 //!
 //! Nothing here ever hands a label value to a shell: argv elements go to `execve` as they are,
 //! URL parts are percent-encoded, and `shell = true` actions only see labels as environment
@@ -16,6 +17,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod env;
 pub mod exec;
 mod http;
 pub mod launch;
@@ -30,8 +32,9 @@ pub use crate::diag::Diagnostic;
 
 pub use audit::{AuditLog, AuditRecord, Identity, RecordKind};
 pub use check::check_runbooks;
-pub use exec::{start, Outcome, RunEvent, RunHandle, Stream};
-pub use launch::{Launcher, Mode};
+pub use env::BaseEnv;
+pub use exec::{Outcome, RunEvent, RunHandle, Stream};
+pub use launch::{prepare, Launcher, Mode, Order, Refused, Submitted};
 pub use lock::RunLock;
 pub use parse::{load_dir, parse_runbook};
 pub use resolve::{Context, Refusal, Request, Resolved, CONTEXT_VARS};

@@ -40,6 +40,18 @@ pub enum Refusal {
         /// The pattern it had to match.
         pattern: String,
     },
+    /// A label value would be a whole `.` or `..` segment of a URL's path, which sends the
+    /// request to another path.
+    #[error(
+        "label {label} = {value:?} is not allowed in a URL path (\".\" and \"..\" would send \
+         the request to another path)"
+    )]
+    PathSegment {
+        /// Label name.
+        label: String,
+        /// The offending value, sanitized and cut to 80 characters.
+        value: String,
+    },
     /// The action needs a label the alert does not carry.
     #[error("the alert has no label {label:?}, which this action needs")]
     MissingLabel {
@@ -66,6 +78,15 @@ pub enum Refusal {
     CoolingDown {
         /// Time until it may run again.
         left: Duration,
+    },
+    /// The lock directory cannot be used (missing and not creatable, not a directory, shared
+    /// without the sticky bit…); nothing ran.
+    #[error("cannot use lock dir {dir}: {why}")]
+    LockDir {
+        /// The directory.
+        dir: String,
+        /// What is wrong with it.
+        why: String,
     },
     /// The lock or audit file could not be used; nothing ran.
     #[error("cannot record the run, so it was not started: {0}")]
@@ -209,17 +230,29 @@ struct Filler<'a> {
 
 impl Filler<'_> {
     fn fill(&mut self, tpl: &str, place: Place) -> Result<String, Refusal> {
-        let result = template::render(tpl, |name| self.lookup(name, place));
+        let result = template::render_marked(tpl, |name| self.lookup(name, place));
         if let Some(r) = self.refusal.take() {
             return Err(r);
         }
-        result.map_err(|e| match e {
+        let (out, marks) = result.map_err(|e| match e {
             TemplateError::Unknown { name } => Refusal::Template(format!(
                 "unknown placeholder {{{{ {name} }}}} (labels.NAME, the action's vars, or {})",
                 CONTEXT_VARS.join(", ")
             )),
             other => Refusal::Template(other.to_string()),
-        })
+        })?;
+        if place == Place::Url {
+            if let Some(name) = dot_segment_from_label(&out, &marks) {
+                let label = name.strip_prefix("labels.").unwrap_or(name);
+                let label = label.split('.').next().unwrap_or(label);
+                let value = self.ctx.labels.get(label).map(String::as_str).unwrap_or_default();
+                return Err(Refusal::PathSegment {
+                    label: label.to_string(),
+                    value: sanitize::clean(value).chars().take(80).collect(),
+                });
+            }
+        }
+        Ok(out)
     }
 
     fn lookup(&mut self, name: &str, place: Place) -> Option<String> {
@@ -349,6 +382,37 @@ impl ActionSpec {
             confirm: if dry_argv.is_some() { Confirm::None } else { self.confirm },
         })
     }
+}
+
+/// The placeholder whose label value made a whole segment of `url`'s path `.` or `..` (or
+/// `%2e`, which URL parsers read as a dot), if any. Such a segment moves the request to another
+/// path once the URL is normalised, whatever the allow pattern said about the value.
+fn dot_segment_from_label<'a>(url: &str, marks: &[template::Mark<'a>]) -> Option<&'a str> {
+    let path = url_path(url);
+    let mut start = path.start;
+    let ends = url[path.clone()].match_indices(['/', '\\']).map(|(i, _)| path.start + i);
+    for end in ends.chain([path.end]) {
+        let segment = url[start..end].to_ascii_lowercase();
+        if matches!(segment.as_str(), "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e") {
+            let from_label = marks.iter().find(|(range, name)| {
+                name.starts_with("labels.") && range.start < end && range.end > start
+            });
+            if let Some((_, name)) = from_label {
+                return Some(name);
+            }
+        }
+        start = end + 1;
+    }
+    None
+}
+
+/// The byte range of a URL's path: after the authority, before `?` or `#`.
+fn url_path(url: &str) -> std::ops::Range<usize> {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[after_scheme..];
+    let start = after_scheme + rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
+    let end = start + url[start..].find(['?', '#']).unwrap_or(url.len() - start);
+    start..end
 }
 
 /// `instance` → `INSTANCE`, `pg-host` → `PG_HOST`.

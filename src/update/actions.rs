@@ -1,5 +1,7 @@
 //! Runbook actions: key → resolved request → confirm dialog (or straight to the launcher in
-//! read-only mode, which records the denial) → run events. Two steps for anything that changes
+//! read-only mode, which records the denial) → run events. Every refusal, this module's own
+//! (templates, allow-lists, a dry run's) as well as the launcher's, goes to the launcher as an
+//! [`Order`], which writes it to the audit log. Two steps for anything that changes
 //! state, and keys typed before the dialog opened never confirm it.
 
 use std::time::{Duration, Instant};
@@ -10,7 +12,7 @@ use crate::alert::summary::format_value;
 use crate::alert::AlertView;
 use crate::model::{Confirmation, Model, Overlay, Pane, Run};
 use crate::msg::Effect;
-use crate::runbook::{ActionSpec, Confirm, Context, Resolved, RunEvent};
+use crate::runbook::{prepare, ActionSpec, Confirm, Context, Mode, Order, Resolved, RunEvent};
 
 /// Keys read sooner than this after the dialog opened were typed ahead: they never confirm.
 pub const CONFIRM_GUARD: Duration = Duration::from_millis(400);
@@ -50,14 +52,11 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         return Vec::new();
     };
     let ctx = context(model, &alert);
-    let resolved = match action.resolve(&ctx) {
+    let resolved = match prepare(&action, &ctx, Mode::Confirmed) {
         Ok(r) => r,
-        Err(refusal) => {
-            flash(model, format!("{} refused: {refusal}", action.label));
-            let labels = ctx.labels.clone();
-            let effect =
-                Effect::Refused { action: Box::new(action), labels, dry_run: false, refusal };
-            return vec![effect, Effect::Redraw];
+        Err(refused) => {
+            flash(model, format!("{} refused: {}", action.label, refused.refusal));
+            return vec![Effect::Action(Order::Refused(refused)), Effect::Redraw];
         }
     };
     if model.read_only {
@@ -70,16 +69,17 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
     let mut effects = vec![Effect::Redraw];
     let mut dry_run = None;
     if action.dry_run.is_some() {
-        match action.resolve_dry_run(&ctx) {
-            Ok(Some(dry)) => {
+        match prepare(&action, &ctx, Mode::DryRun) {
+            Ok(dry) => {
                 let id = model.runs.allocate();
                 model.runs.add(new_run(model, id, &dry));
                 dry_run = Some(id);
-                let action = Box::new(action.clone());
-                effects.push(Effect::Launch { run_id: id, action, resolved: Box::new(dry) });
+                effects.push(order(id, action.clone(), dry));
             }
-            Ok(None) => {}
-            Err(refusal) => flash(model, format!("dry run refused: {refusal}")),
+            Err(refused) => {
+                flash(model, format!("dry run refused: {}", refused.refusal));
+                effects.push(Effect::Action(Order::Refused(refused)));
+            }
         }
     }
     let environment = model.env.name.clone();
@@ -152,10 +152,12 @@ fn launch(model: &mut Model, action: ActionSpec, resolved: Resolved) -> Vec<Effe
     model.runs.add(new_run(model, id, &resolved));
     model.ui.pane = Pane::Output;
     model.ui.pane_scroll = 0;
-    vec![
-        Effect::Launch { run_id: id, action: Box::new(action), resolved: Box::new(resolved) },
-        Effect::Redraw,
-    ]
+    vec![order(id, action, resolved), Effect::Redraw]
+}
+
+fn order(run_id: u64, action: ActionSpec, resolved: Resolved) -> Effect {
+    let (action, resolved) = (Box::new(action), Box::new(resolved));
+    Effect::Action(Order::Run { run_id, action, resolved })
 }
 
 fn new_run(model: &Model, id: u64, r: &Resolved) -> Run {

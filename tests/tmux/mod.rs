@@ -98,6 +98,15 @@ impl Tmux {
         assert!(out.status.success(), "send-keys: {}", stderr(&out));
     }
 
+    /// Pastes `text` into the pane as tmux does (`paste-buffer -p`): wrapped in bracketed-paste
+    /// markers when the program asked for them, as plain typed characters when it did not.
+    pub fn paste(&self, text: &str) {
+        let out = self.tmux(&["set-buffer", "-b", "warroom-test", "--", text]);
+        assert!(out.status.success(), "set-buffer: {}", stderr(&out));
+        let out = self.tmux(&["paste-buffer", "-p", "-d", "-b", "warroom-test", "-t", SESSION]);
+        assert!(out.status.success(), "paste-buffer: {}", stderr(&out));
+    }
+
     /// The visible pane as text.
     pub fn capture(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", SESSION]).stdout)
@@ -216,6 +225,31 @@ pub fn wait_gone(marker: &str, within: Duration) -> Vec<u32> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Whether `pid` is gone (or a zombie, which has ended and only waits to be reaped).
+pub fn ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')),
+    }
+}
+
+/// Live processes of session `sid`.
+pub fn in_session(sid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // After the command name: state, ppid, pgrp, session.
+            let rest: Vec<&str> = stat
+                .rsplit_once(')')
+                .map(|(_, r)| r.split_whitespace().collect())
+                .unwrap_or_default();
+            rest.first() != Some(&"Z") && rest.get(3) == Some(&sid.to_string().as_str())
+        })
+        .collect()
 }
 
 /// The exit status of a zombie (128 + N when signal N ended it), from the `exit_code` field of
