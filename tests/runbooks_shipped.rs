@@ -85,3 +85,25 @@ fn shipped_actions_resolve_for_typical_labels() {
         }
     }
 }
+
+/// A shipped action that can hurt and names a target makes the engineer type that target:
+/// `y` alone is too easy to press at 3 a.m.
+#[test]
+fn shipped_dangerous_actions_type_their_target() {
+    let (runbooks, _) = load_runbooks(&builtin(), None, false);
+    let mut checked = 0;
+    for rb in &runbooks {
+        for a in rb.actions.iter().filter(|a| a.dangerous && a.target.is_some()) {
+            assert_eq!(
+                a.confirm,
+                warroom::runbook::Confirm::TypeTarget,
+                "{} [{}] {}",
+                rb.id,
+                a.key,
+                a.label
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "the terminate and cancel actions are dangerous: {checked}");
+}

@@ -406,8 +406,11 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     }
     let dialog_shown = key.elapsed();
     std::thread::sleep(Duration::from_millis(700));
+    // Dangerous: the target is typed, not just `y`.
+    assert!(dialog.contains("type \"127.0.0.1\" and Enter to run"), "{dialog}");
     let confirm = Instant::now();
-    term.send_keys(&["y"]);
+    term.send_keys(&["-l", "127.0.0.1"]);
+    term.send_keys(&["Enter"]);
     let screen = term.wait_until(Duration::from_secs(30), "the action's `exit 0`", |s| {
         !s.contains("Confirm action") && s.contains("on 127.0.0.1 exit 0")
     });
@@ -502,7 +505,7 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
 
     eprintln!(
         "peak-hour scenario timings: lab up {}; overload start → {RULE} PENDING on screen {}, \
-         FIRING {} (for = {}); `t` → confirm dialog with dry run {}; `y` → exit 0 on screen {} \
+         FIRING {} (for = {}); `t` → confirm dialog with dry run {}; target typed → exit 0 on screen {} \
          (`t` → exit 0 {}, with a 0.7 s pause before `y`); exit 0 → RESOLVED on screen {}; \
          whole test {}",
         secs(lab_ready),

@@ -244,6 +244,9 @@ impl Validator<'_> {
             d.into_inner()
         });
         let confirm = match &raw.confirm {
+            // A dangerous action with a target makes the engineer type it unless the runbook
+            // explicitly settles for yes-no.
+            None if raw.dangerous && raw.target.is_some() => Confirm::TypeTarget,
             None => Confirm::YesNo,
             Some(c) => match Confirm::parse(c.get_ref()) {
                 Some(v) => v,
