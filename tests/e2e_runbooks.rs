@@ -41,7 +41,7 @@ confirm = "yes-no"
 timeout = "60s"
 
 [[actions]]
-key = "e"
+key = "x"
 label = "Write the environment"
 shell = true
 argv = ["sh", "-c", 'env > "$WARROOM_VAR_MARKER-env"']
@@ -165,7 +165,7 @@ fn a_burst_confirms_nothing_and_a_deliberate_yes_runs_and_is_audited() {
 #[test]
 fn actions_get_the_allow_listed_environment_only() {
     let (t, marker) = start("env", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
-    t.send_keys(&["e"]);
+    t.send_keys(&["x"]);
     let written = marker.with_file_name("ran-env");
     assert!(wait_file(&written, Duration::from_secs(10)), "the action ran:\n{}", t.capture());
     t.wait_for("exit 0", Duration::from_secs(10));
