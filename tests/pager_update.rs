@@ -172,7 +172,9 @@ fn without_alertmanager_a_acknowledges_a_prometheus_alert_here() {
     assert!(frame(&m).contains("ACK prom:main PgDown"));
     assert!(frame(&m).contains("(1 acked)"));
 
-    // Dimmed: the row's marker is drawn in the muted role, not the critical one.
+    // Dimmed: the row's marker is drawn in the muted role, not the critical one (looked at with
+    // the focus back on the panels: a focused selection bar draws over every span).
+    key(&mut m, KeyCode::Tab);
     let theme = Theme::default();
     let mut t = Terminal::new(TestBackend::new(140, 40)).unwrap();
     t.draw(|f| warroom::ui::render(&m, &theme, f)).unwrap();
