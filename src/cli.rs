@@ -16,7 +16,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
     /// Theme name (dark, light, high-contrast, 16color) or a theme file in a themes folder.
-    #[arg(long, value_name = "NAME", global = true)]
+    #[arg(long, value_name = "NAME", global = true, value_parser = ThemeName)]
     pub theme: Option<String>,
     /// Poll interval of every panel, e.g. 1s, 5s, 1m.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, global = true)]
@@ -40,6 +40,32 @@ pub struct Common {
     /// Runbook folder, instead of the configured one (dashboard, `check`, `snapshot`).
     #[arg(long, value_name = "DIR", global = true)]
     pub runbooks: Option<PathBuf>,
+}
+
+/// Any theme name (a user's theme files too), with the shipped ones offered to shell
+/// completion instead of file names.
+#[derive(Clone)]
+struct ThemeName;
+
+impl clap::builder::TypedValueParser for ThemeName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::theme::BUILTIN_THEMES.iter().map(|(n, _)| clap::builder::PossibleValue::new(*n)),
+        ))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,5 +137,25 @@ mod tests {
         assert_eq!(parse_size("120x40"), Ok((120, 40)));
         assert!(parse_size("120").is_err());
         assert!(parse_size("0x5").is_err());
+    }
+}
+
+#[cfg(test)]
+mod completion_tests {
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn theme_completion_offers_theme_names_and_any_name_parses() {
+        let mut out = Vec::new();
+        clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut super::Cli::command(),
+            "warroom",
+            &mut out,
+        );
+        let script = String::from_utf8_lossy(&out);
+        assert!(script.contains("dark light high-contrast 16color"), "{script}");
+        let cli = super::Cli::try_parse_from(["warroom", "--theme", "my-own"]);
+        assert!(cli.is_ok_and(|c| c.theme.as_deref() == Some("my-own")));
     }
 }
