@@ -303,3 +303,38 @@ fn every_refusal_from_the_dashboard_reaches_the_audit_log() {
     );
     assert!(log.iter().all(|r| r.kind != RecordKind::Started), "nothing ran");
 }
+
+const LONG: &str = r#"+++
+id = "long"
+title = "Long"
+alerts = ["DemoDbCpuHigh"]
+
+[[actions]]
+key = "L"
+label = "A command with many arguments"
+argv = ["psql", "-X", "-w", "-v", "ON_ERROR_STOP=1", "-P", "pager=off", "-h", "db", "-p", "5432",
+        "-U", "ops", "-d", "shop", "-c", "SELECT 1\nFROM a\nJOIN b ON true\nJOIN c ON true\nWHERE x\nAND y\nAND z\nORDER BY 1\nLIMIT 10", "--", "{{ labels.instance }}"]
+target = "{{ labels.instance }}"
+dangerous = true
++++
+body
+"#;
+
+/// However long the command, the question stays on screen, at 80×24 too.
+#[test]
+fn a_long_command_never_pushes_the_question_out_of_the_dialog() {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut m = model();
+        update(&mut m, Msg::Resize { width: w, height: h });
+        m.runbooks.push(parse_runbook(Path::new("long.md"), LONG).unwrap());
+        select(&mut m, "DemoDbCpuHigh");
+        key_at(&mut m, KeyCode::Char('L'), Instant::now());
+        let Overlay::Confirm(c) = &m.ui.overlay else { panic!("no dialog") };
+        assert_eq!(c.resolved.confirm, warroom::runbook::Confirm::TypeTarget, "dangerous: typed");
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        t.draw(|f| warroom::ui::render(&m, &warroom::theme::Theme::default(), f)).unwrap();
+        let screen = warroom::snapshot::buffer_text(t.backend().buffer());
+        assert!(screen.contains("and Enter to run"), "{w}x{h}:\n{screen}");
+        assert!(screen.contains("type the target, Enter run"), "the footer says so:\n{screen}");
+    }
+}

@@ -45,6 +45,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Overlay::Ack { .. } => {
             Some(vec![("Enter", "acknowledge"), ("Tab", "expiry"), ("Esc", "cancel")])
         }
+        Overlay::Confirm(c) if c.resolved.confirm == crate::runbook::Confirm::TypeTarget => {
+            Some(vec![("type the target, Enter", "run"), ("Esc", "cancel")])
+        }
         Overlay::Confirm(_) => Some(vec![("y", "run"), ("n/Esc", "cancel")]),
         Overlay::None => None,
     };
