@@ -412,7 +412,8 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     term.send_keys(&["-l", "127.0.0.1"]);
     term.send_keys(&["Enter"]);
     let screen = term.wait_until(Duration::from_secs(30), "the action's `exit 0`", |s| {
-        !s.contains("Confirm action") && s.contains("on 127.0.0.1 exit 0")
+        !s.contains("Confirm action")
+            && s.lines().any(|l| l.contains("exit 0") && l.contains("[t]"))
     });
     let finished = confirm.elapsed();
     let one_key = key.elapsed();
@@ -506,7 +507,7 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     eprintln!(
         "peak-hour scenario timings: lab up {}; overload start → {RULE} PENDING on screen {}, \
          FIRING {} (for = {}); `t` → confirm dialog with dry run {}; target typed → exit 0 on screen {} \
-         (`t` → exit 0 {}, with a 0.7 s pause before `y`); exit 0 → RESOLVED on screen {}; \
+         (`t` → exit 0 {}, with a 0.7 s pause before typing); exit 0 → RESOLVED on screen {}; \
          whole test {}",
         secs(lab_ready),
         secs(pending),

@@ -180,21 +180,32 @@ impl Resolved {
         let Request::Argv(argv) = &self.request else {
             return self.display().lines().map(str::to_string).collect();
         };
-        let mut out: Vec<String> = self
+        let mut out = Vec::new();
+        let env: Vec<String> = self
             .env
             .iter()
             .map(|(k, v)| format!("{k}={}", shell_quote(shown_value(k, v))))
             .collect();
-        for (i, arg) in argv.iter().enumerate() {
-            let indent = if i == 0 { "" } else { "    " };
+        if !env.is_empty() {
+            out.push(env.join(" "));
+        }
+        let mut args = argv.iter().peekable();
+        if let Some(program) = args.next() {
+            out.push(shell_quote(program).to_string());
+        }
+        while let Some(arg) = args.next() {
             if arg.contains('\n') {
-                out.push(format!("{indent}'"));
-                for l in arg.lines() {
-                    out.push(format!("{indent}  {}", sanitize::clean(l)));
-                }
-                out.push(format!("{indent}'"));
-            } else {
-                out.push(format!("{indent}{}", shell_quote(arg)));
+                out.push("    '".into());
+                out.extend(arg.lines().map(|l| format!("      {}", sanitize::clean(l))));
+                out.push("    '".into());
+                continue;
+            }
+            // An option and its one-line value read together: `-v ON_ERROR_STOP=1`.
+            let value =
+                args.next_if(|v| arg.starts_with('-') && !v.starts_with('-') && !v.contains('\n'));
+            match value {
+                Some(v) => out.push(format!("    {} {}", shell_quote(arg), shell_quote(v))),
+                None => out.push(format!("    {}", shell_quote(arg))),
             }
         }
         out

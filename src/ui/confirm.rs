@@ -42,13 +42,14 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
         ]),
         Line::styled("will run exactly:", muted),
     ];
-    // The prompt always shows; the command gets at most half of what is left, the dry run the
+    // The prompt always shows; the command gets at most two thirds of what is left, the dry run the
     // rest (its newest lines): a long argv never pushes the question out of the dialog.
     let room = usize::from(max_h).saturating_sub(2 + lines.len() + 2);
     let accent = theme.style(Role::Accent);
     let command = r.display_lines();
     let dry = c.dry_run.and_then(|id| model.runs.get(id));
-    let command_room = if dry.is_some() { (room / 2).max(3) } else { room };
+    // What will run matters more than the preview: two thirds for the command.
+    let command_room = if dry.is_some() { (room * 2 / 3).max(3) } else { room };
     let cut = command.len() > command_room;
     let shown = if cut { command_room.saturating_sub(1) } else { command.len() };
     lines.extend(

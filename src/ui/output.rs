@@ -63,15 +63,16 @@ fn header<'a>(model: &Model, theme: &Theme, run: &Run) -> Line<'a> {
     } else {
         format!(" on {}", sanitize::clean(&run.target))
     };
+    // The status first: the pane does not wrap, and a long label must not hide how it ended.
     Line::from(vec![
         Span::styled(
             format!("{} ", text::clock(run.started, model.utc_offset)),
             theme.style(Role::Muted),
         ),
+        Span::styled(run.status(model.now), theme.style(role)),
         Span::styled(
-            format!("[{}] {}{target} ", run.key, sanitize::clean(&run.label)),
+            format!("  [{}] {}{target}", run.key, sanitize::clean(&run.label)),
             theme.style(Role::Text),
         ),
-        Span::styled(run.status(model.now), theme.style(role)),
     ])
 }
