@@ -16,10 +16,12 @@ use warroom::demo::demo_model;
 use warroom::theme::Theme;
 use warroom::update::update;
 
-const SCENARIOS: [&str; 6] = [
+const SCENARIOS: [&str; 8] = [
     "render_demo_80x24",
     "render_demo_160x48",
     "render_synthetic_300x80",
+    "render_2000_panels_300x80",
+    "render_155_panels_1000x300",
     "update_incremental",
     "update_full",
     "alerts_observe_1000",
@@ -35,14 +37,19 @@ fn run(name: &str, runs: u32) -> Option<f64> {
     let theme = Theme::default();
     let started;
     match name {
-        "render_demo_80x24" | "render_demo_160x48" | "render_synthetic_300x80" => {
-            let (w, h) = match name {
-                "render_demo_80x24" => (80, 24),
-                "render_demo_160x48" => (160, 48),
-                _ => (300, 80),
+        "render_demo_80x24"
+        | "render_demo_160x48"
+        | "render_synthetic_300x80"
+        | "render_2000_panels_300x80"
+        | "render_155_panels_1000x300" => {
+            let model = match name {
+                "render_demo_80x24" => demo_model(90, 80, 24),
+                "render_demo_160x48" => demo_model(90, 160, 48),
+                "render_synthetic_300x80" => support::synthetic_model(300, 80),
+                "render_2000_panels_300x80" => support::many_panels_model(2_000, 300, 80),
+                _ => support::many_panels_model(155, 1000, 300),
             };
-            let model =
-                if w == 300 { support::synthetic_model(w, h) } else { demo_model(90, w, h) };
+            let (w, h) = (model.ui.width, model.ui.height);
             let mut terminal = support::terminal(w, h);
             support::draw(&mut terminal, &model, &theme); // the first frame writes every cell
             started = Instant::now();

@@ -256,3 +256,48 @@ fn a_failing_live_twin_marks_the_panel() {
     let text = screen(&m, 100, 16);
     assert_eq!(text.matches("✖ timeout · stale since 20:00:07").count(), 2, "{text}");
 }
+
+fn press(m: &mut Model, code: KeyCode, times: usize) {
+    for _ in 0..times {
+        update(m, Msg::Key { key: KeyEvent::from(code), at: Instant::now() });
+    }
+}
+
+/// 2,000 panels on a 1000×300 terminal: one screen holds the page with the selected panel
+/// (4 columns × 46 rows of 6 in the grid's 282 rows, less the marker's) and says which.
+#[test]
+fn many_panels_page_around_the_selection() {
+    let mut config =
+        String::from("refresh = \"1s\"\n[[sources]]\nname = \"p\"\nurl = \"http://127.0.0.1:9\"\n");
+    for p in 0..2000 {
+        let kind = if p % 2 == 0 { "line" } else { "stat" };
+        config +=
+            &format!("[[panels]]\ntitle = \"Panel {p}\"\nkind = \"{kind}\"\nquery = \"m{p}\"\n");
+    }
+    let mut m = model(&config);
+    update(&mut m, Msg::Resize { width: 1000, height: 300 });
+    let first = screen(&m, 1000, 300);
+    assert!(first.contains("panels 1–184 of 2000"), "the first page");
+    assert!(first.contains("┏ Panel 0 ━"), "panel 0 is drawn selected");
+    assert!(first.contains("┌ Panel 183 ─") && !first.contains("Panel 184 "));
+
+    // Panel 1234 (row 308, column 2) is on the page of panels 1104..1288.
+    press(&mut m, KeyCode::Down, 308);
+    press(&mut m, KeyCode::Right, 2);
+    let query = m.panels[1234].query;
+    poll(&mut m, query, T0, answer(ramp("sel", T0), false, vec![]));
+    let text = screen(&m, 1000, 300);
+    assert!(text.contains("panels 1105–1288 of 2000"), "the page marker");
+    let selected: Vec<&str> = text.lines().filter(|l| l.contains("┏ Panel 1234 ━")).collect();
+    assert_eq!(selected.len(), 1, "the selected panel is drawn with the focus border once");
+    assert_eq!(text.matches('┏').count(), 1, "and no other panel has it");
+    assert!(text.contains("Panel 1104 ") && text.contains("Panel 1287 "));
+    assert!(!text.contains("Panel 1103 ") && !text.contains("Panel 1288 "));
+    assert!(text.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)), "its chart is drawn");
+
+    // Past the last panel of a page: the next page; the last page holds the rest.
+    press(&mut m, KeyCode::Down, 1000);
+    let last = screen(&m, 1000, 300);
+    assert!(last.contains("panels 1841–2000 of 2000"), "the last page");
+    assert!(last.contains("┏ Panel 1998 ━"), "the last row's column 2 is selected");
+}

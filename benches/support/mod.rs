@@ -218,3 +218,59 @@ pub fn warm_alert_book(samples: &[Sample]) -> AlertBook {
     }
     book
 }
+
+/// A dashboard of `panels` panels (two line charts, then a stat, over and over), each on a
+/// query of its own holding one series of 120 points: many panels, little data each, to
+/// measure what the grid costs rather than the charts.
+pub fn many_panels_model(panels: usize, width: u16, height: u16) -> Model {
+    let mut toml = String::from(
+        "refresh = \"5s\"\nrange = \"10m\"\n\n[[sources]]\nname = \"prometheus\"\n\
+         url = \"http://127.0.0.1:9090\"\n",
+    );
+    for p in 0..panels {
+        let kind = if p % 3 == 2 { "stat" } else { "line" };
+        let _ = write!(
+            toml,
+            "\n[[panels]]\ntitle = \"Panel {p}\"\nkind = \"{kind}\"\nunit = \"percent\"\n\
+             query = 'metric_{p}'\nwarning = 80\ncritical = 95\n"
+        );
+    }
+    let file = config::load_str(&toml, Path::new("<bench>"), &Overrides::default())
+        .unwrap_or_else(|p| panic!("many-panel config is invalid: {p:?}"));
+    let mut model = Model::new(&file.config, at(NOW));
+    update(&mut model, Msg::Resize { width, height });
+    update(&mut model, Msg::Tick(at(NOW)));
+    let end = NOW as f64;
+    let start = end - 119.0 * STEP_SECS;
+    for q in 0..model.queries.len() {
+        let labels = labels(q % SERIES);
+        let (kind, data) = if model.queries[q].range {
+            let points = (0..120)
+                .map(|i| {
+                    let t = start + i as f64 * STEP_SECS;
+                    Point { t, v: value(q, 0, t) }
+                })
+                .collect();
+            (FetchKind::Full, QueryData::Matrix(vec![Series { labels, points }]))
+        } else {
+            let point = Point { t: end, v: value(q, 0, end) };
+            (FetchKind::Instant, QueryData::Vector(vec![Sample { labels, point }]))
+        };
+        let result = PollResult {
+            query: q,
+            generation: model.window.generation,
+            kind,
+            at: at(NOW),
+            start,
+            end,
+            step: Duration::from_secs_f64(STEP_SECS),
+            outcome: Ok(Fetched {
+                response: QueryResponse { data, warnings: Vec::new(), partial: false },
+                rtt: Duration::from_millis(3),
+                bytes: 0,
+            }),
+        };
+        update(&mut model, Msg::Poll(Box::new(result)));
+    }
+    model
+}

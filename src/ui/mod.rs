@@ -8,6 +8,7 @@ mod braille;
 mod chart;
 mod confirm;
 mod footer;
+mod grid;
 mod header;
 mod help;
 mod history;

@@ -1,11 +1,12 @@
 //! A panel's frame (title, data status, error line) and the grid of panels.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Widget};
 
+use super::grid::{self, Page};
 use super::{bars, chart, stat, table, text};
 use crate::config::{PanelKind, PanelSpec};
 use crate::model::{DataStatus, Focus, Model, Panel, PanelData, QueryState};
@@ -14,10 +15,8 @@ use crate::sanitize;
 use crate::template;
 use crate::theme::{Role, Theme};
 
-/// Smallest height a grid panel gets before rows scroll instead.
-const MIN_PANEL_HEIGHT: u16 = 6;
-
-/// Lays the visible panels out in a grid, scrolled so the selected one shows.
+/// Lays the visible panels out in a grid, a page of them at a time: the page holding the
+/// selected one, with `panels 13–24 of 2000` in the last row when there are more.
 pub fn render_grid(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let visible = model.visible_panels();
     if visible.is_empty() {
@@ -29,30 +28,30 @@ pub fn render_grid(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Line::styled(msg, theme.style(Role::Muted)).render(area, buf);
         return;
     }
-    let cols = model.ui.columns();
-    let rows_total = visible.len().div_ceil(cols);
-    let rows_fit = ((area.height / MIN_PANEL_HEIGHT).max(1) as usize).min(rows_total);
-    let sel_row = model.ui.panel.min(visible.len() - 1) / cols;
-    let first_row = sel_row.saturating_sub(rows_fit - 1);
+    let selected = model.ui.panel.min(visible.len() - 1);
+    let page = Page::holding(selected, visible.len(), model.ui.columns(), area.width, area.height);
+    let on_page = &visible[page.first..page.first + page.len];
+    let spec = |i: usize| &model.panels[on_page[i]].spec;
     // Rows with a line chart get more height: a chart needs rows to show a trend, a number not.
-    let weights = (first_row..first_row + rows_fit).map(|row| {
-        let charts = visible.iter().skip(row * cols).take(cols);
-        let has_chart = charts.into_iter().any(|&i| model.panels[i].spec.kind == PanelKind::Line);
-        Constraint::Fill(if has_chart { 3 } else { 2 })
-    });
-    let row_areas = Layout::vertical(weights.collect::<Vec<_>>()).split(area);
-    for (r, row_area) in row_areas.iter().enumerate() {
-        let row = first_row + r;
-        let members: Vec<usize> = visible.iter().copied().skip(row * cols).take(cols).collect();
-        let weights: Vec<Constraint> = members
-            .iter()
-            .map(|&i| Constraint::Fill(model.panels[i].spec.width.unwrap_or(1).max(1)))
-            .collect();
-        let cells = Layout::horizontal(weights).split(*row_area);
-        for (c, &i) in members.iter().enumerate() {
-            let selected = model.ui.focus == Focus::Panels && row * cols + c == model.ui.panel;
-            render_one(model, theme, &model.panels[i], selected, None, cells[c], buf);
+    let row_weight = |r: usize| {
+        let row = on_page.iter().skip(r * page.cols).take(page.cols);
+        let has_chart = row.into_iter().any(|&i| model.panels[i].spec.kind == PanelKind::Line);
+        if has_chart {
+            3
+        } else {
+            2
         }
+    };
+    let col_weight = |i: usize| spec(i).width.unwrap_or(1).max(1);
+    let cells = grid::cells(&page, area, row_weight, col_weight);
+    for ((k, &i), cell) in on_page.iter().enumerate().zip(cells) {
+        let is_selected = model.ui.focus == Focus::Panels && page.first + k == selected;
+        render_one(model, theme, &model.panels[i], is_selected, None, cell, buf);
+    }
+    if page.paged() {
+        Line::styled(format!(" {} ", page.marker()), theme.style(Role::Muted))
+            .right_aligned()
+            .render(grid::marker_row(area), buf);
     }
 }
 
