@@ -242,6 +242,25 @@ fn twins_are_one_row_and_one_acknowledgement_covers_them_all() {
     assert!(screen(&m, 160, 48).contains("(1 acked)"));
 }
 
+/// Second `s`: the rule's query and the source's own alerts both fail with `e`.
+fn fail_everything(m: &mut Model, s: i64, e: PromError) {
+    update(m, Msg::Tick(at(s)));
+    let query = m.alerts.query_of("CpuHigh").unwrap();
+    let failed = Msg::Poll(Box::new(PollResult {
+        query,
+        generation: m.window.generation,
+        kind: FetchKind::Instant,
+        at: at(s),
+        start: 0.0,
+        end: 0.0,
+        step: Duration::from_secs(1),
+        outcome: Err(e.clone()),
+    }));
+    update(m, failed);
+    let alerts = warroom::pager::PagerMsg::PromAlerts { source: 0, at: at(s), result: Err(e) };
+    update(m, Msg::Pager(alerts));
+}
+
 #[test]
 fn an_unreachable_source_is_blind_never_all_clear() {
     let mut m = model();
@@ -250,26 +269,8 @@ fn an_unreachable_source_is_blind_never_all_clear() {
     assert!(m.alert_list.blind.is_none());
     assert!(screen(&m, 160, 48).contains("✓ no alerts firing"));
     // The source stops answering: not one second of green after two intervals.
-    let query = m.alerts.query_of("CpuHigh").unwrap();
     for s in 3..8 {
-        update(&mut m, Msg::Tick(at(s)));
-        let failed = Msg::Poll(Box::new(PollResult {
-            query,
-            generation: m.window.generation,
-            kind: FetchKind::Instant,
-            at: at(s),
-            start: 0.0,
-            end: 0.0,
-            step: Duration::from_secs(1),
-            outcome: Err(PromError::Network("connection refused".into())),
-        }));
-        update(&mut m, failed);
-        let err = warroom::pager::PagerMsg::PromAlerts {
-            source: 0,
-            at: at(s),
-            result: Err(PromError::Network("connection refused".into())),
-        };
-        update(&mut m, Msg::Pager(err));
+        fail_everything(&mut m, s, PromError::Network("connection refused".into()));
         let text = screen(&m, 160, 48);
         assert!(!text.contains("no alerts firing") && !text.contains("All clear"), "{text}");
     }
@@ -284,24 +285,9 @@ fn an_unreachable_source_is_blind_never_all_clear() {
 #[test]
 fn refused_credentials_read_as_such_not_as_down() {
     let mut m = model();
-    let query = m.alerts.query_of("CpuHigh").unwrap();
     for s in 0..6 {
-        update(&mut m, Msg::Tick(at(s)));
         let refused = PromError::Http { status: 401, excerpt: "Unauthorized".into() };
-        let failed = Msg::Poll(Box::new(PollResult {
-            query,
-            generation: m.window.generation,
-            kind: FetchKind::Instant,
-            at: at(s),
-            start: 0.0,
-            end: 0.0,
-            step: Duration::from_secs(1),
-            outcome: Err(refused.clone()),
-        }));
-        update(&mut m, failed);
-        let err =
-            warroom::pager::PagerMsg::PromAlerts { source: 0, at: at(s), result: Err(refused) };
-        update(&mut m, Msg::Pager(err));
+        fail_everything(&mut m, s, refused);
     }
     let text = screen(&m, 160, 48);
     assert!(text.contains("prometheus credentials refused"), "{text}");
