@@ -19,7 +19,7 @@ pub fn span_scale(lo: f64, hi: f64) -> f64 {
 /// Where `v` lies between `lo` (0) and `hi` (1), for any finite values, without overflow;
 /// NaN when `hi <= lo` or a value is not finite.
 pub fn fraction(v: f64, lo: f64, hi: f64) -> f64 {
-    if !(hi > lo) || !v.is_finite() || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !v.is_finite() || !lo.is_finite() || !hi.is_finite() {
         return f64::NAN;
     }
     let k = span_scale(lo, hi);
