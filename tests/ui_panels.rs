@@ -363,6 +363,11 @@ query = "gaps"
 title = "Spike stat"
 kind = "stat"
 query = "spike"
+[[panels]]
+title = "Bars 1e308"
+kind = "bars"
+legend = "{{ name }}"
+query = "bars"
 "#;
 
 /// One series named `name` over the last minute, a point a second.
@@ -377,6 +382,7 @@ fn minute(name: &str, now: i64, value: impl Fn(i64) -> f64) -> QueryData {
 #[test]
 fn extreme_values_draw() {
     let mut m = model(EXTREMES);
+    update(&mut m, Msg::Resize { width: 150, height: 40 });
     type Values = fn(i64) -> f64;
     let series: [(&str, Values); 6] = [
         ("spike", |i| if i == 40 { 1e308 } else { (i % 7) as f64 }),
@@ -400,6 +406,9 @@ fn extreme_values_draw() {
         let query = m.panels[p].query;
         poll(&mut m, query, T0, answer(minute(name, T0, value), false, vec![]));
     }
+    let bars = vector(&[("a", 1e308), ("b", 1e308), ("c", 1.0)]);
+    let query = m.panels[7].query;
+    poll(&mut m, query, T0, answer(bars, false, vec![]));
     let text = screen(&m, 150, 40);
     insta::assert_snapshot!(text);
     for title in ["Spike 1e308", "Both maxima", "Flat 1e308", "Flat -MAX", "Subnormal", "Gaps"] {
@@ -422,6 +431,10 @@ fn extreme_values_draw() {
     let stat = panel_inside(&text, "Spike stat");
     assert_eq!(stat[0].trim(), "3", "the stat's value\n{text}");
     assert!(stat.concat().contains('█'), "the spike in its sparkline\n{text}");
+    // Two halves of a total past f64::MAX.
+    let bars = panel_inside(&text, "Bars 1e308");
+    assert_eq!(bars.iter().filter(|r| r.contains("1e308") && r.contains("50%")).count(), 2);
+    assert!(bars[0].trim().chars().all(|c| c == '█'), "the bar is drawn\n{text}");
 }
 
 /// A few hundred random series mixing ordinary values with ±1e308, ±f64::MAX, subnormals, NaN
@@ -470,8 +483,9 @@ query = "q"
             labels: labels(&[("name", "x")]),
             points: points.collect(),
         }]);
-        poll(&mut m, query, T0, answer(data, false, vec![]));
         let (w, h) = [(100, 20), (60, 16), (150, 40)][case % 3];
+        update(&mut m, Msg::Resize { width: w, height: h });
+        poll(&mut m, query, T0, answer(data, false, vec![]));
         let text = screen(&m, w, h);
         let inside = panel_inside(&text, "Chart").concat();
         let finite = values.iter().any(|v| v.is_finite());
