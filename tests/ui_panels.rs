@@ -327,12 +327,15 @@ fn panel_inside(text: &str, title: &str) -> Vec<String> {
     panic!("no panel titled {title:?} in\n{text}");
 }
 
+/// A dashboard over the last minute with these panels.
+fn last_minute(panels: &str) -> String {
+    format!(
+        "refresh = \"1s\"\nrange = \"1m\"\n[[sources]]\nname = \"p\"\n\
+         url = \"http://127.0.0.1:9\"\n{panels}"
+    )
+}
+
 const EXTREMES: &str = r#"
-refresh = "1s"
-range = "1m"
-[[sources]]
-name = "p"
-url = "http://127.0.0.1:9"
 [[panels]]
 title = "Spike 1e308"
 kind = "line"
@@ -381,7 +384,7 @@ fn minute(name: &str, now: i64, value: impl Fn(i64) -> f64) -> QueryData {
 /// ±Inf as gaps (and as themselves in the legend, never 0). Axis labels stay a few characters.
 #[test]
 fn extreme_values_draw() {
-    let mut m = model(EXTREMES);
+    let mut m = model(&last_minute(EXTREMES));
     update(&mut m, Msg::Resize { width: 150, height: 40 });
     type Values = fn(i64) -> f64;
     let series: [(&str, Values); 6] = [
@@ -443,11 +446,6 @@ fn extreme_values_draw() {
 #[test]
 fn random_extreme_series_never_blank_a_chart() {
     const ONE: &str = r#"
-refresh = "1s"
-range = "1m"
-[[sources]]
-name = "p"
-url = "http://127.0.0.1:9"
 [[panels]]
 title = "Chart"
 kind = "line"
@@ -470,7 +468,7 @@ query = "q"
             _ => rng.f64() * 100.0,
         }
     };
-    let mut m = model(ONE);
+    let mut m = model(&last_minute(ONE));
     let query = m.panels[0].query;
     for case in 0..300 {
         let n = rng.usize(1..80);
