@@ -104,10 +104,12 @@ impl Unit {
         match self {
             Unit::None | Unit::Count => si(v),
             Unit::Percent => format!("{}%", si(v)),
-            Unit::PercentUnit => format!("{}%", si(v * 100.0)),
+            Unit::PercentUnit => format!("{}%", percent_of_ratio(v)),
             Unit::Bytes => binary(v),
             Unit::BytesPerSec => format!("{}/s", binary(v)),
             Unit::Seconds => seconds(v),
+            // A subnormal number of milliseconds is 0 seconds: say it in milliseconds.
+            Unit::Millis if v / 1000.0 == 0.0 && v > 0.0 => format!("{}ms", si(v)),
             Unit::Millis => seconds(v / 1000.0),
             Unit::OpsPerSec => format!("{}/s", si(v)),
             Unit::Custom(suffix) => format!("{}{suffix}", si(v)),
@@ -205,6 +207,20 @@ fn trim_exponent(s: String) -> String {
     s.replace(".0e", "e")
 }
 
+/// A ratio as a percentage (`0.973` → `97.3`), also past `f64::MAX / 100`, where the
+/// percentage is too large for an `f64` and its exponent is written out instead.
+fn percent_of_ratio(x: f64) -> String {
+    let pct = x * 100.0;
+    if pct.is_finite() {
+        return si(pct);
+    }
+    let sci = format!("{x:.1e}");
+    match sci.split_once('e').and_then(|(m, e)| Some((m, e.parse::<i32>().ok()?))) {
+        Some((mantissa, exp)) => trim_exponent(format!("{mantissa}e{}", exp + 2)),
+        None => trim_exponent(sci),
+    }
+}
+
 /// Binary-prefixed bytes: `512 B`, `1.5 GiB`, `12 MiB`; `0.98 MiB` just below a boundary.
 fn binary(x: f64) -> String {
     let mut k = 0;
@@ -222,7 +238,8 @@ fn binary(x: f64) -> String {
         let decimals = usize::from(scaled < 9.95);
         trim(format!("{scaled:.decimals$}"))
     } else {
-        sig3(scaled)
+        // Plain bytes read as plain numbers do: `512`, `12.5`, `1e-5`.
+        si(scaled)
     };
     format!("{num} {}", BINARY_PREFIXES[k])
 }
@@ -353,6 +370,36 @@ mod tests {
             assert_eq!(unit.format(f64::NAN), "NaN");
             assert_eq!(unit.format(f64::INFINITY), "+Inf");
             assert_eq!(unit.format(f64::NEG_INFINITY), "-Inf");
+        }
+    }
+
+    #[test]
+    fn extreme_values_stay_short_and_never_read_zero() {
+        let extremes = [f64::MAX, 1.5e308, 1e308, 2e307, 1e300, f64::MIN_POSITIVE, 1e-310, 5e-324];
+        for unit in NAMES.iter().map(|(_, u)| u) {
+            for v in extremes.iter().flat_map(|v| [*v, -*v]) {
+                let s = unit.format(v);
+                assert!(s.chars().count() <= 14, "{unit:?} {v:e} -> {s:?}");
+                assert!(!s.to_lowercase().contains("inf"), "{unit:?} {v:e} -> {s:?}");
+                let digits = s.trim_start_matches('-');
+                assert!(!digits.starts_with('0'), "{unit:?} {v:e} -> {s:?}");
+                assert_eq!(s.starts_with('-'), v < 0.0, "{unit:?} {v:e} -> {s:?}");
+            }
+        }
+        let cases: &[(Unit, f64, &str)] = &[
+            (Unit::None, f64::MAX, "1.8e308"),
+            (Unit::None, 5e-324, "4.9e-324"),
+            (Unit::PercentUnit, f64::MAX, "1.8e310%"),
+            (Unit::PercentUnit, -1e308, "-1e310%"),
+            (Unit::PercentUnit, 2e306, "2e308%"),
+            (Unit::Bytes, 1e308, "1e308 B"),
+            (Unit::Bytes, 5e-324, "4.9e-324 B"),
+            (Unit::Bytes, 0.00001, "1e-5 B"),
+            (Unit::Millis, 5e-324, "4.9e-324ms"),
+            (Unit::Seconds, 1e308, "3.2e300y"),
+        ];
+        for (unit, v, want) in cases {
+            assert_eq!(unit.format(*v), *want, "{unit:?} {v:e}");
         }
     }
 

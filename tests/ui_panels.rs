@@ -301,3 +301,204 @@ fn many_panels_page_around_the_selection() {
     assert!(last.contains("panels 1841–2000 of 2000"), "the last page");
     assert!(last.contains("┏ Panel 1998 ━"), "the last row's column 2 is selected");
 }
+
+/// Whether `c` is a braille cell with at least one dot.
+fn is_dot(c: char) -> bool {
+    ('\u{2801}'..='\u{28ff}').contains(&c)
+}
+
+/// The text inside the box of the panel titled `title` (its borders left out), one string a row.
+fn panel_inside(text: &str, title: &str) -> Vec<String> {
+    let grid: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+    let needle: Vec<char> = format!(" {title} ").chars().collect();
+    for (y, row) in grid.iter().enumerate() {
+        let Some(x) = row.windows(needle.len()).position(|w| w == needle.as_slice()) else {
+            continue;
+        };
+        let left = x - 1;
+        let right = (x..row.len()).find(|&i| matches!(row[i], '┐' | '┓')).unwrap();
+        let bottom =
+            (y..grid.len()).find(|&j| matches!(grid[j].get(left), Some('└' | '┗'))).unwrap();
+        return grid[y + 1..bottom]
+            .iter()
+            .map(|r| r.get(left + 1..right).map(|s| s.iter().collect()).unwrap_or_default())
+            .collect();
+    }
+    panic!("no panel titled {title:?} in\n{text}");
+}
+
+/// A dashboard over the last minute with these panels.
+fn last_minute(panels: &str) -> String {
+    format!(
+        "refresh = \"1s\"\nrange = \"1m\"\n[[sources]]\nname = \"p\"\n\
+         url = \"http://127.0.0.1:9\"\n{panels}"
+    )
+}
+
+const EXTREMES: &str = r#"
+[[panels]]
+title = "Spike 1e308"
+kind = "line"
+query = "spike"
+[[panels]]
+title = "Both maxima"
+kind = "line"
+query = "maxima"
+[[panels]]
+title = "Flat 1e308"
+kind = "line"
+query = "flat"
+[[panels]]
+title = "Flat -MAX"
+kind = "line"
+unit = "percentunit"
+query = "flat_neg"
+[[panels]]
+title = "Subnormal"
+kind = "line"
+unit = "bytes"
+query = "tiny"
+[[panels]]
+title = "Gaps"
+kind = "line"
+query = "gaps"
+[[panels]]
+title = "Spike stat"
+kind = "stat"
+query = "spike"
+[[panels]]
+title = "Bars 1e308"
+kind = "bars"
+legend = "{{ name }}"
+query = "bars"
+"#;
+
+/// One series named `name` over the last minute, a point a second.
+fn minute(name: &str, now: i64, value: impl Fn(i64) -> f64) -> QueryData {
+    let points = (0..60).map(|i| Point { t: (now - 59 + i) as f64, v: value(i) }).collect();
+    QueryData::Matrix(vec![Series { labels: labels(&[("name", name)]), points }])
+}
+
+/// Values at the ends of the f64 range draw: a spike of 1e308 among ordinary values, ±f64::MAX
+/// in turn, a series that is 1e308 throughout, -f64::MAX throughout, subnormals, and NaN and
+/// ±Inf as gaps (and as themselves in the legend, never 0). Axis labels stay a few characters.
+#[test]
+fn extreme_values_draw() {
+    let mut m = model(&last_minute(EXTREMES));
+    update(&mut m, Msg::Resize { width: 150, height: 40 });
+    type Values = fn(i64) -> f64;
+    let series: [(&str, Values); 6] = [
+        ("spike", |i| if i == 40 { 1e308 } else { (i % 7) as f64 }),
+        ("maxima", |i| match i % 3 {
+            0 => f64::MAX,
+            1 => -f64::MAX,
+            _ => i as f64,
+        }),
+        ("flat", |_| 1e308),
+        ("flat_neg", |_| -f64::MAX),
+        ("tiny", |i| if i % 2 == 0 { 5e-324 } else { f64::MIN_POSITIVE * i as f64 }),
+        ("gaps", |i| match i % 10 {
+            3 => f64::NAN,
+            6 => f64::INFINITY,
+            8 => f64::NEG_INFINITY,
+            _ if i == 59 => f64::NAN,
+            _ => i as f64,
+        }),
+    ];
+    for (p, (name, value)) in series.iter().enumerate() {
+        let query = m.panels[p].query;
+        poll(&mut m, query, T0, answer(minute(name, T0, value), false, vec![]));
+    }
+    let bars = vector(&[("a", 1e308), ("b", 1e308), ("c", 1.0)]);
+    let query = m.panels[7].query;
+    poll(&mut m, query, T0, answer(bars, false, vec![]));
+    let text = screen(&m, 150, 40);
+    insta::assert_snapshot!(text);
+    for title in ["Spike 1e308", "Both maxima", "Flat 1e308", "Flat -MAX", "Subnormal", "Gaps"] {
+        let inside = panel_inside(&text, title).concat();
+        assert!(inside.chars().any(is_dot), "{title} draws\n{text}");
+        assert!(!inside.to_lowercase().contains("inf%"), "{title}\n{text}");
+        let rows = panel_inside(&text, title);
+        let labels: Vec<&str> =
+            rows.iter().filter_map(|r| r.split_once('┤')).map(|l| l.0).collect();
+        assert!(labels.len() >= 2, "{title}: the axis is labelled\n{text}");
+        assert!(labels.iter().all(|l| l.trim().chars().count() <= 10), "{title}\n{text}");
+    }
+    let spike = panel_inside(&text, "Spike 1e308");
+    assert!(spike.iter().any(|r| r.contains("1.8e308┤")), "the top label\n{text}");
+    assert!(panel_inside(&text, "Both maxima").concat().contains("-1.8e308"), "{text}");
+    assert!(panel_inside(&text, "Flat -MAX").concat().contains("-1.8e310%"), "{text}");
+    // The newest point of the gaps is NaN: said so, not 0.
+    let gaps = panel_inside(&text, "Gaps").concat();
+    assert!(gaps.contains("■ name=gaps NaN"), "{text}");
+    let stat = panel_inside(&text, "Spike stat");
+    assert_eq!(stat[0].trim(), "3", "the stat's value\n{text}");
+    assert!(stat.concat().contains('█'), "the spike in its sparkline\n{text}");
+    // Two halves of a total past f64::MAX.
+    let bars = panel_inside(&text, "Bars 1e308");
+    assert_eq!(bars.iter().filter(|r| r.contains("1e308") && r.contains("50%")).count(), 2);
+    assert!(bars[0].trim().chars().all(|c| c == '█'), "the bar is drawn\n{text}");
+}
+
+/// A few hundred random series mixing ordinary values with ±1e308, ±f64::MAX, subnormals, NaN
+/// and ±Inf: no panic, a chart with any finite point draws a dot, one without draws none, and
+/// the legend names a non-finite newest value as such.
+#[test]
+fn random_extreme_series_never_blank_a_chart() {
+    const ONE: &str = r#"
+[[panels]]
+title = "Chart"
+kind = "line"
+query = "q"
+[[panels]]
+title = "Stat"
+kind = "stat"
+query = "q"
+"#;
+    let mut rng = fastrand::Rng::with_seed(13);
+    let pick = |rng: &mut fastrand::Rng| -> f64 {
+        let sign = if rng.bool() { 1.0 } else { -1.0 };
+        sign * match rng.u8(0..10) {
+            0 => 1e308,
+            1 => f64::MAX,
+            2 => f64::from_bits(rng.u64(1..1 << 52)), // subnormal
+            3 => f64::NAN,
+            4 => f64::INFINITY,
+            5 => rng.f64() * 1e300,
+            _ => rng.f64() * 100.0,
+        }
+    };
+    let mut m = model(&last_minute(ONE));
+    let query = m.panels[0].query;
+    for case in 0..300 {
+        let n = rng.usize(1..80);
+        let flat = rng.u8(0..8) == 0;
+        let first = pick(&mut rng);
+        let values: Vec<f64> = (0..n).map(|_| if flat { first } else { pick(&mut rng) }).collect();
+        let points =
+            values.iter().enumerate().map(|(i, v)| Point { t: (T0 - 59 + i as i64) as f64, v: *v });
+        let data = QueryData::Matrix(vec![Series {
+            labels: labels(&[("name", "x")]),
+            points: points.collect(),
+        }]);
+        let (w, h) = [(100, 20), (60, 16), (150, 40)][case % 3];
+        update(&mut m, Msg::Resize { width: w, height: h });
+        poll(&mut m, query, T0, answer(data, false, vec![]));
+        let text = screen(&m, w, h);
+        let inside = panel_inside(&text, "Chart").concat();
+        let finite = values.iter().any(|v| v.is_finite());
+        let dots = inside.chars().filter(|c| is_dot(*c)).count();
+        assert_eq!(dots > 0, finite, "case {case}: {values:?}\n{text}");
+        let last = values[n - 1];
+        if !last.is_finite() {
+            let said = if last.is_nan() {
+                "x NaN"
+            } else if last > 0.0 {
+                "x +Inf"
+            } else {
+                "x -Inf"
+            };
+            assert!(inside.contains(said), "case {case}: {last}\n{text}");
+        }
+    }
+}

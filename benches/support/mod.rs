@@ -120,7 +120,18 @@ fn result(
     end: f64,
     now: i64,
 ) -> PollResult {
-    let data = QueryData::Matrix(series(query, start, end));
+    answer(model, query, kind, QueryData::Matrix(series(query, start, end)), [start, end], now)
+}
+
+/// The answer `data` to `query` for `[start, end]`, as received at `now`.
+fn answer(
+    model: &Model,
+    query: usize,
+    kind: FetchKind,
+    data: QueryData,
+    [start, end]: [f64; 2],
+    now: i64,
+) -> PollResult {
     PollResult {
         query,
         generation: model.window.generation,
@@ -256,20 +267,7 @@ pub fn many_panels_model(panels: usize, width: u16, height: u16) -> Model {
             let point = Point { t: end, v: value(q, 0, end) };
             (FetchKind::Instant, QueryData::Vector(vec![Sample { labels, point }]))
         };
-        let result = PollResult {
-            query: q,
-            generation: model.window.generation,
-            kind,
-            at: at(NOW),
-            start,
-            end,
-            step: Duration::from_secs_f64(STEP_SECS),
-            outcome: Ok(Fetched {
-                response: QueryResponse { data, warnings: Vec::new(), partial: false },
-                rtt: Duration::from_millis(3),
-                bytes: 0,
-            }),
-        };
+        let result = answer(&model, q, kind, data, [start, end], NOW);
         update(&mut model, Msg::Poll(Box::new(result)));
     }
     model

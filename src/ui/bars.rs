@@ -18,6 +18,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::axis;
 use super::panel::PanelView;
 use super::text;
 use crate::model::Shown;
@@ -31,6 +32,11 @@ pub fn render_bars(view: &PanelView, area: Rect, buf: &mut Buffer) {
     series.sort_by(|a, b| a.1.labels.cmp(b.1.labels));
     let counted = |v: f64| v.is_finite() && v > 0.0;
     let total: f64 = series.iter().map(|(_, s)| s.value()).filter(|v| counted(*v)).sum();
+    // Shares of a total past f64::MAX (two series of 1e308) are taken on scaled-down values.
+    let scale = axis::span_scale(0.0, total);
+    let scaled: f64 =
+        series.iter().map(|(_, s)| s.value()).filter(|v| counted(*v)).map(|v| v * scale).sum();
+    let share_of = |v: f64| v * scale / scaled;
     let swatch = |k: usize| -> (&'static str, Style) {
         let style = view.dim(view.theme.series(k));
         let glyph = if style.fg.is_none() { PATTERNS[k % PATTERNS.len()] } else { "█" };
@@ -47,9 +53,9 @@ pub fn render_bars(view: &PanelView, area: Rect, buf: &mut Buffer) {
             if !counted(v) {
                 continue;
             }
-            let x0 = area.x + (before / total * width).round() as u16;
-            before += v;
-            let x1 = area.x + (before / total * width).round() as u16;
+            let x0 = area.x + (before / scaled * width).round() as u16;
+            before += v * scale;
+            let x1 = area.x + (before / scaled * width).round() as u16;
             let (glyph, style) = swatch(k);
             for y in area.y..area.y + bar_rows {
                 for x in x0..x1.min(area.right()) {
@@ -71,7 +77,7 @@ pub fn render_bars(view: &PanelView, area: Rect, buf: &mut Buffer) {
         let Some(row) = rows.next() else { return };
         let v = s.value();
         let share = if counted(v) && total > 0.0 {
-            format!("{:.0}%", v / total * 100.0)
+            format!("{:.0}%", share_of(v) * 100.0)
         } else if v == 0.0 {
             "0%".into()
         } else {

@@ -15,6 +15,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::symbols::braille::BRAILLE;
 
+use super::axis::span_scale;
+
 /// Dots a terminal cell holds across and down.
 const CELL_W: usize = 2;
 const CELL_H: usize = 4;
@@ -52,7 +54,11 @@ type Span = (usize, usize, usize);
 pub struct Plot {
     cols: usize,
     rows: usize,
+    /// The plotted window, with y scaled by `y_scale`.
     bounds: Bounds,
+    /// What y values are multiplied by before they are placed: 1, or less when the span from
+    /// bottom to top is too wide to measure in an `f64` (see `axis::span_scale`).
+    y_scale: f64,
     /// The last dot across and down (resolution − 1).
     max: (f64, f64),
     cells: Vec<Cell>,
@@ -64,15 +70,19 @@ pub struct Plot {
 
 impl Plot {
     /// An empty plot of `cols × rows` cells showing x in `[left, right]` and y in
-    /// `[bottom, top]`. Bounds that are not finite, or empty, plot nothing.
+    /// `[bottom, top]`. Bounds that are not finite, or empty, plot nothing; any finite y bounds
+    /// plot, up to ±`f64::MAX`.
     pub fn new(cols: u16, rows: u16, [left, right]: [f64; 2], [bottom, top]: [f64; 2]) -> Plot {
         let (cols, rows) = (usize::from(cols), usize::from(rows));
+        let y_scale = span_scale(bottom, top);
+        let (bottom, top) = (bottom * y_scale, top * y_scale);
         let (width, height) = (right - left, top - bottom);
         let usable = width > 0.0 && height > 0.0 && width.is_finite() && height.is_finite();
         Plot {
             cols,
             rows,
             bounds: Bounds { left, right, bottom, top },
+            y_scale,
             max: ((cols * CELL_W) as f64 - 1.0, (rows * CELL_H) as f64 - 1.0),
             cells: vec![Cell::default(); if usable { cols * rows } else { 0 }],
             colors: Vec::new(),
@@ -101,7 +111,7 @@ impl Plot {
             self.lift();
             return;
         }
-        let at = (x, y);
+        let at = (x, y * self.y_scale);
         let dot = self.dot(at);
         let ends = match (self.pen, dot) {
             (None, d) => d.map(|d| (d, d)),
@@ -246,14 +256,24 @@ fn clip(mut a: (f64, f64), mut b: (f64, f64), w: Bounds) -> Option<((f64, f64), 
             | u8::from(y < w.bottom) << 2
             | u8::from(y > w.top) << 3
     };
-    // Moves `p` along the line towards `q` on to the edge of the first of its regions.
+    // Moves `p` along the line towards `q` on to the edge of the first of its regions. Where
+    // that arithmetic overflows (ends near ±f64::MAX), the point is found again on halves.
     let edge = |p: (f64, f64), q: (f64, f64), r: u8| {
         let (dx, dy) = (q.0 - p.0, q.1 - p.1);
-        match r {
+        let moved = match r {
             r if r & 1 != 0 => (w.left, p.1 + (w.left - p.0) * dy / dx),
             r if r & 2 != 0 => (w.right, p.1 + (w.right - p.0) * dy / dx),
             r if r & 4 != 0 => (p.0 + (w.bottom - p.1) * dx / dy, w.bottom),
             _ => (p.0 + (w.top - p.1) * dx / dy, w.top),
+        };
+        if moved.0.is_finite() && moved.1.is_finite() {
+            return moved;
+        }
+        let along = |a: f64, b: f64, at: f64| (at / 2.0 - a / 2.0) / (b / 2.0 - a / 2.0);
+        let between = |a: f64, b: f64, t: f64| 2.0 * (a / 2.0 + t * (b / 2.0 - a / 2.0));
+        match r {
+            r if r & 3 != 0 => (moved.0, between(p.1, q.1, along(p.0, q.0, moved.0))),
+            _ => (between(p.0, q.0, along(p.1, q.1, moved.1)), moved.1),
         }
     };
     let (mut ra, mut rb) = (region(a), region(b));
@@ -456,6 +476,41 @@ mod tests {
         p.layer(Color::Red);
         p.line_to(0.0, 0.0);
         p.line_to(0.0, 7.0);
+        assert_eq!(lines(&draw(p)), ["    ", "    "]);
+    }
+
+    #[test]
+    fn bounds_up_to_the_largest_f64_plot() {
+        // From the bottom left to the top right, the top of the range to its bottom.
+        let mut p = Plot::new(4, 2, [0.0, 7.0], [-f64::MAX, f64::MAX]);
+        p.layer(Color::Red);
+        p.line_to(0.0, -f64::MAX);
+        p.line_to(7.0, f64::MAX);
+        assert_eq!(lines(&draw(p)), ["  ⡠⠊", "⡠⠊  "]);
+        // Ordinary values beside 1e308 lie flat at the bottom, the spike reaches the top.
+        let mut p = Plot::new(4, 2, [0.0, 7.0], [0.0, 1e308]);
+        p.layer(Color::Red);
+        for (x, y) in [(0.0, 1.0), (3.0, 2.0), (4.0, 1e308), (7.0, 5e-324)] {
+            p.line_to(x, y);
+        }
+        assert_eq!(lines(&draw(p)), ["  ⣧ ", "⣀⣸ ⢣"]);
+    }
+
+    #[test]
+    fn segments_to_far_outside_values_are_clipped_not_lost() {
+        // Ordinary bounds, a line through ±1e308 and ±f64::MAX: the steep parts inside show.
+        let mut p = plot();
+        p.layer(Color::Red);
+        for (x, y) in [(0.0, 3.0), (2.0, f64::MAX), (3.5, -f64::MAX), (5.0, 1e308), (7.0, 3.0)] {
+            p.line_to(x, y);
+        }
+        let text = lines(&draw(p)).concat();
+        assert!(text.chars().filter(|c| *c != ' ').count() >= 4, "{text:?}");
+        // A segment wholly above the plot draws nothing, and no overflow reaches a dot.
+        let mut p = plot();
+        p.layer(Color::Red);
+        p.line_to(0.0, f64::MAX);
+        p.line_to(7.0, 1e308);
         assert_eq!(lines(&draw(p)), ["    ", "    "]);
     }
 }

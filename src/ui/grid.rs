@@ -167,6 +167,9 @@ mod tests {
                     assert!(c.height >= MIN_PANEL_HEIGHT && c.width >= MIN_PANEL_WIDTH);
                     assert!(area.contains(c.as_position()) && c.bottom() <= h);
                 }
+                // One row without a chart among rows with one: shorter, never under 4.
+                let mixed = super::cells(&page, area, |r| if r == 0 { 2 } else { 3 }, |_| 1);
+                assert!(mixed.iter().all(|c| c.height >= 4), "{total} panels at {w}×{h}");
             }
         }
     }

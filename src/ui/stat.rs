@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Sparkline, Widget};
 use unicode_width::UnicodeWidthStr;
 
+use super::axis;
 use super::panel::PanelView;
 use super::table::bar;
 use super::text;
@@ -53,7 +54,7 @@ pub fn render_stat(view: &PanelView, area: Rect, buf: &mut Buffer) {
         .skip(first.len().saturating_sub(width))
         .map(|p| {
             p.v.is_finite()
-                .then(|| ((p.v - lo) / (hi - lo) * 100.0).round().clamp(0.0, 100.0) as u64)
+                .then(|| (axis::fraction(p.v, lo, hi) * 100.0).round().clamp(0.0, 100.0) as u64)
         })
         .collect();
     let pad = (width - data.len()) as u16;
@@ -96,10 +97,11 @@ fn stat_list(view: &PanelView, area: Rect, buf: &mut Buffer) {
 pub fn render_gauge(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let (lo, hi) = (view.spec.min.unwrap_or(0.0), view.spec.max.unwrap_or(100.0));
     let ratio = |v: f64| -> f64 {
-        if v.is_nan() || hi <= lo {
-            0.0
-        } else {
-            ((v - lo) / (hi - lo)).clamp(0.0, 1.0)
+        // ±Inf is past either end; NaN (and an empty scale) fills nothing.
+        match v {
+            v if v.is_nan() || hi <= lo => 0.0,
+            v if v.is_infinite() => f64::from(u8::from(v > 0.0)),
+            v => axis::fraction(v, lo, hi).clamp(0.0, 1.0),
         }
     };
     let track = view.theme.style(Role::ChartGrid);
@@ -160,7 +162,7 @@ fn scale(view: &PanelView, lo: f64, hi: f64, area: Rect, buf: &mut Buffer) {
     buf.set_string(area.right() - h.width() as u16, area.y, &h, muted);
     for (t, role) in [(view.spec.warning, Role::Warning), (view.spec.critical, Role::Critical)] {
         let Some(t) = t.filter(|t| *t > lo && *t < hi) else { continue };
-        let x = area.x + ((t - lo) / (hi - lo) * f64::from(area.width)).floor() as u16;
+        let x = area.x + (axis::fraction(t, lo, hi) * f64::from(area.width)).floor() as u16;
         let label = format!("▲{}", view.spec.unit.format(t));
         let x = x.min(area.right().saturating_sub(label.width() as u16));
         let fg = Style { fg: view.theme.style(role).fg, ..muted };
@@ -168,6 +170,7 @@ fn scale(view: &PanelView, lo: f64, hi: f64, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// Zero-based bounds of the finite values, `lo < hi`, for any finite values.
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.filter(|v| v.is_finite()) {
@@ -178,9 +181,10 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
         return (0.0, 1.0);
     }
     let lo = lo.min(0.0);
-    if hi <= lo {
-        (lo, lo + 1.0)
-    } else {
-        (lo, hi)
+    match hi {
+        // Every value is `lo` (≤ 0); at -f64::MAX, 1 above it is still it.
+        hi if hi <= lo && lo + 1.0 > lo => (lo, lo + 1.0),
+        hi if hi <= lo => (lo, 0.0),
+        hi => (lo, hi),
     }
 }
