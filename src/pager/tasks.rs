@@ -185,7 +185,9 @@ where
             }
             Some(e) => {
                 failures = failures.saturating_add(1);
-                backoff(interval, failures, e.is_retryable())
+                // One small request per interval: back off at most to four intervals, so the
+                // alert list stops saying it is blind soon after the source is back.
+                backoff(interval, failures.min(2), e.is_retryable())
             }
         };
         if tx.send(Msg::Pager(msg)).await.is_err() {
