@@ -5,6 +5,7 @@
 
 mod load;
 mod model;
+mod typos;
 
 pub use load::{
     default_state_dir, env_folder, load, load_str, resolve_path, validate, ConfigFile, Overrides,
