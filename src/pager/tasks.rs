@@ -78,8 +78,9 @@ impl PagerTasks {
             .iter()
             .map(|(source, client)| {
                 let (source, client, tx) = (*source, client.clone(), tx.clone());
+                let back = client.clone();
                 tokio::spawn(async move {
-                    poll(interval, tx, move || {
+                    poll(interval, Some(back), tx, move || {
                         let client = client.clone();
                         async move {
                             let result = api::prom_alerts(&client).await;
@@ -93,7 +94,7 @@ impl PagerTasks {
         if let Some(am) = &setup.alertmanager {
             let (am, tx) = (am.clone(), tx.clone());
             tasks.push(tokio::spawn(async move {
-                poll(interval, tx, move || {
+                poll(interval, None, tx, move || {
                     let am = am.clone();
                     async move {
                         let result = api::silences(&am).await;
@@ -164,8 +165,10 @@ pub async fn create_silence(am: &Client, request: SilenceRequest) -> PagerMsg {
 }
 
 /// Calls `fetch` at the process's poll slots of `interval` (with the query pollers), backing
-/// off after failures, until the receiver is gone.
-async fn poll<F, Fut>(interval: Duration, tx: mpsc::Sender<Msg>, fetch: F)
+/// off after failures, until the receiver is gone. While backing off it asks again at once when
+/// `source` (the client the query pollers share) has answered since the failure: the alert
+/// list stops saying it is blind as soon as the panels have data again.
+async fn poll<F, Fut>(interval: Duration, source: Option<Client>, tx: mpsc::Sender<Msg>, fetch: F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = PagerMsg>,
@@ -178,6 +181,7 @@ where
             PagerMsg::Silences { result, .. } => result.as_ref().err(),
             PagerMsg::SilenceCreated { .. } => None,
         };
+        let failed_at = Utc::now().timestamp_millis();
         let delay = match error {
             None => {
                 failures = 0;
@@ -190,9 +194,84 @@ where
                 backoff(interval, failures.min(2), e.is_retryable())
             }
         };
+        let backing_off = error.is_some();
         if tx.send(Msg::Pager(msg)).await.is_err() {
             return;
         }
-        tokio::time::sleep(delay).await;
+        match (&source, backing_off) {
+            (Some(client), true) => sleep_until_back(client, failed_at, delay).await,
+            _ => tokio::time::sleep(delay).await,
+        }
+    }
+}
+
+/// How often a backing-off pager poller looks whether its source answered the query pollers.
+const BACK_CHECK: Duration = Duration::from_millis(250);
+
+/// Sleeps for `delay`, or less once `client`'s source has answered after `failed_at` (Unix ms).
+async fn sleep_until_back(client: &Client, failed_at: i64, delay: Duration) {
+    let until = tokio::time::Instant::now() + delay;
+    while tokio::time::Instant::now() < until {
+        if client.contact().answered_after(failed_at) {
+            return;
+        }
+        tokio::time::sleep(BACK_CHECK.min(until - tokio::time::Instant::now())).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::config::SourceSpec;
+
+    /// A fetch that always fails as if the source were down, counting its calls.
+    fn failing(calls: Arc<AtomicUsize>) -> impl Fn() -> std::future::Ready<PagerMsg> {
+        move || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(PagerMsg::PromAlerts {
+                source: 0,
+                at: Utc::now(),
+                result: Err(PromError::Network("connection refused".into())),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_backing_off_poller_asks_again_once_its_source_answered() {
+        let client = Client::new(&SourceSpec::new("prom", "http://127.0.0.1:1")).expect("client");
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (tx, mut rx) = mpsc::channel(16);
+        let task = tokio::spawn(poll(
+            Duration::from_secs(10),
+            Some(client.clone()),
+            tx,
+            failing(calls.clone()),
+        ));
+        rx.recv().await.expect("first attempt");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "backing off: at least one 10 s interval");
+        let answered = Instant::now();
+        client.contact().record(true);
+        rx.recv().await.expect("asked again");
+        assert!(answered.elapsed() < Duration::from_secs(1), "{:?}", answered.elapsed());
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn without_an_answer_it_keeps_backing_off() {
+        let client = Client::new(&SourceSpec::new("prom", "http://127.0.0.1:1")).expect("client");
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (tx, mut rx) = mpsc::channel(16);
+        let task =
+            tokio::spawn(poll(Duration::from_secs(10), Some(client.clone()), tx, failing(calls)));
+        rx.recv().await.expect("first attempt");
+        client.contact().record(false);
+        let again = tokio::time::timeout(Duration::from_millis(800), rx.recv()).await;
+        assert!(again.is_err(), "no second attempt before the interval");
+        task.abort();
     }
 }

@@ -1,10 +1,12 @@
 //! HTTP client for one Prometheus-compatible source: instant and range queries with auth,
 //! tenant headers, a CA file, a client-side deadline and typed errors.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
 
+use super::contact::Contact;
 use super::decode::decode;
 use super::types::{PromError, QueryResponse};
 use crate::config::SourceSpec;
@@ -47,6 +49,8 @@ pub struct Client {
     max_response_bytes: usize,
     max_series: usize,
     secrets: Secrets,
+    /// Shared by every clone: when the source last answered, when a request last failed.
+    contact: Arc<Contact>,
 }
 
 impl std::fmt::Debug for Client {
@@ -121,12 +125,18 @@ impl Client {
             max_response_bytes: usize::try_from(spec.max_response_bytes).unwrap_or(usize::MAX),
             max_series: spec.max_series.max(1),
             secrets,
+            contact: Arc::default(),
         })
     }
 
     /// How much of the newest data incremental range fetches fetch again.
     pub fn overlap(&self) -> Duration {
         self.overlap
+    }
+
+    /// When the source last answered and last failed, shared by every clone of this client.
+    pub fn contact(&self) -> &Contact {
+        &self.contact
     }
 
     /// The source's name.

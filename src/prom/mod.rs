@@ -3,6 +3,7 @@
 pub mod batch;
 mod batch_job;
 pub mod client;
+pub mod contact;
 pub mod decode;
 pub mod plan;
 pub mod poller;

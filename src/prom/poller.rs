@@ -6,7 +6,6 @@
 //! used — it never touches the model.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -95,7 +94,6 @@ impl Pollers {
             .map(|(client, cap)| Shared {
                 client: client.clone(),
                 cap: cap.clone(),
-                contact: Arc::default(),
                 window: window.clone(),
                 tx: tx.clone(),
                 wrap,
@@ -144,7 +142,6 @@ impl Drop for Pollers {
 pub(super) struct Shared<M> {
     pub client: Client,
     pub cap: Arc<Semaphore>,
-    pub contact: Arc<Contact>,
     pub window: watch::Receiver<Window>,
     pub tx: mpsc::Sender<M>,
     pub wrap: fn(PollResult) -> M,
@@ -155,7 +152,6 @@ impl<M> Clone for Shared<M> {
         Self {
             client: self.client.clone(),
             cap: self.cap.clone(),
-            contact: self.contact.clone(),
             window: self.window.clone(),
             tx: self.tx.clone(),
             wrap: self.wrap,
@@ -191,7 +187,7 @@ impl<M> Shared<M> {
             None => client.query(expr, None).await,
             Some(p) => client.query_range(expr, p.start, p.end, p.step).await,
         };
-        self.contact.record(match &outcome {
+        client.contact().record(match &outcome {
             Ok(_) => true,
             Err(e) => matches!(e, PromError::Api { status, .. } if *status < 500),
         });
@@ -207,33 +203,6 @@ pub(super) fn spawn_one<M: Send + 'static>(q: QuerySpec, ctx: Shared<M>) -> Join
 /// A deadline below the interval, so a slow answer never overlaps the next poll.
 pub(super) fn deadline(interval: Duration) -> Duration {
     interval.mul_f64(0.8).max(Duration::from_millis(500))
-}
-
-/// When a source last answered any poller, and when a request to it last failed (Unix
-/// milliseconds; 0: never).
-#[derive(Debug, Default)]
-pub(super) struct Contact {
-    answered: AtomicI64,
-    failed: AtomicI64,
-}
-
-impl Contact {
-    pub fn record(&self, answered: bool) {
-        let now = Utc::now().timestamp_millis();
-        let slot = if answered { &self.answered } else { &self.failed };
-        slot.store(now, Ordering::Relaxed);
-    }
-
-    /// When the source last answered, if that was within `within` and nothing failed since.
-    fn answered_within(&self, within: Duration) -> Option<DateTime<Utc>> {
-        let answered = self.answered.load(Ordering::Relaxed);
-        let age = Utc::now().timestamp_millis() - answered;
-        let fresh = answered > 0
-            && self.failed.load(Ordering::Relaxed) < answered
-            && age >= 0
-            && (age as u128) <= within.as_millis();
-        fresh.then(|| DateTime::from_timestamp_millis(answered)).flatten()
-    }
 }
 
 /// The answer of a poll that sent no request ([`FetchKind::Unchanged`]).
@@ -271,7 +240,7 @@ impl<M: Send + 'static> Job<M> {
             // within the interval with no failure since: else this poll doubles as the check
             // that it still does. A skipped poll vouches for the data only as of that answer,
             // so a frozen server's panels still turn stale two intervals after it froze.
-            let vouched = self.ctx.contact.answered_within(self.q.interval);
+            let vouched = client.contact().answered_within(self.q.interval);
             if failures > 0 || vouched.is_none() {
                 plan = plan.fetch_anyway();
             }
