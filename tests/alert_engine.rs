@@ -718,3 +718,16 @@ fn a_series_without_a_value_reads_as_no_data_not_as_nan() {
     let db1 = book.alerts().into_iter().find(|a| a.labels["instance"] == "db-1").unwrap();
     assert_eq!(db1.summary, "DB CPU 95% on db-1");
 }
+
+#[test]
+fn a_series_without_a_value_under_keep_holds_its_state_and_is_not_gone() {
+    let mut book = Desk::new(vec![rule("warning = 80\nno_data = \"keep\"")]);
+    feed(&mut book, Two(90.0, 90.0), t(0));
+    assert_eq!(listing(&book), "db-1 firing/warning; db-2 firing/warning");
+    // db-1 answers NaN: kept as it was; db-2 drops out of the answer: resolved.
+    feed(&mut book, V(f64::NAN), t(10));
+    assert_eq!(listing(&book), "db-1 firing/warning; db-2 resolved/warning");
+    // Repeated evaluations do not wear it down.
+    feed(&mut book, V(f64::NAN), t(20));
+    assert_eq!(listing(&book), "db-1 firing/warning; db-2 resolved/warning");
+}

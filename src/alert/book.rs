@@ -1,7 +1,7 @@
 //! The alert book: every rule's alerts, fed with query results, acknowledged by people, listed
 //! for display. Pure and deterministic: time comes in as `now`, nothing reads the clock.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -32,9 +32,30 @@ struct Entry {
     /// Series labels plus the rule's extra labels.
     labels: Labels,
     summary: String,
+    /// The evaluation that last saw the series (see [`AlertBook::observe`]).
+    seen: u64,
 }
 
-type Slot = (Scope, Labels);
+/// One rule's alerts: one per series of its answer, by the series' own labels, and the one
+/// about the query as a whole (no data, error).
+#[derive(Debug, Clone, Default)]
+struct Alerts {
+    series: BTreeMap<Labels, Entry>,
+    query: Option<Entry>,
+}
+
+impl Alerts {
+    fn len(&self) -> usize {
+        self.series.len() + usize::from(self.query.is_some())
+    }
+
+    /// Every alert with its scope and key labels, in key order (series, then the query's).
+    fn iter(&self) -> impl Iterator<Item = (Scope, &Labels, &Entry)> + '_ {
+        static NONE: Labels = Labels::new();
+        let series = self.series.iter().map(|(l, e)| (Scope::Series, l, e));
+        series.chain(self.query.iter().map(|e| (Scope::Query, &NONE, e)))
+    }
+}
 
 /// One rule as the book holds it: its spec, the live query it evaluates, and the evidence of
 /// its latest evaluation.
@@ -63,8 +84,10 @@ impl Rule {
 pub struct AlertBook {
     rules: Vec<Rule>,
     specs: Vec<RuleSpec>,
-    entries: Vec<BTreeMap<Slot, Entry>>,
+    entries: Vec<Alerts>,
     retention: Duration,
+    /// How many evaluations the book has seen: stamps which series each one saw.
+    evaluation: u64,
 }
 
 impl AlertBook {
@@ -76,9 +99,9 @@ impl AlertBook {
 
     /// A book for rules bound to their queries.
     pub fn with_rules(rules: Vec<Rule>) -> Self {
-        let entries = rules.iter().map(|_| BTreeMap::new()).collect();
+        let entries = rules.iter().map(|_| Alerts::default()).collect();
         let specs = rules.iter().map(|r| r.spec.clone()).collect();
-        AlertBook { rules, specs, entries, retention: DEFAULT_RESOLVED_RETENTION }
+        AlertBook { rules, specs, entries, retention: DEFAULT_RESOLVED_RETENTION, evaluation: 0 }
     }
 
     /// The rules that evaluate query `query`, as indexes.
@@ -105,19 +128,22 @@ impl AlertBook {
     pub fn restore(&mut self, rule: &str, scope: Scope, labels: &Labels, tracker: Tracker) {
         let Some(i) = self.specs.iter().position(|r| r.name == rule) else { return };
         let (spec, Some(entries)) = (&self.specs[i], self.entries.get_mut(i)) else { return };
-        let series: Labels = match scope {
-            Scope::Query => Labels::new(),
-            _ => labels
-                .iter()
-                .filter(|(k, _)| !spec.labels.contains_key(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        };
         let summary = match scope {
             Scope::Query => summary::no_data(spec),
             _ => summary::render(spec, labels, tracker.value(), tracker.severity()),
         };
-        entries.insert((scope, series), Entry { tracker, labels: labels.clone(), summary });
+        let entry = Entry { tracker, labels: labels.clone(), summary, seen: 0 };
+        match scope {
+            Scope::Query => entries.query = Some(entry),
+            _ => {
+                let series: Labels = labels
+                    .iter()
+                    .filter(|(k, _)| !spec.labels.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                entries.series.insert(series, entry);
+            }
+        }
     }
 
     /// The query rule `name` evaluates.
@@ -166,40 +192,38 @@ impl AlertBook {
                 degraded(spec, entries, spec.on_error, Input::Error, text, now, &mut events);
             }
             Observation::Samples(samples) => {
-                step_slot(
-                    spec,
-                    entries,
-                    (Scope::Query, Labels::new()),
-                    Input::Clear,
-                    None,
-                    now,
-                    &mut events,
-                );
-                let mut seen = BTreeSet::new();
+                if let Some(e) = &mut entries.query {
+                    step(spec, Scope::Query, e, Input::Clear, None, now, &mut events);
+                }
+                self.evaluation += 1;
+                let stamp = self.evaluation;
                 for sample in samples {
-                    if !seen.insert(&sample.labels) {
-                        continue; // duplicate series in one answer: the first one counts
-                    }
                     let v = sample.point.v;
                     let input = if !v.is_nan() {
                         Input::Value(v)
                     } else {
                         match spec.no_data {
                             Policy::Alert => Input::NoData,
-                            Policy::Keep => continue,
+                            Policy::Keep => {
+                                mark_seen(&mut entries.series, &sample.labels, stamp);
+                                continue;
+                            }
                             Policy::Ok => Input::Clear,
                         }
                     };
-                    let slot = (Scope::Series, sample.labels.clone());
-                    step_slot(spec, entries, slot, input, None, now, &mut events);
+                    let labels = &sample.labels;
+                    let Some(e) = series_entry(spec, &mut entries.series, labels, input, now)
+                    else {
+                        continue;
+                    };
+                    if e.seen == stamp {
+                        continue; // duplicate series in one answer: the first one counts
+                    }
+                    e.seen = stamp;
+                    step(spec, Scope::Series, e, input, None, now, &mut events);
                 }
-                let gone: Vec<Slot> = entries
-                    .keys()
-                    .filter(|(scope, labels)| *scope == Scope::Series && !seen.contains(labels))
-                    .cloned()
-                    .collect();
-                for slot in gone {
-                    step_slot(spec, entries, slot, Input::Clear, None, now, &mut events);
+                for e in entries.series.values_mut().filter(|e| e.seen != stamp) {
+                    step(spec, Scope::Series, e, Input::Clear, None, now, &mut events);
                 }
             }
         }
@@ -215,31 +239,26 @@ impl AlertBook {
 
     /// Forgets resolved alerts past retention; returns whether any went.
     pub fn forget_expired(&mut self, now: DateTime<Utc>) -> bool {
-        let before: usize = self.entries.iter().map(BTreeMap::len).sum();
+        let before: usize = self.entries.iter().map(Alerts::len).sum();
         for entries in &mut self.entries {
             forget(entries, now, self.retention);
         }
-        before != self.entries.iter().map(BTreeMap::len).sum::<usize>()
+        before != self.entries.iter().map(Alerts::len).sum::<usize>()
     }
 
     /// Every listed alert (pending, firing, no data, error, recently resolved), in display order.
     pub fn alerts(&self) -> Vec<AlertView> {
         // Rules by name, each rule's alerts in key order: the whole in key order, so a stable
         // sort by rank alone gives the display order (a storm of 20,000 compares no labels).
-        let mut by_name: Vec<(&RuleSpec, &BTreeMap<Slot, Entry>)> =
-            self.specs.iter().zip(&self.entries).collect();
+        let mut by_name: Vec<(&RuleSpec, &Alerts)> = self.specs.iter().zip(&self.entries).collect();
         by_name.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         let mut out: Vec<AlertView> = by_name
             .into_iter()
             .flat_map(|(spec, entries)| {
-                entries.iter().filter_map(move |((scope, labels), e)| {
+                entries.iter().filter_map(move |(scope, labels, e)| {
                     let state = e.tracker.state();
                     (state != AlertState::Inactive).then(|| AlertView {
-                        key: AlertKey {
-                            rule: spec.name.clone(),
-                            scope: *scope,
-                            labels: labels.clone(),
-                        },
+                        key: AlertKey { rule: spec.name.clone(), scope, labels: labels.clone() },
                         rule: spec.name.clone(),
                         labels: e.labels.clone(),
                         state,
@@ -265,47 +284,73 @@ impl AlertBook {
 /// The rule's query gave nothing usable: apply `policy`.
 fn degraded(
     spec: &RuleSpec,
-    entries: &mut BTreeMap<Slot, Entry>,
+    entries: &mut Alerts,
     policy: Policy,
     input: Input,
     text: String,
     now: DateTime<Utc>,
     events: &mut Vec<Event>,
 ) {
+    let none = Labels::new();
     match policy {
         Policy::Keep => {}
         Policy::Alert => {
-            let slot = (Scope::Query, Labels::new());
-            step_slot(spec, entries, slot, input, Some(text), now, events);
+            let e = entries.query.get_or_insert_with(|| new_entry(spec, &none, now));
+            step(spec, Scope::Query, e, input, Some(text), now, events);
         }
         Policy::Ok => {
-            let slots: Vec<Slot> = entries.keys().cloned().collect();
-            for slot in slots {
-                step_slot(spec, entries, slot, Input::Clear, None, now, events);
+            for e in entries.series.values_mut() {
+                step(spec, Scope::Series, e, Input::Clear, None, now, events);
+            }
+            if let Some(e) = &mut entries.query {
+                step(spec, Scope::Query, e, Input::Clear, None, now, events);
             }
         }
     }
 }
 
-/// Steps one alert (creating it when the input may activate it) and records the events.
-fn step_slot(
+/// A new alert of `spec` for a series with these labels (the rule's extra labels added).
+fn new_entry(spec: &RuleSpec, labels: &Labels, now: DateTime<Utc>) -> Entry {
+    let mut merged = labels.clone();
+    merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Entry { tracker: Tracker::new(now), labels: merged, summary: String::new(), seen: 0 }
+}
+
+/// The alert of the series `labels`: the one held, or a new one when `input` may activate it.
+/// Only a new series costs a copy of its labels.
+fn series_entry<'a>(
     spec: &RuleSpec,
-    entries: &mut BTreeMap<Slot, Entry>,
-    slot: Slot,
+    series: &'a mut BTreeMap<Labels, Entry>,
+    labels: &Labels,
+    input: Input,
+    now: DateTime<Utc>,
+) -> Option<&'a mut Entry> {
+    if !series.contains_key(labels) {
+        if input == Input::Clear {
+            return None;
+        }
+        series.insert(labels.clone(), new_entry(spec, labels, now));
+    }
+    series.get_mut(labels)
+}
+
+/// Notes that an evaluation saw the series `labels`, so it does not count as gone.
+fn mark_seen(series: &mut BTreeMap<Labels, Entry>, labels: &Labels, stamp: u64) {
+    if let Some(e) = series.get_mut(labels) {
+        e.seen = stamp;
+    }
+}
+
+/// Steps one alert and records the events.
+fn step(
+    spec: &RuleSpec,
+    scope: Scope,
+    entry: &mut Entry,
     input: Input,
     query_summary: Option<String>,
     now: DateTime<Utc>,
     events: &mut Vec<Event>,
 ) {
-    if input == Input::Clear && !entries.contains_key(&slot) {
-        return;
-    }
-    let scope = slot.0;
-    let entry = entries.entry(slot).or_insert_with_key(|(_, labels)| {
-        let mut merged = labels.clone();
-        merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        Entry { tracker: Tracker::new(now), labels: merged, summary: String::new() }
-    });
     let shown_before = (entry.tracker.value().to_bits(), entry.tracker.severity());
     let changes = entry.tracker.step(input, spec, now);
     let tr = &entry.tracker;
@@ -351,10 +396,14 @@ fn step_slot(
     }
 }
 
-fn forget(entries: &mut BTreeMap<Slot, Entry>, now: DateTime<Utc>, retention: Duration) {
-    entries.retain(|_, e| match e.tracker.state() {
+fn forget(entries: &mut Alerts, now: DateTime<Utc>, retention: Duration) {
+    let keep = |e: &Entry| match e.tracker.state() {
         AlertState::Inactive => false,
         AlertState::Resolved => !held(e.tracker.since(), now, retention),
         _ => true,
-    });
+    };
+    entries.series.retain(|_, e| keep(e));
+    if entries.query.as_ref().is_some_and(|e| !keep(e)) {
+        entries.query = None;
+    }
 }
