@@ -113,7 +113,7 @@ fn sample(instance: &str, v: f64) -> Sample {
 }
 
 fn series_key(instance: &str) -> AlertKey {
-    AlertKey { rule: "cpu".into(), scope: Scope::Series, labels: labels(instance) }
+    AlertKey { rule: "cpu".into(), scope: Scope::Series, labels: labels(instance).into() }
 }
 
 /// One evaluation (or tick) in a scenario.
@@ -448,7 +448,7 @@ fn events_describe_transitions() {
     );
     assert_eq!(feed(&mut book, V(96.0), t(30)), vec![]);
     let view = &book.alerts()[0];
-    assert_eq!(view.summary, "DB CPU 96% on db-1");
+    assert_eq!(&*view.summary, "DB CPU 96% on db-1");
     assert_eq!(view.value, 96.0);
     assert_eq!(view.value_at, Some(t(30)));
     assert_eq!(view.since, t(10));
@@ -587,7 +587,7 @@ fn display_order() {
     obs(&mut book, 3, &[sample("b", 90.0)], t(6));
     obs(&mut book, 3, &[sample("b", 10.0)], t(7)); // resolved later than gone/a
     book.ack(
-        &AlertKey { rule: "crit".into(), scope: Scope::Series, labels: labels("a") },
+        &AlertKey { rule: "crit".into(), scope: Scope::Series, labels: labels("a").into() },
         None,
         None,
         "ana".into(),
@@ -632,7 +632,7 @@ fn robustness() {
     assert_eq!(listing(&book), "a firing/warning");
     // Infinity is a value.
     book.observe(0, Observation::Samples(&[sample("a", f64::INFINITY)]), t(1));
-    assert_eq!(book.alerts()[0].summary, "cpu is +Inf");
+    assert_eq!(&*book.alerts()[0].summary, "cpu is +Inf");
     // A retention can be set.
     let mut book =
         Desk::new(vec![rule("warning = 80")]).with_resolved_retention(Duration::from_secs(60));
@@ -708,7 +708,7 @@ fn a_series_without_a_value_reads_as_no_data_not_as_nan() {
     rule.summary = Some("DB CPU {{ value }}% on {{ labels.instance }}".into());
     let mut book = Desk::new(vec![rule]);
     feed(&mut book, Two(f64::NAN, 90.0), t(0));
-    let summaries: Vec<String> = book.alerts().iter().map(|a| a.summary.clone()).collect();
+    let summaries: Vec<String> = book.alerts().iter().map(|a| a.summary.to_string()).collect();
     assert_eq!(
         summaries,
         ["DB CPU 90% on db-2", "no data: cpu has no value (NaN) for instance=db-1"]
@@ -716,7 +716,7 @@ fn a_series_without_a_value_reads_as_no_data_not_as_nan() {
     // Values come back: the template again.
     feed(&mut book, Two(95.0, 90.0), t(10));
     let db1 = book.alerts().into_iter().find(|a| a.labels["instance"] == "db-1").unwrap();
-    assert_eq!(db1.summary, "DB CPU 95% on db-1");
+    assert_eq!(&*db1.summary, "DB CPU 95% on db-1");
 }
 
 #[test]

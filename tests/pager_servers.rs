@@ -110,7 +110,7 @@ fn prometheus_alerts_and_alertmanager_silences_agree_with_warroom() {
         let a = m.visible_alerts().remove(0);
         assert_eq!(a.origins, [Origin::Prometheus { source: "prod".into() }]);
         assert_eq!(a.key.scope, Scope::Prometheus);
-        assert_eq!(a.summary, "postgres down for shop\\x1b[2J");
+        assert_eq!(&*a.summary, "postgres down for shop\\x1b[2J");
         let screen = frame(&m);
         assert!(screen.contains("!! CRIT FIRING   prom:prod PgDown shop\\x1b[2J"), "{screen}");
         assert!(!screen.contains('\u{1b}'));

@@ -113,7 +113,7 @@ fn prometheus_alerts_are_listed_marked_and_sanitized() {
     let a = &m.visible_alerts()[0];
     assert_eq!(a.origins, [Origin::Prometheus { source: "main".into() }]);
     assert_eq!((a.rule.as_str(), a.state), ("PgDown", AlertState::Firing));
-    assert_eq!(a.summary, "postgres down on \\x1b[2Jdb");
+    assert_eq!(&*a.summary, "postgres down on \\x1b[2Jdb");
 
     let screen = frame(&m);
     assert!(screen.contains("prom:main PgDown db-1\\x07"), "{screen}");

@@ -95,7 +95,7 @@ impl Acks {
             at: now,
             rule: alert.rule.clone(),
             scope: alert.key.scope,
-            labels: alert.labels.clone(),
+            labels: (*alert.labels).clone(),
             by: ack.by.clone(),
             note: ack.note.clone(),
             until,

@@ -2,6 +2,7 @@
 //! for display. Pure and deterministic: time comes in as `now`, nothing reads the clock.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,9 +30,9 @@ pub enum Observation<'a> {
 #[derive(Debug, Clone)]
 struct Entry {
     tracker: Tracker,
-    /// Series labels plus the rule's extra labels.
-    labels: Labels,
-    summary: String,
+    /// Series labels plus the rule's extra labels (shared with the rows listing it).
+    labels: Arc<Labels>,
+    summary: Arc<str>,
     /// The evaluation that last saw the series (see [`AlertBook::observe`]).
     seen: u64,
 }
@@ -40,7 +41,7 @@ struct Entry {
 /// about the query as a whole (no data, error).
 #[derive(Debug, Clone, Default)]
 struct Alerts {
-    series: BTreeMap<Labels, Entry>,
+    series: BTreeMap<Arc<Labels>, Entry>,
     query: Option<Entry>,
 }
 
@@ -50,10 +51,9 @@ impl Alerts {
     }
 
     /// Every alert with its scope and key labels, in key order (series, then the query's).
-    fn iter(&self) -> impl Iterator<Item = (Scope, &Labels, &Entry)> + '_ {
-        static NONE: Labels = Labels::new();
-        let series = self.series.iter().map(|(l, e)| (Scope::Series, l, e));
-        series.chain(self.query.iter().map(|e| (Scope::Query, &NONE, e)))
+    fn iter(&self) -> impl Iterator<Item = (Scope, Option<&Arc<Labels>>, &Entry)> + '_ {
+        let series = self.series.iter().map(|(l, e)| (Scope::Series, Some(l), e));
+        series.chain(self.query.iter().map(|e| (Scope::Query, None, e)))
     }
 }
 
@@ -132,7 +132,8 @@ impl AlertBook {
             Scope::Query => summary::no_data(spec),
             _ => summary::render(spec, labels, tracker.value(), tracker.severity()),
         };
-        let entry = Entry { tracker, labels: labels.clone(), summary, seen: 0 };
+        let entry =
+            Entry { tracker, labels: Arc::new(labels.clone()), summary: summary.into(), seen: 0 };
         match scope {
             Scope::Query => entries.query = Some(entry),
             _ => {
@@ -141,7 +142,7 @@ impl AlertBook {
                     .filter(|(k, _)| !spec.labels.contains_key(*k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                entries.series.insert(series, entry);
+                entries.series.insert(Arc::new(series), entry);
             }
         }
     }
@@ -258,7 +259,11 @@ impl AlertBook {
                 entries.iter().filter_map(move |(scope, labels, e)| {
                     let state = e.tracker.state();
                     (state != AlertState::Inactive).then(|| AlertView {
-                        key: AlertKey { rule: spec.name.clone(), scope, labels: labels.clone() },
+                        key: AlertKey {
+                            rule: spec.name.clone(),
+                            scope,
+                            labels: labels.cloned().unwrap_or_default(),
+                        },
                         rule: spec.name.clone(),
                         labels: e.labels.clone(),
                         state,
@@ -313,14 +318,15 @@ fn degraded(
 fn new_entry(spec: &RuleSpec, labels: &Labels, now: DateTime<Utc>) -> Entry {
     let mut merged = labels.clone();
     merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Entry { tracker: Tracker::new(now), labels: merged, summary: String::new(), seen: 0 }
+    let labels = Arc::new(merged);
+    Entry { tracker: Tracker::new(now), labels, summary: Arc::from(""), seen: 0 }
 }
 
 /// The alert of the series `labels`: the one held, or a new one when `input` may activate it.
 /// Only a new series costs a copy of its labels.
 fn series_entry<'a>(
     spec: &RuleSpec,
-    series: &'a mut BTreeMap<Labels, Entry>,
+    series: &'a mut BTreeMap<Arc<Labels>, Entry>,
     labels: &Labels,
     input: Input,
     now: DateTime<Utc>,
@@ -329,13 +335,13 @@ fn series_entry<'a>(
         if input == Input::Clear {
             return None;
         }
-        series.insert(labels.clone(), new_entry(spec, labels, now));
+        series.insert(Arc::new(labels.clone()), new_entry(spec, labels, now));
     }
     series.get_mut(labels)
 }
 
 /// Notes that an evaluation saw the series `labels`, so it does not count as gone.
-fn mark_seen(series: &mut BTreeMap<Labels, Entry>, labels: &Labels, stamp: u64) {
+fn mark_seen(series: &mut BTreeMap<Arc<Labels>, Entry>, labels: &Labels, stamp: u64) {
     if let Some(e) = series.get_mut(labels) {
         e.seen = stamp;
     }
@@ -358,14 +364,14 @@ fn step(
     // keeps its text (a storm of thousands of steady series renders nothing).
     let unchanged = (tr.value().to_bits(), tr.severity()) == shown_before;
     match (scope, query_summary) {
-        (_, Some(text)) => entry.summary = text,
+        (_, Some(text)) => entry.summary = text.into(),
         (Scope::Series, None) if input == Input::NoData => {
-            entry.summary = summary::series_no_data(spec, &entry.labels);
+            entry.summary = summary::series_no_data(spec, &entry.labels).into();
         }
         (Scope::Series, None)
             if entry.summary.is_empty() || (input != Input::Clear && !unchanged) =>
         {
-            entry.summary = summary::render(spec, &entry.labels, tr.value(), tr.severity());
+            entry.summary = summary::render(spec, &entry.labels, tr.value(), tr.severity()).into();
         }
         _ => {}
     }
@@ -375,22 +381,22 @@ fn step(
                 at: now,
                 rule: spec.name.clone(),
                 scope,
-                labels: entry.labels.clone(),
+                labels: (*entry.labels).clone(),
                 from,
                 to,
                 severity: tr.severity(),
                 value: tr.value(),
-                summary: entry.summary.clone(),
+                summary: entry.summary.to_string(),
             },
             Change::Escalated { from, to } => Event::Escalation {
                 at: now,
                 rule: spec.name.clone(),
                 scope,
-                labels: entry.labels.clone(),
+                labels: (*entry.labels).clone(),
                 from,
                 to,
                 value: tr.value(),
-                summary: entry.summary.clone(),
+                summary: entry.summary.to_string(),
             },
         });
     }

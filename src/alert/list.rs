@@ -110,7 +110,7 @@ impl AlertList {
             let active = rows
                 .iter()
                 .filter(|r| r.state.is_active())
-                .map(|r| (RowId::of(r), (r.severity, r.key.scope, r.labels.clone())))
+                .map(|r| (RowId::of(r), (r.severity, r.key.scope, (*r.labels).clone())))
                 .collect();
             let unread = inputs.prom.iter().any(|s| s.last_ok.is_none());
             events = acks.settle(&active, unread, now);

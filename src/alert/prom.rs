@@ -3,6 +3,7 @@
 //! that go into the history. The fetching itself is the pager's.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -46,30 +47,38 @@ pub fn merged(sources: &[PromSource]) -> Merged {
 pub fn views(merged: &Merged, now: DateTime<Utc>) -> Vec<AlertView> {
     merged
         .iter()
-        .map(|(labels, (a, sources))| AlertView {
-            key: AlertKey {
-                rule: a.alertname().to_string(),
-                scope: Scope::Prometheus,
-                labels: labels.clone(),
-            },
-            rule: a.alertname().to_string(),
-            state: match a.state {
-                PromState::Firing => AlertState::Firing,
-                PromState::Pending => AlertState::Pending,
-            },
-            severity: a.severity(),
-            since: a.active_at.unwrap_or(now),
-            value: a.value,
-            value_at: None,
-            summary: a.summary(),
-            runbook: a.annotations.get("runbook").map(|r| crate::sanitize::clean_owned(r)),
-            ack: None,
-            origins: vec![Origin::Prometheus { source: sources.join(",") }],
-            twins: Vec::new(),
-            silence: None,
-            labels: labels.clone(),
+        .map(|(labels, (a, sources))| {
+            let labels = Arc::new(labels.clone());
+            view(a, sources, labels, now)
         })
         .collect()
+}
+
+/// One merged alert as listed; `labels` serve as its key and as its labels.
+fn view(a: &PromAlert, sources: &[String], labels: Arc<Labels>, now: DateTime<Utc>) -> AlertView {
+    AlertView {
+        key: AlertKey {
+            rule: a.alertname().to_string(),
+            scope: Scope::Prometheus,
+            labels: labels.clone(),
+        },
+        rule: a.alertname().to_string(),
+        state: match a.state {
+            PromState::Firing => AlertState::Firing,
+            PromState::Pending => AlertState::Pending,
+        },
+        severity: a.severity(),
+        since: a.active_at.unwrap_or(now),
+        value: a.value,
+        value_at: None,
+        summary: a.summary().into(),
+        runbook: a.annotations.get("runbook").map(|r| crate::sanitize::clean_owned(r)),
+        ack: None,
+        origins: vec![Origin::Prometheus { source: sources.join(",") }],
+        twins: Vec::new(),
+        silence: None,
+        labels,
+    }
 }
 
 /// What changed from `before` to `after`, for the history: newly firing, and resolved (gone
@@ -101,6 +110,6 @@ fn transition(a: &PromAlert, at: DateTime<Utc>, from: AlertState, to: AlertState
         to,
         severity: a.severity(),
         value: a.value,
-        summary: a.summary(),
+        summary: a.summary().into(),
     }
 }

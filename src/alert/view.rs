@@ -1,6 +1,7 @@
 //! What the interface sees of an alert, and the order it is listed in.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,8 @@ pub enum Scope {
 pub struct AlertKey {
     pub rule: String,
     pub scope: Scope,
-    pub labels: Labels,
+    /// Shared with the alert book: listing a storm copies no labels.
+    pub labels: Arc<Labels>,
 }
 
 /// An acknowledgement: someone is on it.
@@ -79,7 +81,8 @@ pub struct AlertView {
     /// The rule's name.
     pub rule: String,
     /// The series' labels with the rule's extra labels added. Raw: clean them before display.
-    pub labels: Labels,
+    /// Shared with the alert book.
+    pub labels: Arc<Labels>,
     pub state: AlertState,
     pub severity: Severity,
     /// When the shown state began.
@@ -88,8 +91,8 @@ pub struct AlertView {
     pub value: f64,
     /// When that value was seen; compare with the model's `now` to show staleness.
     pub value_at: Option<DateTime<Utc>>,
-    /// The rendered summary, free of control characters.
-    pub summary: String,
+    /// The rendered summary, free of control characters (shared with the alert book).
+    pub summary: Arc<str>,
     /// The rule's runbook id.
     pub runbook: Option<String>,
     pub ack: Option<Ack>,

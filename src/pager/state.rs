@@ -171,7 +171,7 @@ impl PagerState {
 /// The labels a silence for `alert`'s row matches: its labels less `severity` (so it covers the
 /// row's warning and critical twins alike), plus `alertname` for local rules.
 pub fn matcher_labels(alert: &AlertView) -> Labels {
-    let mut labels = alert.labels.clone();
+    let mut labels = (*alert.labels).clone();
     labels.remove("severity");
     labels.entry("alertname".into()).or_insert_with(|| alert.rule.clone());
     labels

@@ -34,7 +34,7 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
                 muted,
             ),
         ]),
-        Line::styled(a.summary.clone(), theme.style(Role::Text)),
+        Line::styled(a.summary.to_string(), theme.style(Role::Text)),
     ];
     let sources: Vec<String> = a
         .origins

@@ -39,7 +39,7 @@ pub(super) fn acknowledge(
         note.clone().unwrap_or_else(|| format!("acknowledged in warroom by {}", model.user));
     let request = SilenceRequest {
         labels: matcher_labels(&alert),
-        alert_labels: alert.labels.clone(),
+        alert_labels: (*alert.labels).clone(),
         key: key.clone(),
         starts_at: now,
         ends_at: until.unwrap_or(now + UNTIL_RESOLVED_SILENCE),

@@ -37,7 +37,7 @@ fn context(model: &Model, alert: &AlertView) -> Context {
         .and_then(|q| model.queries.get(q))
         .map(|q| q.source)
         .unwrap_or(0);
-    let mut ctx = Context { labels: alert.labels.clone(), ..Context::default() };
+    let mut ctx = Context { labels: (*alert.labels).clone(), ..Context::default() };
     let url = model.sources.get(source).map(|s| s.url.clone()).unwrap_or_default();
     ctx.vars.insert("source_url".into(), url);
     ctx.vars.insert("alertname".into(), alert.rule.clone());
