@@ -110,6 +110,6 @@ fn transition(a: &PromAlert, at: DateTime<Utc>, from: AlertState, to: AlertState
         to,
         severity: a.severity(),
         value: a.value,
-        summary: a.summary().into(),
+        summary: a.summary(),
     }
 }
