@@ -296,7 +296,7 @@ fn degraded(
     now: DateTime<Utc>,
     events: &mut Vec<Event>,
 ) {
-    let none = Labels::new();
+    let none = Arc::default();
     match policy {
         Policy::Keep => {}
         Policy::Alert => {
@@ -314,11 +314,16 @@ fn degraded(
     }
 }
 
-/// A new alert of `spec` for a series with these labels (the rule's extra labels added).
-fn new_entry(spec: &RuleSpec, labels: &Labels, now: DateTime<Utc>) -> Entry {
-    let mut merged = labels.clone();
-    merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let labels = Arc::new(merged);
+/// A new alert of `spec` for a series with these labels (the rule's extra labels added; a rule
+/// without any shares the series' own).
+fn new_entry(spec: &RuleSpec, labels: &Arc<Labels>, now: DateTime<Utc>) -> Entry {
+    let labels = if spec.labels.is_empty() {
+        labels.clone()
+    } else {
+        let mut merged = (**labels).clone();
+        merged.extend(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Arc::new(merged)
+    };
     Entry { tracker: Tracker::new(now), labels, summary: Arc::from(""), seen: 0 }
 }
 
@@ -335,7 +340,8 @@ fn series_entry<'a>(
         if input == Input::Clear {
             return None;
         }
-        series.insert(Arc::new(labels.clone()), new_entry(spec, labels, now));
+        let key = Arc::new(labels.clone());
+        series.insert(key.clone(), new_entry(spec, &key, now));
     }
     series.get_mut(labels)
 }

@@ -165,7 +165,9 @@ impl Model {
                         let expr = expr.trim().to_string();
                         let key = (source, expr.clone(), false, config.refresh);
                         Some(*index.entry(key).or_insert_with(|| {
-                            queries.push(QueryState::new(expr, source, config.refresh, false));
+                            let mut q = QueryState::new(expr, source, config.refresh, false);
+                            q.holds_series = false; // no panel shows it
+                            queries.push(q);
                             queries.len() - 1
                         }))
                     }

@@ -73,6 +73,9 @@ pub struct QueryState {
     /// interval, whose answer is the live value (never the viewed window's).
     pub live: Option<usize>,
     pub series: Vec<SeriesBuf>,
+    /// Whether the series of its answers are held: false for a query only alert rules read
+    /// (they evaluate the answer itself), so a storm's series are not kept twice.
+    pub holds_series: bool,
     /// When the last good answer was requested.
     pub last_ok: Option<DateTime<Utc>>,
     pub error: Option<QueryError>,
@@ -96,6 +99,7 @@ impl QueryState {
             range,
             live: None,
             series: Vec::new(),
+            holds_series: true,
             last_ok: None,
             error: None,
             warnings: Vec::new(),
@@ -146,6 +150,7 @@ impl QueryState {
                 changed |= self.empty != data.is_empty();
                 self.empty = data.is_empty();
                 changed |= match r.kind {
+                    _ if !self.holds_series => false,
                     FetchKind::Instant => self.replace_latest(data),
                     FetchKind::Full => self.replace_all(data),
                     FetchKind::Incremental => self.merge(data, r.start),

@@ -133,7 +133,7 @@ enum Next {
 async fn together<M>(ctx: &Shared<M>, client: &Client, members: &[QuerySpec]) -> Outcome {
     let expr = batch::combined(members.iter().map(|q| q.expr.as_str()));
     match ctx.fetch(client, &expr, None).await {
-        Ok(f) => match batch::split(&f.response, members.len()) {
+        Ok(f) => match batch::split(f.response, members.len()) {
             Some(parts) => {
                 let share = f.bytes / members.len();
                 Outcome::Answers(

@@ -29,6 +29,9 @@ pub struct Fetched {
     pub bytes: usize,
 }
 
+/// Answers at least this long are decoded off the loop thread.
+const DECODE_ON_LOOP_BYTES: usize = 256 * 1024;
+
 /// A problem building a client from its config (bad header, unreadable token file…).
 #[derive(Debug, thiserror::Error)]
 #[error("source {source_name:?}: {message}")]
@@ -199,8 +202,18 @@ impl Client {
         let (status, body) =
             self.exchange(self.http.post(format!("{}{path}", self.base)).form(&form)).await?;
         let rtt = started.elapsed();
-        let response = decode(status, &body, self.max_series, &self.secrets)?;
-        Ok(Fetched { response, rtt, bytes: body.len() })
+        let bytes = body.len();
+        let response = if bytes < DECODE_ON_LOOP_BYTES {
+            decode(status, &body, self.max_series, &self.secrets)?
+        } else {
+            // A large answer (an alert storm, a wide panel) is decoded on a blocking thread:
+            // the loop thread keeps reading keys and drawing while it is parsed.
+            let (max_series, secrets) = (self.max_series, self.secrets.clone());
+            tokio::task::spawn_blocking(move || decode(status, &body, max_series, &secrets))
+                .await
+                .map_err(|e| PromError::Decode(format!("decoding stopped: {e}")))??
+        };
+        Ok(Fetched { response, rtt, bytes })
     }
 
     /// Sends `request` (made with [`Client::http`]) under this client's deadline and reads at
