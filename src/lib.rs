@@ -13,6 +13,7 @@ pub mod diag;
 pub mod duration;
 pub mod identity;
 pub mod keymap;
+pub mod memory;
 pub mod model;
 pub mod msg;
 pub mod pager;

@@ -16,6 +16,7 @@ use warroom::diag::Diagnostic;
 use warroom::setup;
 
 fn main() -> ExitCode {
+    warroom::memory::tune();
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Completions { shell }) => {

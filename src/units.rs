@@ -161,6 +161,19 @@ impl Serialize for Unit {
     }
 }
 
+/// `12345` → `"12,345"`: counts as people read them.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Three significant digits (two below 0.1, to stay narrow), trailing zeros trimmed;
 /// `x` is finite, `0 <= x < 999.5`.
 fn sig3(x: f64) -> String {

@@ -364,3 +364,50 @@ fn a_restart_keeps_the_for_period_of_a_pending_alert() {
     update(&mut m, Msg::History(history));
     assert!(m.visible_alerts().is_empty());
 }
+
+/// The live answer at second `s` with `n` series, every one at `v`.
+fn storm(m: &Model, s: i64, n: usize, v: f64) -> Msg {
+    let Msg::Poll(mut r) = live(m, s, v) else { unreachable!() };
+    let t = (T0 + s) as f64;
+    let samples = (0..n)
+        .map(|i| Sample {
+            labels: Labels::from([("instance".to_string(), format!("db-{i:04}"))]),
+            point: Point { t, v },
+        })
+        .collect();
+    r.outcome = fetched(QueryData::Vector(samples));
+    Msg::Poll(r)
+}
+
+#[test]
+fn a_storm_is_listed_whole_but_written_as_a_few_lines() {
+    let mut m = model();
+    let mut written = Vec::new();
+    for s in 0..5 {
+        written.extend(recorded(&update(&mut m, Msg::Tick(at(s)))));
+        let msg = storm(&m, s, 2_000, 95.0);
+        written.extend(recorded(&update(&mut m, msg)));
+    }
+    // Every series is listed, and counted, as firing…
+    assert_eq!(m.alert_list.firing, 2_000);
+    // …while the history holds the first few moves one by one and one line for the rest.
+    let one_by_one = warroom::alert::storm::RECORDED_ONE_BY_ONE;
+    let storms: Vec<(AlertState, usize)> = written
+        .iter()
+        .filter_map(|e| match e {
+            Event::Storm { to, count, .. } => Some((*to, *count)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        storms,
+        [(AlertState::Pending, 2_000 - one_by_one), (AlertState::Firing, 2_000 - one_by_one)]
+    );
+    assert_eq!(written.len(), 2 * (one_by_one + 1), "{written:#?}");
+    // The storm ends: the resolutions are coalesced too.
+    let msg = storm(&m, 5, 1, 50.0);
+    let resolved = recorded(&update(&mut m, msg));
+    let storm_end = |e: &Event| matches!(e, Event::Storm { to: AlertState::Resolved, count, .. } if *count == 2_000 - one_by_one);
+    assert!(resolved.iter().any(storm_end), "{resolved:#?}");
+    assert_eq!(resolved.len(), one_by_one + 1);
+}

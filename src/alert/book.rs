@@ -253,34 +253,33 @@ impl AlertBook {
         // sort by rank alone gives the display order (a storm of 20,000 compares no labels).
         let mut by_name: Vec<(&RuleSpec, &Alerts)> = self.specs.iter().zip(&self.entries).collect();
         by_name.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-        let mut out: Vec<AlertView> = by_name
-            .into_iter()
-            .flat_map(|(spec, entries)| {
-                entries.iter().filter_map(move |(scope, labels, e)| {
-                    let state = e.tracker.state();
-                    (state != AlertState::Inactive).then(|| AlertView {
-                        key: AlertKey {
-                            rule: spec.name.clone(),
-                            scope,
-                            labels: labels.cloned().unwrap_or_default(),
-                        },
+        // Sized once: a storm's list is not grown by doubling (nor held at twice its size).
+        let mut out = Vec::with_capacity(self.entries.iter().map(Alerts::len).sum());
+        out.extend(by_name.into_iter().flat_map(|(spec, entries)| {
+            entries.iter().filter_map(move |(scope, labels, e)| {
+                let state = e.tracker.state();
+                (state != AlertState::Inactive).then(|| AlertView {
+                    key: AlertKey {
                         rule: spec.name.clone(),
-                        labels: e.labels.clone(),
-                        state,
-                        severity: e.tracker.severity(),
-                        since: e.tracker.since(),
-                        value: e.tracker.value(),
-                        value_at: e.tracker.value_at(),
-                        summary: e.summary.clone(),
-                        runbook: spec.runbook.clone(),
-                        ack: None,
-                        origins: vec![Origin::Local],
-                        twins: Vec::new(),
-                        silence: None,
-                    })
+                        scope,
+                        labels: labels.cloned().unwrap_or_default(),
+                    },
+                    rule: spec.name.clone(),
+                    labels: e.labels.clone(),
+                    state,
+                    severity: e.tracker.severity(),
+                    since: e.tracker.since(),
+                    value: e.tracker.value(),
+                    value_at: e.tracker.value_at(),
+                    summary: e.summary.clone(),
+                    runbook: spec.runbook.clone(),
+                    ack: None,
+                    origins: vec![Origin::Local],
+                    twins: Vec::new(),
+                    silence: None,
                 })
             })
-            .collect();
+        }));
         out.sort_by(display_rank);
         out
     }

@@ -81,6 +81,18 @@ pub enum Event {
         by: String,
         reason: UnackReason,
     },
+    /// Many alerts of one rule made the same move in one evaluation: the first few are recorded
+    /// one by one, the rest as this one record (see [`super::storm`]). A restart restores only
+    /// the alerts recorded one by one; the rest start over from their next evaluation.
+    Storm {
+        at: DateTime<Utc>,
+        rule: String,
+        from: AlertState,
+        to: AlertState,
+        severity: Severity,
+        /// How many alerts this record stands for.
+        count: usize,
+    },
 }
 
 fn nan() -> f64 {
@@ -94,7 +106,8 @@ impl Event {
             Event::Transition { at, .. }
             | Event::Escalation { at, .. }
             | Event::Ack { at, .. }
-            | Event::Unack { at, .. } => *at,
+            | Event::Unack { at, .. }
+            | Event::Storm { at, .. } => *at,
         }
     }
 
@@ -104,17 +117,29 @@ impl Event {
             Event::Transition { rule, .. }
             | Event::Escalation { rule, .. }
             | Event::Ack { rule, .. }
-            | Event::Unack { rule, .. } => rule,
+            | Event::Unack { rule, .. }
+            | Event::Storm { rule, .. } => rule,
         }
     }
 
-    /// The alert's labels (series labels plus the rule's extra labels).
+    /// The alert's labels (series labels plus the rule's extra labels; none for a storm).
     pub fn labels(&self) -> &Labels {
+        static NONE: Labels = Labels::new();
         match self {
             Event::Transition { labels, .. }
             | Event::Escalation { labels, .. }
             | Event::Ack { labels, .. }
             | Event::Unack { labels, .. } => labels,
+            Event::Storm { .. } => &NONE,
+        }
+    }
+
+    /// Whether an alert started firing, or one firing became more severe (the bell rings).
+    pub fn fired(&self) -> bool {
+        match self {
+            Event::Transition { to, .. } | Event::Storm { to, .. } => to.is_firing(),
+            Event::Escalation { .. } => true,
+            Event::Ack { .. } | Event::Unack { .. } => false,
         }
     }
 }

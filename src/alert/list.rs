@@ -120,9 +120,9 @@ impl AlertList {
         if !acks.is_empty() || silences || !inputs.silencing.is_empty() {
             for row in &mut rows {
                 if !acks.is_empty() {
-                    row.ack = acks.get(&RowId::of(row), now).cloned();
+                    row.ack = acks.get(&RowId::of(row), now).cloned().map(Box::new);
                 }
-                row.silence = silence_for(inputs, row);
+                row.silence = silence_for(inputs, row).map(Box::new);
                 handled |= row.is_handled();
             }
         }

@@ -9,7 +9,7 @@
 //! - [`acks`]: acknowledgements, one per row (twins share it).
 //! - [`restore`]: what a restart puts back from the history.
 //! - [`list`]: the merged, ordered, counted list every widget reads, and whether it is blind.
-//! - [`event`]: what happened, as serializable records.
+//! - [`event`]: what happened, as serializable records; [`storm`]: thousands of them as one.
 //! - [`view`]: what the interface lists, and in which order.
 //! - [`summary`]: summary templates and value formatting.
 //! - [`history`]: the JSONL history file.
@@ -23,6 +23,7 @@ pub mod prom;
 pub mod restore;
 pub mod rule;
 pub mod state;
+pub mod storm;
 pub mod summary;
 pub mod view;
 

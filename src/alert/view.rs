@@ -95,14 +95,15 @@ pub struct AlertView {
     pub summary: Arc<str>,
     /// The rule's runbook id.
     pub runbook: Option<String>,
-    pub ack: Option<Ack>,
+    /// Boxed, as most rows of a storm have none: a row stays small.
+    pub ack: Option<Box<Ack>>,
     /// Who reports it: warroom's rule and/or sources' own alerting rules (twins merged into one
     /// row list every origin, warroom first).
     pub origins: Vec<Origin>,
     /// The keys of the twins merged into this row (besides `key`, the row's lead).
     pub twins: Vec<AlertKey>,
-    /// The Alertmanager silence covering it, if any.
-    pub silence: Option<SilenceMark>,
+    /// The Alertmanager silence covering it, if any (boxed like `ack`).
+    pub silence: Option<Box<SilenceMark>>,
 }
 
 impl AlertView {

@@ -87,6 +87,16 @@ fn from_event(e: &Event) -> Option<Entry> {
         Event::Unack { rule, reason, .. } => {
             ("ack", format!("{rule} acknowledgement ended ({reason:?})"), String::new())
         }
+        Event::Storm { rule, to, severity, count, .. } => (
+            "alert",
+            format!(
+                "{rule} {} ({}): {} more alerts at once",
+                to.label(),
+                severity.label(),
+                crate::units::thousands(*count)
+            ),
+            "a storm: the first alerts are listed one by one, the rest counted here".to_string(),
+        ),
     };
     Some(Entry {
         at: e.at(),

@@ -89,24 +89,11 @@ pub fn decode(
     if total > max_series {
         warnings.push(format!(
             "{} series, first {} shown",
-            thousands(total),
-            thousands(max_series)
+            crate::units::thousands(total),
+            crate::units::thousands(max_series)
         ));
     }
     Ok(QueryResponse { data, warnings, partial })
-}
-
-/// `12345` → `"12,345"`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The first `max` elements of a JSON array and how many it has; the others are skipped unread.
@@ -377,8 +364,8 @@ mod tests {
 
         let r = decode(200, body.as_bytes(), 20_000, &Secrets::default()).unwrap();
         assert!(r.warnings.is_empty());
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(crate::units::thousands(999), "999");
+        assert_eq!(crate::units::thousands(1_000_000), "1,000,000");
     }
 
     #[test]

@@ -29,6 +29,9 @@ fn event_line<'a>(model: &Model, theme: &Theme, e: &Event) -> Line<'a> {
         Event::Ack { by, silence: Some(_), .. } => format!("silenced by {}", sanitize::clean(by)),
         Event::Ack { by, .. } => format!("acked by {}", sanitize::clean(by)),
         Event::Unack { reason, .. } => format!("ack ended ({reason:?})"),
+        Event::Storm { from, to, count, .. } => {
+            format!("{} more {} → {}", crate::units::thousands(*count), from.label(), to.label())
+        }
     };
     let vals: Vec<String> = e.labels().values().map(|v| sanitize::clean_owned(v)).collect();
     Line::from(vec![

@@ -17,6 +17,8 @@ pub(super) fn record(model: &mut Model, events: Vec<Event>) -> Vec<Effect> {
     if events.is_empty() {
         return Vec::new();
     }
+    // A storm (thousands of alerts of one rule moving at once) is a few lines, not megabytes.
+    let events = crate::alert::storm::coalesce(events, crate::alert::storm::RECORDED_ONE_BY_ONE);
     // A pending alert that clears is flapping worth seeing live, not a line for the postmortem.
     let lasting: Vec<Event> = events.iter().filter(|e| !is_pending_cleared(e)).cloned().collect();
     let mut effects = Vec::new();
@@ -24,10 +26,7 @@ pub(super) fn record(model: &mut Model, events: Vec<Event>) -> Vec<Effect> {
         effects.push(Effect::Record(lasting));
     }
     effects.push(Effect::Redraw);
-    let fired = events.iter().any(|e| {
-        matches!(e, Event::Transition { to, .. } if to.is_firing())
-            || matches!(e, Event::Escalation { .. })
-    });
+    let fired = events.iter().any(Event::fired);
     if fired && model.bell && bell_due(model.last_bell, model.now) {
         model.last_bell = Some(model.now);
         effects.push(Effect::Bell);
