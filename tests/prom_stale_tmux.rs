@@ -9,11 +9,10 @@ mod tmux;
 use std::time::{Duration, Instant};
 
 use support::{Prometheus, PrometheusOpts, StaticExporter};
-use tmux::{Start, Tmux};
+use tmux::{latency, Start, Tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_warroom");
 const REFRESH: Duration = Duration::from_secs(2);
-const HELP: &str = "any key closes";
 
 /// Panels of the dashboard: two range queries (line, stat) and an instant one (bars).
 const PANELS: usize = 3;
@@ -59,59 +58,14 @@ fn has_data(screen: &str) -> bool {
         && screen.contains("active")
 }
 
-/// Milliseconds from sending `?` until the help overlay shows (or, when open, until it closes),
-/// polling the pane every 2 ms.
-fn toggle_latency(term: &Tmux) -> Duration {
-    let open = term.capture().contains(HELP);
-    let started = Instant::now();
-    term.send_keys(&["?"]);
-    loop {
-        if term.capture().contains(HELP) != open {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "no redraw after a key:\n{}",
-            term.capture()
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-/// What the measurement itself costs: a key typed into `cat` until tmux shows its echo.
-fn tmux_echo_latency() -> Duration {
-    let cat = Tmux::start("echo", Start { argv: vec!["cat".into()], ..Start::default() });
-    std::thread::sleep(Duration::from_millis(300));
-    let samples = (0..10)
-        .map(|i| {
-            let key = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"][i];
-            let started = Instant::now();
-            cat.send_keys(&[key]);
-            while !cat.capture().contains(key) {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            started.elapsed()
-        })
-        .collect();
-    median(samples)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-/// Ten toggles of the help overlay; their median, and all of them for the report.
+/// Ten toggles of the help overlay: their median, and all of them for the report.
 fn redraw_latency(term: &Tmux) -> (Duration, Vec<Duration>) {
-    let samples: Vec<Duration> = (0..10)
-        .map(|_| {
-            let d = toggle_latency(term);
-            std::thread::sleep(Duration::from_millis(50));
-            d
-        })
-        .collect();
-    assert!(!term.capture().contains(HELP), "an even number of toggles leaves help closed");
-    (median(samples.clone()), samples)
+    let samples = latency::toggles(term, 10);
+    assert!(
+        !term.capture().contains(latency::HELP),
+        "an even number of toggles leaves help closed"
+    );
+    (latency::median(&samples), samples)
 }
 
 #[test]
@@ -169,7 +123,7 @@ fn stale_within_two_intervals_keys_stay_fast_and_data_comes_back() {
     });
     let alerts_after_data = data_back.elapsed();
 
-    let echo = tmux_echo_latency();
+    let echo = latency::tmux_echo();
     eprintln!(
         "tmux send-keys → capture-pane shows the echo of `cat`: median {echo:?}\n\
          refresh {REFRESH:?}: stale {stale_after:?} after SIGSTOP, {killed_stale_after:?} after \
