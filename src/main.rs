@@ -130,6 +130,7 @@ async fn check(
     let (loaded, runbook_problems) =
         setup::load_runbooks(config, runbooks.as_deref(), demo_dashboard(cli));
     problems.extend(runbook_problems);
+    problems.extend(setup::lock_dir_problems(config, &loaded));
     if !offline {
         problems.extend(
             warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await,

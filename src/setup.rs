@@ -200,3 +200,34 @@ pub fn overrides(cli: &Cli, demo_url: Option<String>) -> Overrides {
         refresh: cli.refresh,
     }
 }
+
+/// Whether the runbooks' actions could take their locks: the lock directory (`lock_dir`, or the
+/// host-wide default) exists or can be made, and is safe to share. Nothing to say in read-only
+/// mode or when no runbook has an action.
+pub fn lock_dir_problems(config: &ConfigFile, runbooks: &[Runbook]) -> Vec<Diagnostic> {
+    if config.config.environment.read_only || runbooks.iter().all(|rb| rb.actions.is_empty()) {
+        return Vec::new();
+    }
+    let dir = config.lock_dir();
+    let Err(refusal) = crate::runbook::lock::ready_dir(&dir) else {
+        return Vec::new();
+    };
+    let why = match refusal {
+        crate::runbook::Refusal::LockDir { why, .. } => why,
+        other => other.to_string(),
+    };
+    let message = format!(
+        "lock directory {} cannot be used ({why}): every action would be refused",
+        dir.display()
+    );
+    let fix = "set lock_dir to a directory every on-call user may write (warroom creates it \
+               with mode 1777 when missing), or fix the one named";
+    match (&config.config.lock_dir, &config.path) {
+        (Some(_), Some(file)) => {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            let line = crate::diag::key_line(&text, None, "lock_dir");
+            vec![Diagnostic::new(file, line, message).with_fix(fix)]
+        }
+        _ => vec![Diagnostic::new(&dir, None, message).with_fix(fix)],
+    }
+}

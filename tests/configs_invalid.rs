@@ -108,3 +108,53 @@ fn warroom_check_and_start_up_refuse_them_without_panicking() {
         }
     }
 }
+
+/// A runbook with one action, so that actions need their locks.
+const ONE_ACTION: &str = r#"+++
+id = "restart"
+title = "Restart"
+alerts = ["ServiceDown"]
+
+[[actions]]
+key = "r"
+label = "Restart the service"
+argv = ["true"]
+confirm = "yes-no"
++++
+Restart it.
+"#;
+
+#[test]
+fn a_lock_dir_anyone_may_empty_is_reported_by_check_with_its_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let locks = dir.path().join("locks");
+    std::fs::create_dir(&locks).unwrap();
+    std::fs::set_permissions(&locks, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let path = dir.path().join("warroom.toml");
+    let text = format!(
+        "refresh = \"1s\"\nlock_dir = {:?}\n\n[[sources]]\nname = \"p\"\nurl = \"http://127.0.0.1:9\"\n",
+        locks.display().to_string()
+    );
+    std::fs::write(&path, text).unwrap();
+    let config = load(Some(&path), &Overrides::default()).unwrap();
+    let runbook = warroom::runbook::parse_runbook(Path::new("restart.md"), ONE_ACTION).unwrap();
+
+    let problems = warroom::setup::lock_dir_problems(&config, std::slice::from_ref(&runbook));
+    let [p] = &problems[..] else { panic!("{problems:#?}") };
+    assert_eq!((p.file.as_path(), p.line), (path.as_path(), Some(2)), "{p}");
+    assert!(p.message.contains("lacks the sticky bit"), "{p}");
+    assert!(p.message.contains("every action would be refused"), "{p}");
+    assert!(p.fix.as_deref().is_some_and(|f| f.contains("lock_dir")), "{p}");
+
+    // Sticky, it is fine; so is a folder that does not exist yet (it is made 1777).
+    std::fs::set_permissions(&locks, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    assert_eq!(warroom::setup::lock_dir_problems(&config, std::slice::from_ref(&runbook)), []);
+    std::fs::remove_dir(&locks).unwrap();
+    assert_eq!(warroom::setup::lock_dir_problems(&config, std::slice::from_ref(&runbook)), []);
+    // Without actions there is nothing to lock.
+    std::fs::remove_dir(&locks).unwrap();
+    std::fs::create_dir(&locks).unwrap();
+    std::fs::set_permissions(&locks, std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert_eq!(warroom::setup::lock_dir_problems(&config, &[]), []);
+}

@@ -113,8 +113,8 @@ impl RunLock {
 
 /// Makes sure `dir` exists and is safe to share: created with [`DIR_MODE`] when missing; a
 /// directory (not a link someone else planted); and, when anyone may write there, sticky, so
-/// nobody can remove or replace another's locks.
-fn ready_dir(dir: &Path) -> Result<(), Refusal> {
+/// nobody can remove or replace another's locks. `warroom check` asks it too.
+pub fn ready_dir(dir: &Path) -> Result<(), Refusal> {
     let refuse = |why: String| Refusal::LockDir { dir: dir.display().to_string(), why };
     if !dir.exists() && std::fs::symlink_metadata(dir).is_err() {
         if let Some(parent) = dir.parent() {
