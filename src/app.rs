@@ -449,12 +449,21 @@ fn quit_on_signal(pending: &mut Vec<Msg>, name: &str) {
 }
 
 /// The message for a terminal event read at `at`. Pasted text (`Event::Paste`, with bracketed
-/// paste on) is no key: it never presses a runbook key or answers a dialog, so it is dropped.
+/// paste on) is no key: it never presses a runbook key or answers a dialog; it is text, for the
+/// filter or a note, cut to [`crate::msg::PASTE_MAX`] bytes.
 fn event_msg(ev: Event, at: Instant) -> Option<Msg> {
     match ev {
         Event::Key(key) => Some(Msg::Key { key, at }),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
-        Event::Paste(_) | Event::FocusGained | Event::FocusLost | Event::Mouse(_) => None,
+        Event::Paste(mut text) => {
+            let mut cut = text.len().min(crate::msg::PASTE_MAX);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            Some(Msg::Paste(text))
+        }
+        Event::FocusGained | Event::FocusLost | Event::Mouse(_) => None,
     }
 }
 
@@ -471,6 +480,11 @@ mod tests {
             Some(Msg::Key { at, .. }) => assert_eq!(at, read, "stamped when read, not now"),
             other => panic!("{other:?}"),
         }
-        assert!(event_msg(Event::Paste("\tt1y".into()), read).is_none());
+        assert!(matches!(event_msg(Event::Paste("\tt1y".into()), read), Some(Msg::Paste(_))));
+        let huge = "é".repeat(10_000);
+        match event_msg(Event::Paste(huge), read) {
+            Some(Msg::Paste(t)) => assert!(t.len() <= crate::msg::PASTE_MAX && t.len() > 4000),
+            other => panic!("{other:?}"),
+        }
     }
 }

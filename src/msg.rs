@@ -9,6 +9,9 @@ use crate::alert::Event;
 use crate::prom::poller::{PollResult, Window};
 use crate::runbook::{Order, RunEvent};
 
+/// The most of one paste that is read; the rest is dropped.
+pub const PASTE_MAX: usize = 4096;
+
 /// Everything that can change the model.
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -16,6 +19,9 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     /// A key, stamped when it was read from the terminal.
     Key { key: KeyEvent, at: Instant },
+    /// Text pasted into the terminal (bracketed paste), at most [`PASTE_MAX`] bytes of it: it
+    /// goes into the filter or an acknowledgement note, and is never a key.
+    Paste(String),
     /// The terminal changed size.
     Resize { width: u16, height: u16 },
     /// A poller's result.

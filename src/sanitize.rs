@@ -29,7 +29,9 @@ pub fn clean_owned(s: &str) -> String {
     clean(s).into_owned()
 }
 
-fn is_unsafe(c: char) -> bool {
+/// Whether `c` must never reach the terminal: control characters and the invisible
+/// direction and zero-width marks that disguise text.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

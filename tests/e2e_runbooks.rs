@@ -210,9 +210,19 @@ fn pasted_text_presses_no_runbook_key_and_confirms_nothing() {
     assert!(!screen.contains("Confirm action"), "a paste pressed a runbook key:\n{screen}");
     assert!(!marker.exists(), "a paste ran the action");
     assert!(!audit(&marker).contains("\"started\""), "{}", audit(&marker));
-    // Typed keys still work.
+    assert!(screen.contains("pasted text ignored"), "a paste goes unanswered:\n{screen}");
+    // Pasted into the dialog, it confirms nothing either.
     t.send_keys(&["t"]);
     t.wait_for("Confirm action", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(700));
+    t.paste("y");
+    t.wait_for("type the confirmation", Duration::from_secs(5));
+    assert!(!marker.exists(), "a pasted y ran the action");
+    t.send_keys(&["Escape"]);
+    // Into the filter it is text: control characters stripped, line breaks made spaces.
+    t.send_keys(&["/"]);
+    t.paste("Demo\u{1b}[2J\nDb");
+    t.wait_for("/Demo[2J Db", Duration::from_secs(5));
 }
 
 #[test]

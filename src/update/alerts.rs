@@ -57,6 +57,9 @@ pub(super) fn open_ack(model: &mut Model) -> Vec<Effect> {
 
 /// Keys while the acknowledge dialog is open: type a note, Tab cycles the expiry, Enter
 /// acknowledges, Esc cancels.
+/// The longest acknowledgement note.
+pub(super) const NOTE_MAX: usize = 200;
+
 pub(super) fn ack_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let Overlay::Ack { key: alert, note, expiry, .. } = &mut model.ui.overlay else {
         return Vec::new();
@@ -71,7 +74,7 @@ pub(super) fn ack_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Backspace => {
             note.pop();
         }
-        KeyCode::Char(c) if !c.is_control() && note.chars().count() < 200 => note.push(c),
+        KeyCode::Char(c) => super::paste::type_into(note, c, NOTE_MAX),
         KeyCode::Enter => {
             let (alert, note, expiry) = (alert.clone(), note.trim().to_string(), *expiry);
             model.ui.overlay = Overlay::None;

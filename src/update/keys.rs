@@ -36,6 +36,9 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
     }
 }
 
+/// The longest filter.
+pub(super) const FILTER_MAX: usize = 64;
+
 fn filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Esc => {
@@ -47,11 +50,14 @@ fn filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             model.ui.filter.pop();
         }
         KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return quit(model),
-        KeyCode::Char(c) if !c.is_control() && model.ui.filter.chars().count() < 64 => {
-            model.ui.filter.push(c)
-        }
+        KeyCode::Char(c) => super::paste::type_into(&mut model.ui.filter, c, FILTER_MAX),
         _ => return Vec::new(),
     }
+    filter_changed(model)
+}
+
+/// The filter changed: selections start over at the first match.
+pub(super) fn filter_changed(model: &mut Model) -> Vec<Effect> {
     model.ui.panel = 0;
     model.ui.alert = 0;
     model.ui.alert_key = None;

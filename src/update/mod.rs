@@ -6,6 +6,7 @@ mod actions;
 mod alerts;
 mod keys;
 mod pager;
+mod paste;
 mod record;
 
 pub use actions::{action_for_key, CONFIRM_GUARD};
@@ -62,6 +63,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Resize { width, height } => resize(model, width, height),
         Msg::Poll(result) => poll(model, *result),
         Msg::Key { key, at } => keys::key_event(model, key, at),
+        Msg::Paste(text) => paste::paste(model, &text),
         Msg::Run(ev) => actions::run_event(model, ev),
         Msg::RunRefused { run_id, reason } => actions::refused(model, run_id, reason),
         Msg::Pager(m) => pager::message(model, m),
