@@ -30,6 +30,8 @@ pub enum Msg {
     Run(RunEvent),
     /// A run that could not start (read-only, lock held, cooldown, audit log unwritable).
     RunRefused { run_id: u64, reason: String },
+    /// Whether the action `resolved` (runbook, key, target) could run now: `None`, or why not.
+    CanRun { runbook: String, key: char, target: String, refusal: Option<String> },
     /// A result of the pager side: Prometheus's alerts, Alertmanager's silences, a new silence.
     Pager(crate::pager::PagerMsg),
     /// Recent alert history read from disk at start-up.
@@ -58,4 +60,7 @@ pub enum Effect {
     Action(Order),
     /// Create a silence in Alertmanager; the outcome comes back as `Msg::Pager`.
     CreateSilence(Box<crate::pager::SilenceRequest>),
+    /// Ask the launcher whether the action in the confirm dialog could run now (lock held,
+    /// cooldown); the answer comes back as `Msg::CanRun`.
+    PeekRun(Box<crate::runbook::Resolved>),
 }

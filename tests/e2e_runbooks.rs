@@ -351,3 +351,18 @@ fn hostile_label_values_reach_no_shell() {
         assert!(!Path::new(&format!("/tmp/{tag}-{n}")).exists(), "a shell ran a label value");
     }
 }
+
+#[test]
+fn an_action_already_running_says_so_before_asking_again() {
+    let (t, _marker) = start("busy", &["--demo"], "http://127.0.0.1:9", DEMO_QUERY);
+    confirm(&t, "w");
+    t.wait_for("running", Duration::from_secs(10));
+    // The same action on the same target, while the first run holds its lock.
+    t.send_keys(&["w"]);
+    let screen = t.wait_for("cannot run now: already running since", Duration::from_secs(5));
+    assert!(screen.contains("by oncall@"), "the holder is named:\n{screen}");
+    assert!(!screen.contains("Run it?"), "it still asks:\n{screen}");
+    t.send_keys(&["Escape"]);
+    t.send_keys(&["q"]);
+    assert!(t.wait_exit(Duration::from_secs(10)).is_some(), "warroom quits, ending the run");
+}

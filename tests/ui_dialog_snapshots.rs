@@ -7,9 +7,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use warroom::demo::demo_model;
-use warroom::model::{Model, Pane};
-use warroom::msg::Msg;
-use warroom::runbook::{parse_runbook, Outcome, RunEvent, Stream};
+use warroom::model::{Model, Overlay, Pane};
+use warroom::msg::{Effect, Msg};
+use warroom::runbook::{parse_runbook, Outcome, Refusal, RunEvent, Stream};
 use warroom::snapshot::buffer_text;
 use warroom::theme::Theme;
 use warroom::update::update;
@@ -92,4 +92,33 @@ fn charts_mark_where_an_action_ran() {
     let after = frame(&m, 160, 48);
     let chart_rows = |s: &str| s.lines().take(12).map(str::to_string).collect::<Vec<_>>();
     assert_ne!(chart_rows(&before), chart_rows(&after), "the DB CPU chart shows the action mark");
+}
+
+#[test]
+fn an_action_that_cannot_run_now_says_why_instead_of_asking() {
+    let mut m = model(160, 48);
+    let t0 = Instant::now();
+    let effects = update(
+        &mut m,
+        Msg::Key { key: KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE), at: t0 },
+    );
+    // The dialog asks the launcher whether it could run now.
+    let Some(Effect::PeekRun(resolved)) = effects.iter().find(|e| matches!(e, Effect::PeekRun(_)))
+    else {
+        panic!("no PeekRun in {effects:?}")
+    };
+    let (runbook, key, target) = (resolved.runbook.clone(), resolved.key, resolved.target.clone());
+    let refusal = Refusal::Running { since: "2026-12-02 03:12:00 UTC by alice@bastion-2".into() };
+    update(&mut m, Msg::CanRun { runbook, key, target, refusal: Some(refusal.to_string()) });
+    insta::assert_snapshot!("confirm_blocked_160x48", frame(&m, 160, 48));
+    // Confirming does nothing but say so again; Esc closes.
+    let typed = t0 + Duration::from_secs(1);
+    for code in [KeyCode::Char('y'), KeyCode::Enter] {
+        let effects =
+            update(&mut m, Msg::Key { key: KeyEvent::new(code, KeyModifiers::NONE), at: typed });
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Action(_))), "{effects:?}");
+        assert!(matches!(m.ui.overlay, Overlay::Confirm(_)));
+    }
+    press(&mut m, KeyCode::Esc, typed);
+    assert!(matches!(m.ui.overlay, Overlay::None));
 }

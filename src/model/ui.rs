@@ -44,6 +44,9 @@ pub struct Confirmation {
     pub dry_run: Option<u64>,
     /// The environment name, shown in the dialog.
     pub environment: String,
+    /// Why the action cannot run now (another run holds its lock, a cooldown), as the launcher
+    /// said when the dialog opened: shown instead of asking.
+    pub blocked: Option<String>,
 }
 
 /// Which view the pane beside the alert list shows.

@@ -155,6 +155,19 @@ impl Launcher {
         Ok(start_with(run_id, resolved, &self.env, action.timeout, tx, Box::new(hooks)))
     }
 
+    /// What would refuse `resolved` now, before anyone confirms it: read-only mode, a run of the
+    /// same action on the same target holding the lock, or a cooldown. A dry run is never
+    /// refused for a lock. [`Launcher::submit`] still decides when it is confirmed.
+    pub fn peek(&self, resolved: &Resolved) -> Option<Refusal> {
+        if self.read_only {
+            return Some(Refusal::ReadOnly);
+        }
+        if resolved.dry_run {
+            return None;
+        }
+        RunLock::peek(&self.lock_dir, &resolved.runbook, resolved.key, &resolved.target)
+    }
+
     /// Writes a refusal to the audit log, off the caller's thread when there is a runtime.
     fn record_refusal(&self, r: &Refused) {
         let record = AuditRecord::refusal(

@@ -95,6 +95,28 @@ impl RunLock {
         Ok(RunLock { _file: file, path, dir: dir.to_path_buf(), stem, cooldown })
     }
 
+    /// Whether [`RunLock::acquire`] would refuse now because another run holds the lock or a
+    /// cooldown is not over, for the confirm dialog to say before it asks. Creates nothing and
+    /// takes nothing (the lock is tried and let go at once); `acquire` still decides.
+    pub fn peek(dir: &Path, runbook: &str, key: char, target: &str) -> Option<Refusal> {
+        let stem = lock_stem(runbook, key, target);
+        let path = dir.join(format!("{stem}.lock"));
+        let file = OpenOptions::new().read(true).custom_flags(SAFE_FLAGS).open(&path).ok();
+        if let Some(file) = file.and_then(|f| regular(f).ok()) {
+            // SAFETY: flock on a file descriptor we own; it is released when `file` drops.
+            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            let held = rc != 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK);
+            if held {
+                let note = newest(dir, &stem, ".holder").unwrap_or_default();
+                let note = crate::sanitize::clean_owned(note.trim());
+                let since = if note.is_empty() { "an unknown time".into() } else { note };
+                return Some(Refusal::Running { since });
+            }
+        }
+        cooldown_left(dir, &stem).map(|left| Refusal::CoolingDown { left })
+    }
+
     /// The lock file's path.
     pub fn path(&self) -> &Path {
         &self.path
@@ -304,6 +326,25 @@ mod tests {
         assert!(RunLock::acquire(dir.path(), "rb", 't', "pg-2", Duration::ZERO, "bob").is_ok());
         first.finish().unwrap();
         assert!(RunLock::acquire(dir.path(), "rb", 't', "pg-1", Duration::ZERO, "bob").is_ok());
+    }
+
+    #[test]
+    fn peek_says_what_acquire_would_refuse_and_takes_nothing() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("locks");
+        // Nothing there yet: nothing refuses, and peeking creates nothing.
+        assert_eq!(RunLock::peek(&dir, "rb", 't', "pg-1"), None);
+        assert!(!dir.exists());
+        let cd = Duration::from_secs(40);
+        let held = RunLock::acquire(&dir, "rb", 't', "pg-1", cd, "alice@b1").unwrap();
+        let peeked = RunLock::peek(&dir, "rb", 't', "pg-1");
+        assert_eq!(peeked, Some(Refusal::Running { since: "alice@b1".into() }));
+        assert_eq!(RunLock::peek(&dir, "rb", 't', "pg-2"), None, "another target");
+        // Peeking let go of the lock it tried: the holder still holds it alone.
+        assert!(RunLock::acquire(&dir, "rb", 't', "pg-1", cd, "bob").is_err());
+        held.finish().unwrap();
+        let cooling = RunLock::peek(&dir, "rb", 't', "pg-1");
+        assert!(matches!(cooling, Some(Refusal::CoolingDown { .. })), "{cooling:?}");
     }
 
     #[test]

@@ -75,8 +75,13 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
         lines.extend(out.into_iter().skip(skip));
     }
     lines.push(Line::raw(""));
-    let prompt = match r.confirm {
-        Confirm::TypeTarget => vec![
+    let prompt = match (&c.blocked, r.confirm) {
+        // The launcher said it cannot run now: say why instead of asking.
+        (Some(why), _) => vec![Span::styled(
+            format!("✖ cannot run now: {}   Esc/n = close", sanitize::clean(why)),
+            theme.style(Role::Critical),
+        )],
+        (None, Confirm::TypeTarget) => vec![
             Span::styled(
                 format!("type {:?} and Enter to run: ", sanitize::clean(&r.target)),
                 danger,
@@ -84,7 +89,7 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
             Span::styled(c.typed.clone(), theme.style(Role::Text)),
             Span::styled("▏", theme.style(Role::Accent)),
         ],
-        _ => vec![Span::styled("Run it?  y = yes   n/Esc = no", danger)],
+        (None, _) => vec![Span::styled("Run it?  y = yes   n/Esc = no", danger)],
     };
     // As tall as the (wrapped) content and the prompt, no taller; the prompt has the last row
     // of its own, so no output, however wide, can push the question out of sight.

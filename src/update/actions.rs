@@ -83,6 +83,7 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         }
     }
     let environment = model.env.name.clone();
+    effects.push(Effect::PeekRun(Box::new(resolved.clone())));
     model.ui.overlay = Overlay::Confirm(Box::new(Confirmation {
         action,
         resolved,
@@ -90,6 +91,7 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         opened: at,
         dry_run,
         environment,
+        blocked: None,
     }));
     effects
 }
@@ -107,6 +109,14 @@ pub(super) fn confirm_key(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<
     }
     if at.saturating_duration_since(c.opened) < CONFIRM_GUARD {
         return Vec::new(); // typed ahead of the dialog: never confirms, never cancels
+    }
+    if let Some(why) = &c.blocked {
+        if key.code == KeyCode::Char('n') {
+            return cancel(model);
+        }
+        let text = format!("cannot run now: {why} (Esc closes)");
+        flash(model, text);
+        return vec![Effect::Redraw];
     }
     let confirmed = match (c.resolved.confirm, key.code) {
         (Confirm::TypeTarget, KeyCode::Enter) => {
@@ -214,4 +224,21 @@ pub(super) fn refused(model: &mut Model, run_id: u64, reason: String) -> Vec<Eff
 
 fn flash(model: &mut Model, text: String) {
     model.flash = Some((crate::sanitize::clean_owned(&text), model.now));
+}
+
+/// The launcher's word on whether the action in the confirm dialog could run now.
+pub(super) fn can_run(
+    model: &mut Model,
+    (runbook, key, target): (String, char, String),
+    refusal: Option<String>,
+) -> Vec<Effect> {
+    let Overlay::Confirm(c) = &mut model.ui.overlay else {
+        return Vec::new();
+    };
+    let r = &c.resolved;
+    if (r.runbook.as_str(), r.key, r.target.as_str()) != (&runbook, key, &target) {
+        return Vec::new(); // an answer about a dialog since closed
+    }
+    c.blocked = refusal.map(|r| crate::sanitize::clean_owned(&r));
+    vec![Effect::Redraw]
 }

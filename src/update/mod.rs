@@ -66,6 +66,9 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => paste::paste(model, &text),
         Msg::Run(ev) => actions::run_event(model, ev),
         Msg::RunRefused { run_id, reason } => actions::refused(model, run_id, reason),
+        Msg::CanRun { runbook, key, target, refusal } => {
+            actions::can_run(model, (runbook, key, target), refusal)
+        }
         Msg::Pager(m) => pager::message(model, m),
         Msg::History(events) => {
             // A restart remembers: pending and firing alerts, acknowledgements in force.
