@@ -18,6 +18,7 @@ pub mod model;
 pub mod msg;
 pub mod pager;
 pub mod prom;
+pub mod rejoin;
 pub mod runbook;
 pub mod sanitize;
 pub mod secret;

@@ -12,9 +12,11 @@ use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crossterm::event::Event;
+use crossterm::event::{Event, KeyCode, KeyModifiers};
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
+
+use crate::rejoin::{Rejoin, Step};
 
 /// Set by the panic hook: a task panicked, the terminal is already restored, the loop must end.
 static PANICKED: AtomicBool = AtomicBool::new(false);
@@ -101,7 +103,11 @@ pub fn spawn_input(tx: mpsc::Sender<Input>) -> std::io::Result<()> {
         match crossterm::event::poll(INPUT_POLL) {
             Ok(true) => match crossterm::event::read() {
                 Ok(ev) => {
+                    let esc = is_esc(&ev);
                     if tx.blocking_send(Input::Event(ev, Instant::now())).is_err() {
+                        return;
+                    }
+                    if esc && !rejoin_after_esc(&tx) {
                         return;
                     }
                 }
@@ -119,6 +125,40 @@ pub fn spawn_input(tx: mpsc::Sender<Input>) -> std::io::Result<()> {
         }
     })?;
     Ok(())
+}
+
+fn is_esc(ev: &Event) -> bool {
+    matches!(ev, Event::Key(k) if k.code == KeyCode::Esc && k.modifiers.is_empty())
+}
+
+/// After an Esc: the characters read in the same burst (available at once), joined into the key
+/// they meant when they are an escape sequence the parser split (see [`crate::rejoin`]), else
+/// sent as they are. False when nobody listens any more.
+fn rejoin_after_esc(tx: &mpsc::Sender<Input>) -> bool {
+    let mut rejoin = Rejoin::default();
+    let mut held: Vec<Event> = Vec::new();
+    let send = |ev: Event| tx.blocking_send(Input::Event(ev, Instant::now())).is_ok();
+    while crossterm::event::poll(Duration::ZERO).unwrap_or(false) {
+        let Ok(ev) = crossterm::event::read() else { break };
+        let c = match &ev {
+            Event::Key(k) if (k.modifiers - KeyModifiers::SHIFT).is_empty() => match k.code {
+                KeyCode::Char(c) => Some(c),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(c) = c else {
+            held.push(ev);
+            break;
+        };
+        held.push(ev);
+        match rejoin.push(c) {
+            Step::More => continue,
+            Step::Key(key) => return send(Event::Key(key)),
+            Step::Not => break,
+        }
+    }
+    held.into_iter().all(send)
 }
 
 /// Notices a hung-up terminal by asking poll(2) about the terminal's descriptors, without reading

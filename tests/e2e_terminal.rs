@@ -389,3 +389,30 @@ fn a_firing_alert_survives_pan_range_and_filter() {
     assert_eq!(resolved, 0, "the view wrote a false RESOLVED:\n{history}");
     t.send_keys(&["q"]);
 }
+
+#[test]
+fn esc_and_an_arrow_in_one_read_are_esc_and_the_arrow_never_a_pan() {
+    let s = Session::start("bunched", "tmux-256color", (160, 48), &[BIN, "--demo"], false);
+    let t = &s.tmux;
+    wait_for_dashboard(t);
+    // Esc, then Down / PgDn / Left, each pair arriving in one write as over a laggy link:
+    // read apart, the `[` of each sequence would pan the charts back.
+    for bytes in
+        [&["1b", "1b", "5b", "42"][..], &["1b", "1b", "5b", "36", "7e"], &["1b", "1b", "4f", "44"]]
+    {
+        let mut args = vec!["send-keys", "-t", "wr", "-H"];
+        args.extend_from_slice(bytes);
+        assert!(t.tmux(&args).status.success());
+        std::thread::sleep(Duration::from_millis(700));
+        let screen = t.capture();
+        let header = screen.lines().next().unwrap_or_default();
+        assert!(!header.contains(" −"), "{bytes:?} panned the charts:\n{screen}");
+        assert!(!screen.contains("already live"), "{bytes:?} was read as `]` or `0`:\n{screen}");
+    }
+    // A deliberate `[` still pans.
+    t.send_keys(&["["]);
+    t.wait_until(Duration::from_secs(5), "the charts panned", |s| {
+        s.lines().next().is_some_and(|h| h.contains(" −"))
+    });
+    t.send_keys(&["q"]);
+}
