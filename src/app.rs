@@ -424,6 +424,11 @@ impl<'a> EffectRunner<'a> {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
+            Effect::Copy(text) => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(&crate::clipboard::osc52(&text)).and_then(|_| out.flush());
+            }
             Effect::PeekRun(resolved) => {
                 let refusal = self.launcher.peek(&resolved).map(|r| r.to_string());
                 let crate::runbook::Resolved { runbook, key, target, .. } = *resolved;

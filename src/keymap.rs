@@ -30,6 +30,8 @@ pub enum Action {
     ShowQuery,
     /// Repaint the whole screen (after stray output on the terminal).
     Repaint,
+    /// Copy the selected panel's query, or the selected alert, to the clipboard (OSC 52).
+    Copy,
 }
 
 /// One binding: the keys, the action and the text shown in help and the footer.
@@ -142,6 +144,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::ShowQuery,
         help: "show the panel's query and source",
     },
+    Binding {
+        keys: &[KeyCode::Char('y')],
+        label: "y",
+        action: Action::Copy,
+        help: "copy query or alert (OSC 52)",
+    },
 ];
 
 /// How the footer names `action` with its pair (`+/-` for a shorter or longer range, `hjkl` for
@@ -186,7 +194,7 @@ pub fn reserved_chars() -> Vec<char> {
             KeyCode::Char(c) => Some(*c),
             _ => None,
         })
-        .chain(['y', 'n'])
+        .chain(['n'])
         .collect()
 }
 

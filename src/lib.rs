@@ -6,6 +6,7 @@ pub mod alert;
 pub mod app;
 pub mod body;
 pub mod cli;
+pub mod clipboard;
 pub mod cmd;
 pub mod config;
 pub mod demo;

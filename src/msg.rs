@@ -60,6 +60,8 @@ pub enum Effect {
     Action(Order),
     /// Create a silence in Alertmanager; the outcome comes back as `Msg::Pager`.
     CreateSilence(Box<crate::pager::SilenceRequest>),
+    /// Put this text on the clipboard of the engineer's terminal (OSC 52).
+    Copy(String),
     /// Ask the launcher whether the action in the confirm dialog could run now (lock held,
     /// cooldown); the answer comes back as `Msg::CanRun`.
     PeekRun(Box<crate::runbook::Resolved>),

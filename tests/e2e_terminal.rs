@@ -416,3 +416,36 @@ fn esc_and_an_arrow_in_one_read_are_esc_and_the_arrow_never_a_pan() {
     });
     t.send_keys(&["q"]);
 }
+
+#[test]
+fn y_copies_the_panel_query_and_the_alert_through_osc_52() {
+    let s = Session::start("copy", "tmux-256color", (160, 48), &[BIN, "--demo"], false);
+    let t = &s.tmux;
+    wait_for_dashboard(t);
+    // tmux takes an application's OSC 52 into its newest paste buffer (set-clipboard on).
+    let buffer = || String::from_utf8_lossy(&t.tmux(&["show-buffer"]).stdout).into_owned();
+    t.send_keys(&["y"]);
+    t.wait_for("copied the query of DB CPU", Duration::from_secs(5));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !buffer().contains("namedprocess_namegroup_cpu_seconds_total")
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(buffer().starts_with("100 * sum by (instance)"), "{:?}", buffer());
+    // On the alert list it is the selected alert, as one line.
+    let firing = |s: &str| s.lines().any(|l| l.contains("FIRING"));
+    t.wait_until(Duration::from_secs(60), "a firing alert", firing);
+    t.send_keys(&["Tab", "y"]);
+    t.wait_for("copied alert", Duration::from_secs(5));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !buffer().contains(" since ") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let line = buffer();
+    assert!(
+        line.contains("FIRING") && line.contains(" value ") && !line.contains('\n'),
+        "{line:?}"
+    );
+    t.send_keys(&["q"]);
+}

@@ -17,6 +17,9 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
         Overlay::Filter => return filter_key(model, key),
         Overlay::Ack { .. } => return alerts::ack_key(model, key),
         Overlay::Confirm(_) => return actions::confirm_key(model, key, at),
+        Overlay::Query { .. } if action_for(&key) == Some(Action::Copy) => {
+            return super::copy::selected(model)
+        }
         Overlay::Help | Overlay::Query { .. } => {
             model.ui.overlay = Overlay::None;
             return if action_for(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
@@ -167,6 +170,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             }
         }
         Action::Repaint => return vec![Effect::Repaint],
+        Action::Copy => return super::copy::selected(model),
     }
     vec![Effect::Redraw]
 }

@@ -4,6 +4,7 @@
 mod ack;
 mod actions;
 mod alerts;
+mod copy;
 mod keys;
 mod pager;
 mod paste;

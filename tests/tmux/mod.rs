@@ -59,7 +59,7 @@ impl Tmux {
         let conf = dir.path().join("tmux.conf");
         let text = format!(
             "set -g remain-on-exit on\nset -g status off\nset -g default-terminal \"{}\"\n\
-             set -g history-limit 100\n",
+             set -g history-limit 100\nset -g set-clipboard on\n",
             start.term
         );
         std::fs::write(&conf, text).expect("write tmux.conf");
