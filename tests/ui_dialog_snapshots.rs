@@ -122,3 +122,47 @@ fn an_action_that_cannot_run_now_says_why_instead_of_asking() {
     press(&mut m, KeyCode::Esc, typed);
     assert!(matches!(m.ui.overlay, Overlay::None));
 }
+
+const PREVIEWED: &str = r#"+++
+id = "previewed"
+title = "Previewed"
+alerts = ["DemoIdleInTransaction"]
+
+[[actions]]
+key = "p"
+label = "Terminate idle sessions"
+argv = ["psql", "-c", "SELECT pg_terminate_backend(pid) FROM idle"]
+dry_run = ["psql", "-c", "SELECT pid, state FROM idle"]
+confirm = "yes-no"
++++
+Previewed first.
+"#;
+
+#[test]
+fn a_long_dry_run_scrolls_under_its_table_header() {
+    let mut m = model(80, 24);
+    m.runbooks.push(parse_runbook(Path::new("previewed.md"), PREVIEWED).unwrap());
+    let t0 = Instant::now();
+    press(&mut m, KeyCode::Char('p'), t0);
+    let Overlay::Confirm(c) = &m.ui.overlay else { panic!("no dialog: {:?}", m.ui.overlay) };
+    let id = c.dry_run.expect("a dry run");
+    let mut out = vec![" pid  | state".to_string(), "------+---------------------".to_string()];
+    out.extend((1..=30).map(|i| format!(" {:4} | idle in transaction", 4000 + i)));
+    out.push("(30 rows)".to_string());
+    for line in out {
+        update(&mut m, Msg::Run(RunEvent::Output { run_id: id, stream: Stream::Stdout, line }));
+    }
+    let done = RunEvent::Finished {
+        run_id: id,
+        outcome: Outcome::Exited(0),
+        duration: Duration::from_millis(9),
+    };
+    update(&mut m, Msg::Run(done));
+    insta::assert_snapshot!("dry_run_top_80x24", frame(&m, 80, 24));
+    for _ in 0..10 {
+        press(&mut m, KeyCode::PageDown, t0);
+    }
+    let bottom = frame(&m, 80, 24);
+    assert!(bottom.contains("(30 rows)") && bottom.contains(" pid  | state"), "{bottom}");
+    insta::assert_snapshot!("dry_run_bottom_80x24", bottom);
+}

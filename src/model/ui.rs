@@ -42,6 +42,8 @@ pub struct Confirmation {
     pub opened: std::time::Instant,
     /// Run id of the dry run whose output the dialog shows, if any.
     pub dry_run: Option<u64>,
+    /// The first line of the dry run's output shown (PgUp/PgDn), below a table's header.
+    pub dry_scroll: usize,
     /// The environment name, shown in the dialog.
     pub environment: String,
     /// Why the action cannot run now (another run holds its lock, a cooldown), as the launcher

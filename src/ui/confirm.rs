@@ -68,11 +68,10 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
         ));
     }
     if let Some(run) = dry {
-        lines.push(Line::styled(format!("dry run ({}):", run.status(model.now)), muted));
-        let out = output_lines(run, theme);
         let left = room.saturating_sub(shown + usize::from(cut) + 1);
-        let skip = out.len().saturating_sub(left);
-        lines.extend(out.into_iter().skip(skip));
+        let (rows, place) = dry_window(output_lines(run, theme), left, c.dry_scroll);
+        lines.push(Line::styled(format!("dry run ({}){place}:", run.status(model.now)), muted));
+        lines.extend(rows);
     }
     lines.push(Line::raw(""));
     let prompt = match (&c.blocked, r.confirm) {
@@ -112,5 +111,81 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
     if inner.height > 0 {
         let last = Rect { y: inner.bottom() - 1, height: 1, ..inner };
         Line::from(prompt).render(last, buf);
+    }
+}
+
+/// The part of a dry run's output that fits in `room` lines, from line `scroll` of its body, and
+/// where that is (`, lines 3–10 of 32, PgUp/PgDn`) when it does not all fit. A table's header
+/// (a line, then a rule of `-` and `+` as psql draws it) stays on top however far it scrolls.
+fn dry_window(out: Vec<Line<'_>>, room: usize, scroll: usize) -> (Vec<Line<'_>>, String) {
+    let text = |l: &Line| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>();
+    let rule = |l: &Line| {
+        let t = text(l);
+        t.contains('-') && t.trim().chars().all(|c| c == '-' || c == '+')
+    };
+    let pinned = match out.iter().position(rule) {
+        Some(i) if (1..=3).contains(&i) && room > i + 2 => i + 1,
+        _ => 0,
+    };
+    let total = out.len();
+    if total <= room {
+        return (out, String::new());
+    }
+    let mut out = out;
+    let body = out.split_off(pinned);
+    let fits = room.saturating_sub(pinned).max(1);
+    let from = scroll.min(body.len().saturating_sub(fits));
+    let to = (from + fits).min(body.len());
+    let place =
+        format!(", lines {}–{} of {total}, PgUp/PgDn scroll", pinned + from + 1, pinned + to);
+    out.extend(body.into_iter().skip(from).take(fits));
+    (out, place)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(texts: &[&str]) -> Vec<Line<'static>> {
+        texts.iter().map(|t| Line::raw(t.to_string())).collect()
+    }
+
+    fn shown(out: &[Line]) -> Vec<String> {
+        out.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+    }
+
+    #[test]
+    fn a_table_keeps_its_header_while_its_rows_scroll() {
+        let mut t = vec![" pid | state", "-----+-------"];
+        let rows: Vec<String> = (1..=30).map(|i| format!(" {i:3} | idle")).collect();
+        t.extend(rows.iter().map(String::as_str));
+        t.push("(30 rows)");
+        let (top, place) = dry_window(lines(&t), 6, 0);
+        assert_eq!(
+            shown(&top),
+            [
+                " pid | state",
+                "-----+-------",
+                "   1 | idle",
+                "   2 | idle",
+                "   3 | idle",
+                "   4 | idle"
+            ]
+        );
+        assert_eq!(place, ", lines 3–6 of 33, PgUp/PgDn scroll");
+        let (end, place) = dry_window(lines(&t), 6, 1000);
+        assert_eq!(shown(&end)[..2], [" pid | state", "-----+-------"]);
+        assert_eq!(shown(&end).last().map(String::as_str), Some("(30 rows)"));
+        assert_eq!(place, ", lines 30–33 of 33, PgUp/PgDn scroll");
+    }
+
+    #[test]
+    fn output_that_fits_is_shown_whole_and_plain_text_pins_nothing() {
+        let (all, place) = dry_window(lines(&["a", "b"]), 6, 3);
+        assert_eq!((shown(&all), place), (vec!["a".to_string(), "b".to_string()], String::new()));
+        let text: Vec<String> = (0..10).map(|i| format!("line {i}")).collect();
+        let refs: Vec<&str> = text.iter().map(String::as_str).collect();
+        let (part, _) = dry_window(lines(&refs), 3, 2);
+        assert_eq!(shown(&part), ["line 2", "line 3", "line 4"]);
     }
 }

@@ -90,6 +90,7 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         typed: String::new(),
         opened: at,
         dry_run,
+        dry_scroll: 0,
         environment,
         blocked: None,
     }));
@@ -106,6 +107,19 @@ pub(super) fn confirm_key(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<
     }
     if key.code == KeyCode::Esc {
         return cancel(model);
+    }
+    // Reading the dry run is not answering: it scrolls whenever the keys come.
+    let page = 5;
+    match key.code {
+        KeyCode::PageDown | KeyCode::Down => {
+            let lines = c.dry_run.and_then(|id| model.runs.get(id)).map_or(0, |r| r.output.len());
+            c.dry_scroll = (c.dry_scroll + page).min(lines.saturating_sub(1));
+        }
+        KeyCode::PageUp | KeyCode::Up => c.dry_scroll = c.dry_scroll.saturating_sub(page),
+        _ => {}
+    }
+    if matches!(key.code, KeyCode::PageDown | KeyCode::Down | KeyCode::PageUp | KeyCode::Up) {
+        return vec![Effect::Redraw];
     }
     if at.saturating_duration_since(c.opened) < CONFIRM_GUARD {
         return Vec::new(); // typed ahead of the dialog: never confirms, never cancels
