@@ -449,3 +449,31 @@ fn y_copies_the_panel_query_and_the_alert_through_osc_52() {
     );
     t.send_keys(&["q"]);
 }
+
+#[test]
+fn v_cycles_the_pane_and_ctrl_l_wipes_stray_output() {
+    let s = Session::start("panes", "tmux-256color", (160, 48), &[BIN, "--demo"], false);
+    let t = &s.tmux;
+    wait_for_dashboard(t);
+    t.wait_for("Select an alert", Duration::from_secs(10));
+    // Runbook → Output → History → Runbook: each pane says what it holds.
+    t.send_keys(&["v"]);
+    t.wait_for("No action has run yet", Duration::from_secs(5));
+    t.send_keys(&["v"]);
+    t.wait_until(Duration::from_secs(5), "the history pane", |s| {
+        s.contains("No alert events yet.") || s.contains(" → ")
+    });
+    t.send_keys(&["v"]);
+    t.wait_for("Select an alert", Duration::from_secs(5));
+    // Something else writes to the terminal (here, into the blank runbook pane): it stays until
+    // Ctrl-L repaints every cell.
+    let tty = t.display("#{pane_tty}");
+    std::fs::write(tty.trim(), "\x1b[43;100HSTRAY-GARBAGE-ON-THE-TTY").unwrap();
+    t.wait_for("STRAY-GARBAGE-ON-THE-TTY", Duration::from_secs(5));
+    // Frames draw only the cells that changed: the garbage outlives a few of them.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(t.capture().contains("STRAY-GARBAGE-ON-THE-TTY"), "{}", t.capture());
+    t.send_keys(&["C-l"]);
+    t.wait_until(Duration::from_secs(5), "the repaint", |s| !s.contains("STRAY-GARBAGE"));
+    t.send_keys(&["q"]);
+}
