@@ -502,3 +502,61 @@ query = "q"
         }
     }
 }
+
+const READINGS: &str = r#"
+[[panels]]
+title = "Connections used"
+kind = "gauge"
+unit = "percent"
+query = "used"
+min = 0
+max = 100
+warning = 80
+critical = 90
+[[panels]]
+title = "Throughput"
+kind = "stat"
+unit = "ops"
+legend = "commits/s"
+query = "commits"
+[[panels]]
+title = "Longest transaction"
+kind = "stat"
+unit = "s"
+legend = "seconds"
+query = "longest"
+[[panels]]
+title = "Errors"
+kind = "line"
+unit = "ops"
+legend = "{{ name }} 5xx/s"
+query = "errors"
+[[panels]]
+title = "Sessions"
+kind = "line"
+unit = "suffix: conns"
+legend = "{{ name }} conns"
+query = "sessions"
+"#;
+
+/// The 3 a.m. screen at narrow sizes: a gauge's scale labels stand apart.
+#[test]
+fn the_3am_screen_at_narrow_sizes() {
+    for (w, h) in [(60, 30), (80, 30), (100, 30)] {
+        let mut m = model(&last_minute(READINGS));
+        update(&mut m, Msg::Resize { width: w, height: h });
+        let query = m.panels[0].query;
+        poll(&mut m, query, T0, answer(vector(&[("pg", 87.0)]), false, vec![]));
+        for (p, v) in [(1, 525.0), (2, 125.0), (3, 42.0), (4, 12.0)] {
+            let query = m.panels[p].query;
+            poll(&mut m, query, T0, answer(minute("api", T0, |_| v), false, vec![]));
+        }
+        let text = screen(&m, w, h);
+        insta::assert_snapshot!(format!("readings_{w}x{h}"), text);
+        let gauge = panel_inside(&text, "Connections used");
+        let labels = ["0%", "100%", "▲80%", "80%▲", "▲90%", "90%▲"];
+        for word in gauge[2].split_whitespace() {
+            assert!(labels.contains(&word), "{word:?} at {w}x{h}:\n{text}");
+        }
+    }
+}
