@@ -539,7 +539,8 @@ legend = "{{ name }} conns"
 query = "sessions"
 "#;
 
-/// The 3 a.m. screen at narrow sizes: a gauge's scale labels stand apart.
+/// The 3 a.m. screen at narrow sizes: a gauge's scale labels stand apart, and a value that says
+/// its unit is not followed or led by the unit again in its caption or legend.
 #[test]
 fn the_3am_screen_at_narrow_sizes() {
     for (w, h) in [(60, 30), (80, 30), (100, 30)] {
@@ -558,5 +559,60 @@ fn the_3am_screen_at_narrow_sizes() {
         for word in gauge[2].split_whitespace() {
             assert!(labels.contains(&word), "{word:?} at {w}x{h}:\n{text}");
         }
+        let said_once = [
+            ("Throughput", "525/s", "commits/s"),
+            ("Longest transaction", "2m5s", "seconds"),
+            ("Errors", "42/s", "5xx/s"),
+            ("Sessions", "12 conns", "api conns"),
+        ];
+        for (title, value, repeat) in said_once {
+            let inside = panel_inside(&text, title).join("\n");
+            assert!(inside.contains(value), "{title} at {w}x{h}:\n{inside}");
+            assert!(!inside.contains(repeat), "{title} at {w}x{h}:\n{inside}");
+        }
+    }
+}
+
+/// The shipped dashboards (built in, the example, the demo), one series per panel: no legend
+/// that repeats its panel's unit is drawn as written.
+#[test]
+fn shipped_dashboards_say_each_unit_once() {
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/postgres.toml"),
+    )
+    .unwrap();
+    let shipped = [
+        ("built-in", warroom::config::DEFAULT_CONFIG),
+        ("example", example.as_str()),
+        ("demo", warroom::demo::DASHBOARD),
+    ];
+    for (name, config) in shipped {
+        let mut m = model(config);
+        update(&mut m, Msg::Resize { width: 200, height: 60 });
+        for p in 0..m.panels.len() {
+            let query = m.panels[p].query;
+            let data = if m.queries[query].range {
+                minute("pg-main-1", T0, |i| i as f64)
+            } else {
+                vector(&[("pg-main-1", 42.0)])
+            };
+            poll(&mut m, query, T0, answer(data, false, vec![]));
+        }
+        let text = screen(&m, 200, 60);
+        let mut repeats = 0;
+        for spec in m.panels.iter().map(|p| &p.spec) {
+            let Some(legend) = spec.legend.as_deref() else { continue };
+            if spec.unit.without_repeat(legend) == legend {
+                continue;
+            }
+            repeats += 1;
+            let inside = panel_inside(&text, &spec.title).join("\n");
+            assert!(
+                !inside.contains(legend),
+                "{name}: {:?} shows {legend:?}:\n{inside}",
+                spec.title
+            );
+        }
+        assert!(repeats > 0, "{name} has a legend that repeats its unit");
     }
 }
