@@ -115,6 +115,50 @@ impl Unit {
             Unit::Custom(suffix) => format!("{}{suffix}", si(v)),
         }
     }
+
+    /// The words a value formatted in this unit already says, as a legend or caption beside the
+    /// value might say them again (`commits/s`, `seconds`, `heap bytes`); each comes before the
+    /// shorter words it ends with.
+    fn words(&self) -> Vec<&str> {
+        let words: &[&str] = match self {
+            Unit::None | Unit::Count => &[],
+            Unit::Percent | Unit::PercentUnit => &["percent", "pct", "%"],
+            Unit::Bytes => &["bytes"],
+            Unit::BytesPerSec => &["bytes/s", "per second", "B/s", "Bps", "/sec", "/s"],
+            Unit::Seconds | Unit::Millis => &["milliseconds", "seconds", "secs", "sec", "ms", "s"],
+            Unit::OpsPerSec => &["per second", "/sec", "/s"],
+            Unit::Custom(suffix) => return vec![suffix.trim()],
+        };
+        words.to_vec()
+    }
+
+    /// `text` without a trailing repeat of what a value in this unit already says, so a legend
+    /// beside the value says the unit once: `commits/s` → `commits`, `latency (ms)` →
+    /// `latency`, and for seconds `seconds` → nothing. A word that starts with a letter or digit
+    /// counts only after a space (`items` keeps its `ms`); one that starts otherwise (`/s`, `%`)
+    /// may end a word (`5xx/s` → `5xx`). Case does not matter.
+    pub fn without_repeat<'a>(&self, text: &'a str) -> &'a str {
+        let trimmed = text.trim_end();
+        for word in self.words().into_iter().filter(|w| !w.is_empty()) {
+            for (open, close) in [("", ""), ("(", ")"), ("[", "]")] {
+                let tail = format!("{open}{word}{close}");
+                let Some(head) = strip_suffix_ignoring_case(trimmed, &tail) else { continue };
+                let attaches = !tail.starts_with(|c: char| c.is_alphanumeric());
+                if attaches || head.is_empty() || head.ends_with(char::is_whitespace) {
+                    return head
+                        .trim_end_matches(|c: char| c.is_whitespace() || "-–—:,·".contains(c));
+                }
+            }
+        }
+        text
+    }
+}
+
+/// `s` without `suffix` at its end, compared ignoring ASCII case.
+fn strip_suffix_ignoring_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = s.len().checked_sub(suffix.len())?;
+    let (head, tail) = (s.get(..cut)?, s.get(cut..)?);
+    tail.eq_ignore_ascii_case(suffix).then_some(head)
 }
 
 impl FromStr for Unit {
@@ -440,6 +484,45 @@ mod tests {
                 assert!(s.chars().count() <= limit, "{unit:?} {v} -> {s:?}");
             }
             v *= 1.37;
+        }
+    }
+
+    #[test]
+    fn a_repeated_unit_is_said_once() {
+        let conns = Unit::Custom(" conns".into());
+        let cases: &[(Unit, &str, &str)] = &[
+            (Unit::OpsPerSec, "commits/s", "commits"),
+            (Unit::OpsPerSec, "{{ name }} 5xx/s", "{{ name }} 5xx"),
+            (Unit::OpsPerSec, "tx/s", "tx"),
+            (Unit::OpsPerSec, "deadlocks per second", "deadlocks"),
+            (Unit::OpsPerSec, "ops/s", "ops"),
+            (Unit::Seconds, "seconds", ""),
+            (Unit::Seconds, "Longest (s)", "Longest"),
+            (Unit::Seconds, "wait - Secs", "wait"),
+            (Unit::Millis, "latency [ms]", "latency"),
+            (Unit::Percent, "CPU %", "CPU"),
+            (Unit::Percent, "used%", "used"),
+            (Unit::PercentUnit, "hit ratio percent", "hit ratio"),
+            (Unit::Bytes, "heap bytes", "heap"),
+            (Unit::BytesPerSec, "written bytes/s", "written"),
+            (conns, "{{ name }} conns", "{{ name }}"),
+            // Not a repeat: other words, a word's own letters, a unit that says no word.
+            (Unit::Seconds, "items", "items"),
+            (Unit::Seconds, "commits", "commits"),
+            (Unit::Millis, "rooms", "rooms"),
+            (Unit::Percent, "rollbacks", "rollbacks"),
+            (Unit::Bytes, "{{ instance }}", "{{ instance }}"),
+            (Unit::OpsPerSec, "up", "up"),
+            (Unit::Count, "seconds/s", "seconds/s"),
+            (Unit::None, "%", "%"),
+            (Unit::Custom(String::new()), "conns", "conns"),
+            (Unit::Seconds, "", ""),
+            (Unit::Seconds, "µs", "µs"),
+            (Unit::Seconds, "users's", "users's"),
+            (Unit::Seconds, "wait-secs", "wait-secs"),
+        ];
+        for (unit, text, want) in cases {
+            assert_eq!(unit.without_repeat(text), *want, "{unit:?} {text:?}");
         }
     }
 

@@ -502,3 +502,117 @@ query = "q"
         }
     }
 }
+
+const READINGS: &str = r#"
+[[panels]]
+title = "Connections used"
+kind = "gauge"
+unit = "percent"
+query = "used"
+min = 0
+max = 100
+warning = 80
+critical = 90
+[[panels]]
+title = "Throughput"
+kind = "stat"
+unit = "ops"
+legend = "commits/s"
+query = "commits"
+[[panels]]
+title = "Longest transaction"
+kind = "stat"
+unit = "s"
+legend = "seconds"
+query = "longest"
+[[panels]]
+title = "Errors"
+kind = "line"
+unit = "ops"
+legend = "{{ name }} 5xx/s"
+query = "errors"
+[[panels]]
+title = "Sessions"
+kind = "line"
+unit = "suffix: conns"
+legend = "{{ name }} conns"
+query = "sessions"
+"#;
+
+/// The 3 a.m. screen at narrow sizes: a gauge's scale labels stand apart, and a value that says
+/// its unit is not followed or led by the unit again in its caption or legend.
+#[test]
+fn the_3am_screen_at_narrow_sizes() {
+    for (w, h) in [(60, 30), (80, 30), (100, 30)] {
+        let mut m = model(&last_minute(READINGS));
+        update(&mut m, Msg::Resize { width: w, height: h });
+        let query = m.panels[0].query;
+        poll(&mut m, query, T0, answer(vector(&[("pg", 87.0)]), false, vec![]));
+        for (p, v) in [(1, 525.0), (2, 125.0), (3, 42.0), (4, 12.0)] {
+            let query = m.panels[p].query;
+            poll(&mut m, query, T0, answer(minute("api", T0, |_| v), false, vec![]));
+        }
+        let text = screen(&m, w, h);
+        insta::assert_snapshot!(format!("readings_{w}x{h}"), text);
+        let gauge = panel_inside(&text, "Connections used");
+        let labels = ["0%", "100%", "▲80%", "80%▲", "▲90%", "90%▲"];
+        for word in gauge[2].split_whitespace() {
+            assert!(labels.contains(&word), "{word:?} at {w}x{h}:\n{text}");
+        }
+        let said_once = [
+            ("Throughput", "525/s", "commits/s"),
+            ("Longest transaction", "2m5s", "seconds"),
+            ("Errors", "42/s", "5xx/s"),
+            ("Sessions", "12 conns", "api conns"),
+        ];
+        for (title, value, repeat) in said_once {
+            let inside = panel_inside(&text, title).join("\n");
+            assert!(inside.contains(value), "{title} at {w}x{h}:\n{inside}");
+            assert!(!inside.contains(repeat), "{title} at {w}x{h}:\n{inside}");
+        }
+    }
+}
+
+/// The shipped dashboards (built in, the example, the demo), one series per panel: no legend
+/// that repeats its panel's unit is drawn as written.
+#[test]
+fn shipped_dashboards_say_each_unit_once() {
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/postgres.toml"),
+    )
+    .unwrap();
+    let shipped = [
+        ("built-in", warroom::config::DEFAULT_CONFIG),
+        ("example", example.as_str()),
+        ("demo", warroom::demo::DASHBOARD),
+    ];
+    for (name, config) in shipped {
+        let mut m = model(config);
+        update(&mut m, Msg::Resize { width: 200, height: 60 });
+        for p in 0..m.panels.len() {
+            let query = m.panels[p].query;
+            let data = if m.queries[query].range {
+                minute("pg-main-1", T0, |i| i as f64)
+            } else {
+                vector(&[("pg-main-1", 42.0)])
+            };
+            poll(&mut m, query, T0, answer(data, false, vec![]));
+        }
+        let text = screen(&m, 200, 60);
+        let mut repeats = 0;
+        for spec in m.panels.iter().map(|p| &p.spec) {
+            let Some(legend) = spec.legend.as_deref() else { continue };
+            if spec.unit.without_repeat(legend) == legend {
+                continue;
+            }
+            repeats += 1;
+            let inside = panel_inside(&text, &spec.title).join("\n");
+            assert!(
+                !inside.contains(legend),
+                "{name}: {:?} shows {legend:?}:\n{inside}",
+                spec.title
+            );
+        }
+        assert!(repeats > 0, "{name} has a legend that repeats its unit");
+    }
+}

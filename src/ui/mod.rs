@@ -20,6 +20,7 @@ mod pane;
 mod panel;
 mod query;
 mod runbook;
+mod scale;
 mod stat;
 mod table;
 mod text;

@@ -148,9 +148,15 @@ pub struct PanelView<'a> {
 }
 
 impl PanelView<'_> {
-    /// The legend of a series with these labels: the panel's template, else the labels.
+    /// The legend of a series with these labels: the panel's template, else the labels. Every
+    /// legend stands beside a value that says its unit, so the template's trailing repeat of
+    /// the unit is left out (`commits/s` → `commits`, see [`Unit::without_repeat`]); a
+    /// template that is only the unit gives the title.
+    ///
+    /// [`Unit::without_repeat`]: crate::units::Unit::without_repeat
     pub fn legend(&self, labels: &Labels) -> String {
-        let raw = match &self.spec.legend {
+        let raw = match self.spec.legend.as_deref().map(|t| self.spec.unit.without_repeat(t)) {
+            Some("") => self.spec.title.clone(),
             Some(t) => template::render_lenient(t, template::label_lookup(labels)),
             None if labels.is_empty() => self.spec.title.clone(),
             None => labels

@@ -10,6 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::axis;
 use super::panel::PanelView;
+use super::scale;
 use super::table::bar;
 use super::text;
 use crate::theme::Role;
@@ -151,22 +152,13 @@ fn gauge_bar(ratio: f64, fill: Style, track: Style, area: Rect, buf: &mut Buffer
     buf.set_string(area.x, area.y, &filled, fill);
 }
 
-/// `min ... max` under the bar with `▲` under each threshold.
+/// `min ... max` under the bar with `▲` under each threshold, critical placed before warning.
 fn scale(view: &PanelView, lo: f64, hi: f64, area: Rect, buf: &mut Buffer) {
     let muted = view.theme.style(Role::Muted);
-    let (l, h) = (view.spec.unit.format(lo), view.spec.unit.format(hi));
-    if l.width() + h.width() + 1 > area.width as usize {
-        return;
-    }
-    buf.set_string(area.x, area.y, &l, muted);
-    buf.set_string(area.right() - h.width() as u16, area.y, &h, muted);
-    for (t, role) in [(view.spec.warning, Role::Warning), (view.spec.critical, Role::Critical)] {
-        let Some(t) = t.filter(|t| *t > lo && *t < hi) else { continue };
-        let x = area.x + (axis::fraction(t, lo, hi) * f64::from(area.width)).floor() as u16;
-        let label = format!("▲{}", view.spec.unit.format(t));
-        let x = x.min(area.right().saturating_sub(label.width() as u16));
-        let fg = Style { fg: view.theme.style(role).fg, ..muted };
-        buf.set_string(x, area.y, label, fg);
+    let thresholds = [(view.spec.critical, Role::Critical), (view.spec.warning, Role::Warning)];
+    for label in scale::labels(&view.spec.unit, (lo, hi), &thresholds, area.width) {
+        let style = Style { fg: view.theme.style(label.role).fg, ..muted };
+        buf.set_string(area.x + label.x, area.y, label.text, style);
     }
 }
 
