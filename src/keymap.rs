@@ -32,6 +32,8 @@ pub enum Action {
     Repaint,
     /// Copy the selected panel's query, or the selected alert, to the clipboard (OSC 52).
     Copy,
+    /// Find text in the pane beside the alert list (then `n`/`N`).
+    Find,
 }
 
 /// One binding: the keys, the action and the text shown in help and the footer.
@@ -150,6 +152,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Copy,
         help: "copy query or alert (OSC 52)",
     },
+    Binding {
+        keys: &[KeyCode::Char('f')],
+        label: "f",
+        action: Action::Find,
+        help: "find in the pane (n/N next)",
+    },
 ];
 
 /// How the footer names `action` with its pair (`+/-` for a shorter or longer range, `hjkl` for
@@ -194,7 +202,7 @@ pub fn reserved_chars() -> Vec<char> {
             KeyCode::Char(c) => Some(*c),
             _ => None,
         })
-        .chain(['n'])
+        .chain(['n', 'N'])
         .collect()
 }
 

@@ -166,3 +166,28 @@ fn a_long_dry_run_scrolls_under_its_table_header() {
     assert!(bottom.contains("(30 rows)") && bottom.contains(" pid  | state"), "{bottom}");
     insta::assert_snapshot!("dry_run_bottom_80x24", bottom);
 }
+
+#[test]
+fn f_finds_text_in_the_runbook_and_n_steps_through_the_matches() {
+    let mut m = model(160, 48);
+    let t0 = Instant::now();
+    press(&mut m, KeyCode::Char('f'), t0);
+    for c in "idle".chars() {
+        press(&mut m, KeyCode::Char(c), t0);
+    }
+    press(&mut m, KeyCode::Enter, t0);
+    let first = frame(&m, 160, 48);
+    assert!(first.contains("find \"idle\": 1 of "), "{first}");
+    insta::assert_snapshot!("find_in_runbook_160x48", first);
+    press(&mut m, KeyCode::Char('n'), t0);
+    assert!(frame(&m, 160, 48).contains("find \"idle\": 2 of "));
+    press(&mut m, KeyCode::Char('N'), t0);
+    press(&mut m, KeyCode::Char('N'), t0);
+    let last = frame(&m, 160, 48);
+    let of = last.split("find \"idle\": ").nth(1).and_then(|s| s.split(' ').nth(2)).unwrap_or("");
+    assert!(last.contains(&format!("find \"idle\": {of} of {of}")), "N from the first is the last");
+    // Esc ends the search and gives the keys back.
+    press(&mut m, KeyCode::Esc, t0);
+    assert!(m.ui.find.is_none());
+    assert!(!frame(&m, 160, 48).contains("find \"idle\""));
+}

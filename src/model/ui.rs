@@ -24,6 +24,8 @@ pub enum Overlay {
     },
     /// A runbook action waiting for confirmation.
     Confirm(Box<Confirmation>),
+    /// Typing what to find in the pane; the text lives in [`Ui::find`].
+    Find,
     /// The query and source of panel `panel` (an index into the model's panels).
     Query {
         panel: usize,
@@ -60,6 +62,15 @@ pub enum Pane {
     History,
 }
 
+/// A search in the pane beside the alert list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Find {
+    /// What to find, case-insensitive.
+    pub text: String,
+    /// Which match is shown: counts up with `n`, down with `N`, taken modulo the matches.
+    pub at: isize,
+}
+
 /// Expiry choices of an acknowledgement, in minutes; `None`: until the alert resolves.
 pub const ACK_EXPIRIES: [Option<u32>; 4] = [None, Some(15), Some(60), Some(240)];
 
@@ -89,6 +100,8 @@ pub struct Ui {
     pub pane_hscroll: u16,
     /// What the pane beside the alert list shows.
     pub pane: Pane,
+    /// Text found in the pane (`f`, then `n`/`N`): the pane scrolls to the match.
+    pub find: Option<Find>,
     /// A still frame to share (`warroom snapshot`): no key hints, the full date in the header.
     pub still: bool,
 }

@@ -41,6 +41,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // Keys of dialogs are the dialogs' own; the dashboard's come from the keymap's table.
     let dialog: Option<Vec<(&str, &str)>> = match &model.ui.overlay {
         Overlay::Filter => Some(vec![("Enter", "apply"), ("Esc", "clear"), ("Bksp", "delete")]),
+        Overlay::Find => Some(vec![("Enter", "find"), ("Esc", "cancel"), ("Bksp", "delete")]),
         Overlay::Help | Overlay::Query { .. } => Some(vec![("any key", "close")]),
         Overlay::Ack { .. } => {
             Some(vec![("Enter", "acknowledge"), ("Tab", "expiry"), ("Esc", "cancel")])
@@ -91,6 +92,15 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         spans.push(Span::styled(format!("/{}", model.ui.filter), theme.style(Role::Accent)));
         if matches!(model.ui.overlay, Overlay::Filter) {
             spans.push(Span::styled("▏", theme.style(Role::Accent)));
+        }
+        spans.push(Span::raw("  "));
+    }
+    if let Some(find) = &model.ui.find {
+        spans.push(Span::styled(format!("find: {}", find.text), theme.style(Role::Accent)));
+        if matches!(model.ui.overlay, Overlay::Find) {
+            spans.push(Span::styled("▏", theme.style(Role::Accent)));
+        } else {
+            spans.push(Span::styled(" (n/N next, Esc ends)", theme.style(Role::Muted)));
         }
         spans.push(Span::raw("  "));
     }

@@ -7,6 +7,7 @@ mod bars;
 mod braille;
 mod chart;
 mod confirm;
+mod find;
 mod footer;
 mod grid;
 mod header;
@@ -63,7 +64,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
         }
         Overlay::Confirm(c) => confirm::render(model, theme, c, area, frame.buffer_mut()),
         Overlay::Query { panel } => query::render(model, theme, *panel, area, frame.buffer_mut()),
-        Overlay::Filter | Overlay::None => {}
+        Overlay::Filter | Overlay::Find | Overlay::None => {}
     }
 }
 

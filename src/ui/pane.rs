@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::{history, output, runbook};
+use super::{find, history, output, runbook};
 use crate::model::{Model, Pane};
 use crate::theme::{Role, Theme};
 
@@ -25,17 +25,28 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     ]);
     let block =
         Block::default().borders(Borders::ALL).border_style(theme.style(Role::Border)).title(title);
-    let lines = match model.ui.pane {
+    let mut lines = match model.ui.pane {
         Pane::Runbook => runbook::lines(model, theme),
         Pane::Output => output::lines(model, theme),
         Pane::History => history::lines(model, theme, area.height as usize),
     };
+    let wrapped = model.ui.pane != Pane::Output;
+    let inner_width = area.width.saturating_sub(2);
+    let mut scroll = model.ui.pane_scroll;
+    let mut block = block;
+    if let Some(f) = model.ui.find.as_ref().filter(|f| !f.text.is_empty()) {
+        let found = find::mark(&mut lines, f, theme);
+        block = block.title_bottom(Line::styled(format!(" {} ", found.text(f)), found.role(theme)));
+        if let Some(at) = found.line {
+            scroll = find::row_of(&lines, at, wrapped.then_some(inner_width));
+        }
+    }
     let para = Paragraph::new(lines).block(block);
     // Output keeps its columns (psql tables, aligned logs): not wrapped, scrolled sideways
     // with ←/→; what people read is wrapped.
     let para = match model.ui.pane {
-        Pane::Output => para.scroll((model.ui.pane_scroll, model.ui.pane_hscroll)),
-        _ => para.wrap(Wrap { trim: false }).scroll((model.ui.pane_scroll, 0)),
+        Pane::Output => para.scroll((scroll, model.ui.pane_hscroll)),
+        _ => para.wrap(Wrap { trim: false }).scroll((scroll, 0)),
     };
     para.render(area, buf);
 }

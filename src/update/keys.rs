@@ -15,6 +15,7 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
     }
     match model.ui.overlay {
         Overlay::Filter => return filter_key(model, key),
+        Overlay::Find => return super::find::prompt_key(model, key),
         Overlay::Ack { .. } => return alerts::ack_key(model, key),
         Overlay::Confirm(_) => return actions::confirm_key(model, key, at),
         Overlay::Query { .. } if action_for(&key) == Some(Action::Copy) => {
@@ -29,6 +30,11 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
             };
         }
         Overlay::None => {}
+    }
+    if model.ui.find.is_some() {
+        if let Some(effects) = super::find::step(model, key) {
+            return effects;
+        }
     }
     match (action_for(&key), key.code) {
         (Some(action), _) => act(model, action),
@@ -171,6 +177,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::Repaint => return vec![Effect::Repaint],
         Action::Copy => return super::copy::selected(model),
+        Action::Find => {
+            ui.overlay = Overlay::Find;
+            ui.find = Some(crate::model::Find::default());
+        }
     }
     vec![Effect::Redraw]
 }

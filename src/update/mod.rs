@@ -5,6 +5,7 @@ mod ack;
 mod actions;
 mod alerts;
 mod copy;
+mod find;
 mod keys;
 mod pager;
 mod paste;

@@ -4,6 +4,7 @@
 //! a dangerous action's target is typed, not pasted.
 
 use super::alerts::NOTE_MAX;
+use super::find::FIND_MAX;
 use super::keys::{filter_changed, notice, FILTER_MAX};
 use crate::model::{Model, Overlay};
 use crate::msg::Effect;
@@ -19,6 +20,14 @@ pub(super) fn paste(model: &mut Model, text: &str) -> Vec<Effect> {
                 return Vec::new();
             }
             filter_changed(model)
+        }
+        Overlay::Find => {
+            if let Some(find) = &mut model.ui.find {
+                for c in text.chars() {
+                    type_into(&mut find.text, c, FIND_MAX);
+                }
+            }
+            vec![Effect::Redraw]
         }
         Overlay::Ack { note, .. } => {
             for c in text.chars() {
