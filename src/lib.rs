@@ -13,6 +13,7 @@ pub mod demo;
 pub mod diag;
 pub mod duration;
 pub mod identity;
+pub mod jsonl;
 pub mod keymap;
 pub mod memory;
 pub mod model;

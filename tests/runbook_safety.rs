@@ -151,7 +151,7 @@ async fn hostile_labels_are_refused_by_the_default_allow_list_and_audited() {
     }
     // Refusals are written off the caller's thread; give them a moment.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
+    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).0;
     let refused: Vec<_> = log.iter().filter(|r| r.kind == RecordKind::Refused).collect();
     assert_eq!(refused.len(), 5, "{log:?}");
     assert!(refused[0].reason.as_deref().unwrap().contains("not allowed"));
@@ -186,7 +186,7 @@ async fn hostile_labels_let_through_arrive_verbatim_as_one_argument() {
         }
     }
     assert!(!marker.exists(), "a label value was executed");
-    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
+    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).0;
     let started: Vec<_> =
         log.iter().filter(|r| r.kind == RecordKind::Started && r.action_key == "e").collect();
     assert_eq!(started.len(), 5);
@@ -227,7 +227,7 @@ vars = {{ audit = "{}" }}
     assert!(lines[0].contains(r#""kind":"started""#), "{}", lines[0]);
     assert!(lines[0].contains(r#""run_id":4242"#), "{}", lines[0]);
     assert!(lines[0].contains(r#""user":"alice""#), "{}", lines[0]);
-    let log = read_since(&audit_path, chrono::DateTime::UNIX_EPOCH).unwrap();
+    let log = read_since(&audit_path, chrono::DateTime::UNIX_EPOCH).0;
     let kinds: Vec<_> = log.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, vec![RecordKind::Started, RecordKind::Finished]);
     assert_eq!(log[1].exit_code, Some(0));
@@ -282,7 +282,7 @@ async fn a_second_run_on_the_same_target_is_refused_then_the_cooldown_holds() {
     assert!(msg == "cooling down, 60 s left" || msg == "cooling down, 59 s left", "{msg}");
 
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let log = read_since(first.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
+    let log = read_since(first.audit_log().path(), chrono::DateTime::UNIX_EPOCH).0;
     let reasons: Vec<_> = log.iter().filter_map(|r| r.reason.clone()).collect();
     assert_eq!(reasons.len(), 2, "{log:?}");
 }
@@ -297,7 +297,7 @@ async fn read_only_mode_denies_and_records() {
     let err = launch(&launcher, 1, &rb.actions[0], r, tx).unwrap_err();
     assert_eq!(err, Refusal::ReadOnly);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
+    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).0;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].kind, RecordKind::Denied);
 }
@@ -369,10 +369,19 @@ async fn audit_reader_skips_a_torn_last_line() {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
     f.write_all(br#"{"time":"2030-01-01T00:00:00Z","kind":"star"#).unwrap();
-    let all = read_since(&path, chrono::DateTime::UNIX_EPOCH).unwrap();
-    assert_eq!(all.len(), 2);
-    let future = read_since(&path, chrono::Utc::now() + chrono::Duration::hours(1)).unwrap();
+    let (all, warnings) = read_since(&path, chrono::DateTime::UNIX_EPOCH);
+    assert_eq!((all.len(), warnings.len()), (2, 0), "{warnings:?}");
+    let future = read_since(&path, chrono::Utc::now() + chrono::Duration::hours(1)).0;
     assert!(future.is_empty());
+    // The next run's records are not lost to the torn line: it is ended first, and named.
+    let r = prepare(&rb.actions[0], &ctx("db-2:9187"), Mode::Confirmed).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    launch(&launcher, 8, &rb.actions[0], r, tx).unwrap();
+    collect(&mut rx).await;
+    let (all, warnings) = read_since(&path, chrono::DateTime::UNIX_EPOCH);
+    assert_eq!(all.len(), 4, "both records of the second run are there: {all:#?}");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("audit.jsonl:3: not an audit record"), "{warnings:?}");
 }
 
 const PATHS: &str = r#"+++
@@ -435,7 +444,7 @@ async fn dot_segments_from_labels_are_refused_in_url_paths_and_audited() {
         assert_eq!(url(&r), want);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).unwrap();
+    let log = read_since(launcher.audit_log().path(), chrono::DateTime::UNIX_EPOCH).0;
     let refused: Vec<_> = log.iter().filter(|r| r.kind == RecordKind::Refused).collect();
     assert_eq!(refused.len(), 3, "{log:?}");
     assert!(refused.iter().all(|r| r.reason.as_deref().is_some_and(|t| t.contains("URL path"))));

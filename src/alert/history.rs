@@ -4,13 +4,14 @@
 //! `write` on a file opened in append mode, so lines do not interleave. A crash can leave a torn
 //! last line; readers skip it, and the next writer starts on a fresh line.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
 use super::event::Event;
+use crate::jsonl;
 
 /// The history file's name inside the state directory.
 pub const HISTORY_FILE: &str = "history.jsonl";
@@ -26,13 +27,7 @@ impl HistoryLog {
     /// Opens (creating it and its parent directories if needed) the history file for appending.
     pub fn open(path: impl AsRef<Path>) -> io::Result<Self> {
         let path = path.as_ref().to_path_buf();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent)?;
-        }
-        let mut file = OpenOptions::new().read(true).append(true).create(true).open(&path)?;
-        if ends_torn(&mut file)? {
-            file.write_all(b"\n")?;
-        }
+        let file = jsonl::open_append(&path)?;
         Ok(HistoryLog { file, path })
     }
 
@@ -43,10 +38,7 @@ impl HistoryLog {
 
     /// Appends one event as one line, handed to the operating system before returning.
     pub fn append(&mut self, event: &Event) -> io::Result<()> {
-        let mut line = serde_json::to_vec(event).map_err(io::Error::other)?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.flush()
+        jsonl::append(&mut self.file, [event])
     }
 
     /// Appends several events in one write: a storm of thousands of transitions is one
@@ -55,16 +47,7 @@ impl HistoryLog {
         &mut self,
         events: impl IntoIterator<Item = &'a Event>,
     ) -> io::Result<()> {
-        let mut buf = Vec::new();
-        for e in events {
-            serde_json::to_writer(&mut buf, e).map_err(io::Error::other)?;
-            buf.push(b'\n');
-        }
-        if buf.is_empty() {
-            return Ok(());
-        }
-        self.file.write_all(&buf)?;
-        self.file.flush()
+        jsonl::append(&mut self.file, events)
     }
 
     /// Moves the log to a thread of its own: appends no longer wait for the disk on the
@@ -93,45 +76,7 @@ impl HistoryLog {
     /// each line that cannot be read. A missing file is an empty history; a torn last line (no
     /// newline, not valid JSON: a write cut short) is skipped without a warning.
     pub fn read_since(path: impl AsRef<Path>, since: DateTime<Utc>) -> (Vec<Event>, Vec<String>) {
-        let path = path.as_ref();
-        let mut events = Vec::new();
-        let mut warnings = Vec::new();
-        let file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return (events, warnings),
-            Err(e) => {
-                warnings.push(format!("{}: cannot read the history: {e}", path.display()));
-                return (events, warnings);
-            }
-        };
-        let mut reader = BufReader::new(file);
-        let mut buf = Vec::new();
-        for number in 1.. {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => {
-                    warnings.push(format!("{}:{number}: {e}", path.display()));
-                    break;
-                }
-            }
-            let complete = buf.last() == Some(&b'\n');
-            let line = buf.trim_ascii();
-            if line.is_empty() {
-                continue;
-            }
-            match serde_json::from_slice::<Event>(line) {
-                Ok(event) if event.at() >= since => events.push(event),
-                Ok(_) => {}
-                Err(_) if !complete => {} // torn last line
-                Err(e) => warnings.push(format!(
-                    "{}:{number}: not a history record ({e}); the line is ignored",
-                    path.display()
-                )),
-            }
-        }
-        (events, warnings)
+        jsonl::read(path.as_ref(), "a history record", |e: &Event| e.at() >= since)
     }
 }
 
@@ -159,15 +104,4 @@ impl Drop for HistoryWriter {
             let _ = t.join();
         }
     }
-}
-
-/// Whether the file is non-empty and does not end with a newline.
-fn ends_torn(file: &mut File) -> io::Result<bool> {
-    if file.metadata()?.len() == 0 {
-        return Ok(false);
-    }
-    file.seek(SeekFrom::End(-1))?;
-    let mut last = [0u8; 1];
-    file.read_exact(&mut last)?;
-    Ok(last[0] != b'\n')
 }

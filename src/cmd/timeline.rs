@@ -31,10 +31,9 @@ pub fn collect(state_dir: &Path, since: DateTime<Utc>) -> (Vec<Entry>, Vec<Strin
     let (events, mut warnings) = HistoryLog::read_since(state_dir.join(HISTORY_FILE), since);
     let mut out: Vec<Entry> = events.iter().filter_map(from_event).collect();
     let audit = AuditLog::in_state_dir(state_dir);
-    match crate::runbook::audit::read_since(audit.path(), since) {
-        Ok(records) => out.extend(records.iter().map(from_audit)),
-        Err(e) => warnings.push(format!("{}: {e}", audit.path().display())),
-    }
+    let (records, bad) = crate::runbook::audit::read_since(audit.path(), since);
+    out.extend(records.iter().map(from_audit));
+    warnings.extend(bad);
     out.sort_by_key(|e| e.at);
     (out, warnings)
 }

@@ -3,8 +3,6 @@
 //! ended.
 
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -261,34 +259,16 @@ impl AuditLog {
     /// Appends one record as one `write` and fsyncs it before returning. Blocking: call it from
     /// a blocking thread (the launcher does).
     pub fn append(&self, record: &AuditRecord) -> std::io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
-        line.push('\n');
-        let mut file = OpenOptions::new().create(true).append(true).open(&self.path)?;
-        file.write_all(line.as_bytes())?;
+        // Opened for each record: a torn line another process left is ended first.
+        let mut file = crate::jsonl::open_append(&self.path)?;
+        crate::jsonl::append(&mut file, [record])?;
         file.sync_data()
     }
 }
 
-/// Records at or after `since`, in file order. A missing file is an empty log; lines that do
-/// not parse (a torn last line after a crash, a record from a newer version) are skipped.
-pub fn read_since(path: &Path, since: DateTime<Utc>) -> std::io::Result<Vec<AuditRecord>> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut out = Vec::new();
-    for line in BufReader::new(file).split(b'\n') {
-        let line = line?;
-        let Ok(record) = serde_json::from_slice::<AuditRecord>(&line) else {
-            continue;
-        };
-        if record.time >= since {
-            out.push(record);
-        }
-    }
-    Ok(out)
+/// Records at or after `since`, in file order, with a warning (naming the line) for each line
+/// that is not an audit record. A missing file is an empty log; a torn last line after a crash
+/// is skipped without a warning.
+pub fn read_since(path: &Path, since: DateTime<Utc>) -> (Vec<AuditRecord>, Vec<String>) {
+    crate::jsonl::read(path, "an audit record", |r: &AuditRecord| r.time >= since)
 }
