@@ -42,11 +42,8 @@ pub fn page() -> std::io::Result<Vec<u8>> {
         .get_subcommands()
         .filter(|c| c.get_name() != "help")
         .map(|c| {
-            let opts: Vec<String> = c
-                .get_arguments()
-                .filter(|a| !a.is_global_set())
-                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
-                .collect();
+            let opts: Vec<String> =
+                c.get_arguments().filter_map(|a| a.get_long().map(|l| format!("--{l}"))).collect();
             let name = if opts.is_empty() {
                 format!("warroom {}", c.get_name())
             } else {
