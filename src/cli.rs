@@ -239,6 +239,142 @@ mod tests {
 }
 
 #[cfg(test)]
+mod help_tests {
+    use super::Cli;
+
+    /// Every dashboard flag.
+    const DASHBOARD: &str =
+        "--config --demo --prometheus-url --runbooks --read-only --refresh --theme";
+
+    /// Each command (its words, none for the dashboard itself), its own flags, and the
+    /// dashboard flags it takes.
+    const COMMANDS: [(&[&str], &str, &str); 6] = [
+        (&[], "", DASHBOARD),
+        (&["check"], "--offline", DASHBOARD),
+        (
+            &["snapshot"],
+            "--size",
+            "--config --demo --prometheus-url --runbooks --read-only --refresh",
+        ),
+        (&["timeline"], "--since --format", "--config --demo"),
+        (&["completions", "bash"], "", ""),
+        (&["man"], "", ""),
+    ];
+
+    /// `flag` as written on a command line, with a value where it takes one.
+    fn given(flag: &str) -> Vec<&str> {
+        let value = match flag {
+            "--config" => "prod.toml",
+            "--prometheus-url" => "http://prom:9090",
+            "--runbooks" => "runbooks",
+            "--refresh" => "5s",
+            "--theme" => "dark",
+            _ => return vec![flag],
+        };
+        vec![flag, value]
+    }
+
+    fn parse(words: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_args(std::iter::once("warroom").chain(words.iter().copied()))
+    }
+
+    /// The long flags a help text lists, in its order (`--help` and `--version` left out).
+    fn listed_flags(help: &str) -> Vec<String> {
+        help.lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with('-'))
+            .filter_map(|l| l.split("  ").next())
+            .flat_map(|names| names.split([',', ' ']))
+            .filter(|w| w.starts_with("--") && *w != "--help" && *w != "--version")
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn each_help_lists_exactly_the_flags_its_command_takes() {
+        for (words, own, takes) in COMMANDS {
+            let name = words.first().copied().unwrap_or("warroom");
+            let help = match parse(&[&words[..words.len().min(1)], &["--help"]].concat()) {
+                Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => e.to_string(),
+                other => panic!("{name} --help: {other:?}"),
+            };
+            let mut listed = listed_flags(&help);
+            let mut expected: Vec<String> =
+                own.split_whitespace().chain(takes.split_whitespace()).map(String::from).collect();
+            listed.sort();
+            expected.sort();
+            assert_eq!(listed, expected, "{name} --help:\n{help}");
+        }
+        let top = parse(&["--help"]).unwrap_err().to_string();
+        for sub in ["check", "snapshot", "timeline", "completions", "man"] {
+            assert!(top.lines().any(|l| l.trim_start().starts_with(sub)), "{sub} in:\n{top}");
+        }
+    }
+
+    /// A dashboard flag a command takes is its own after the command and before it; one it
+    /// does not take is refused in both places, since it would do nothing.
+    #[test]
+    fn dashboard_flags_reach_the_commands_that_take_them_and_are_refused_elsewhere() {
+        for (words, _, takes) in COMMANDS {
+            for flag in DASHBOARD.split_whitespace() {
+                let after = parse(&[words, &given(flag)].concat());
+                let before = parse(&[&given(flag), words].concat());
+                let shown = format!("{words:?} {flag}");
+                if !takes.split_whitespace().any(|t| t == flag) {
+                    assert!(after.is_err() && before.is_err(), "{shown} is accepted");
+                    continue;
+                }
+                for cli in [after, before] {
+                    let args = cli.unwrap_or_else(|e| panic!("{shown}: {e}")).dashboard_args();
+                    let set = match flag {
+                        "--config" => args.run.config.config.is_some(),
+                        "--demo" => args.run.config.demo,
+                        "--prometheus-url" => args.run.prometheus_url.is_some(),
+                        "--runbooks" => args.run.runbooks.is_some(),
+                        "--read-only" => args.run.read_only,
+                        "--refresh" => args.run.refresh.is_some(),
+                        "--theme" => args.theme.is_some(),
+                        other => panic!("unknown flag {other}"),
+                    };
+                    assert!(set, "{shown} is not in the dashboard args");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_flag_after_the_command_wins_over_one_before_it() {
+        let cli = parse(&["--config", "a.toml", "check", "--config", "b.toml"]).unwrap();
+        let config = cli.dashboard_args().run.config.config;
+        assert_eq!(config.as_deref(), Some(std::path::Path::new("b.toml")));
+    }
+
+    /// The command lines of the README's code blocks, with `[…]` taken as given and comments
+    /// and redirections left out.
+    fn readme_command_lines() -> Vec<Vec<String>> {
+        include_str!("../README.md")
+            .lines()
+            .filter_map(|l| l.strip_prefix("    "))
+            .map(|l| l.split(" #").next().unwrap_or(l))
+            .map(|l| l.split(" >").next().unwrap_or(l))
+            .filter(|l| l.split_whitespace().next() == Some("warroom"))
+            .map(|l| l.replace(['[', ']'], "").split_whitespace().map(String::from).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_command_lines_parse() {
+        let lines = readme_command_lines();
+        assert!(lines.len() >= 9, "{lines:?}");
+        for line in lines {
+            if let Err(e) = Cli::try_parse_args(&line) {
+                panic!("README: `{}` does not parse: {e}", line.join(" "));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
 mod completion_tests {
     use clap::{CommandFactory, Parser};
 

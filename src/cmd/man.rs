@@ -111,5 +111,10 @@ mod tests {
         for key in ["\\fBq\\fR", "\\fBv\\fR", "\\fBCtrl\\-L\\fR"] {
             assert!(page.contains(key), "{key} not in KEYS:\n{page}");
         }
+        // Each command with the flags it takes, and only those.
+        let timeline =
+            "warroom timeline [\\-\\-since] [\\-\\-format] [\\-\\-config] [\\-\\-demo]\\fR";
+        assert!(page.contains(timeline), "{timeline} not in COMMANDS:\n{page}");
+        assert!(page.contains("warroom man\\fR"), "{page}");
     }
 }
