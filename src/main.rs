@@ -3,13 +3,12 @@
 #![warn(clippy::unwrap_used)]
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 
 use warroom::app::App;
-use warroom::cli::{Cli, Command, Format};
+use warroom::cli::{Cli, Command, DashboardArgs, Format};
 use warroom::config::ConfigFile;
 use warroom::demo::DemoServer;
 use warroom::diag::Diagnostic;
@@ -17,7 +16,7 @@ use warroom::setup;
 
 fn main() -> ExitCode {
     warroom::memory::tune();
-    let cli = Cli::parse();
+    let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     match &cli.command {
         Some(Command::Completions { shell }) => {
             clap_complete::generate(*shell, &mut Cli::command(), "warroom", &mut std::io::stdout());
@@ -47,8 +46,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> ExitCode {
+    let args = cli.dashboard_args();
     // The demo source must be up before the config points at it.
-    let demo = if cli.common.demo {
+    let demo = if args.run.config.demo {
         match DemoServer::start().await {
             Ok(s) => Some(s),
             Err(e) => return fail(&format!("cannot start the demo source on loopback: {e}")),
@@ -56,20 +56,18 @@ async fn run(cli: Cli) -> ExitCode {
     } else {
         None
     };
-    let overrides = setup::overrides(&cli, demo.as_ref().map(DemoServer::url));
-    let config = match setup::load_config(&cli, &overrides) {
+    let overrides = setup::overrides(&args, demo.as_ref().map(DemoServer::url));
+    let config = match setup::load_config(&args.run.config, &overrides) {
         Ok(c) => c,
         Err(problems) => return report(&problems),
     };
     let _log = setup::init_logging(&config);
     match &cli.command {
-        Some(Command::Check { offline }) => {
-            check(&cli, &config, cli.common.runbooks.clone(), *offline).await
-        }
-        Some(Command::Timeline { since, format }) => timeline(&config, *since, *format),
-        Some(Command::Snapshot { size: (w, h) }) => {
+        Some(Command::Check { offline, .. }) => check(&args, &config, *offline).await,
+        Some(Command::Timeline { since, format, .. }) => timeline(&config, *since, *format),
+        Some(Command::Snapshot { size: (w, h), .. }) => {
             let (w, h) = (*w, *h);
-            let app = match build_app(&cli, &config) {
+            let app = match build_app(&args, &config) {
                 Ok(app) => app,
                 Err(code) => return code,
             };
@@ -83,7 +81,7 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
         None => {
-            let app = match build_app(&cli, &config) {
+            let app = match build_app(&args, &config) {
                 Ok(app) => app,
                 Err(code) => return code,
             };
@@ -97,10 +95,10 @@ async fn run(cli: Cli) -> ExitCode {
 
 /// Theme and runbooks loaded, clients built. Runbook problems do not stop the dashboard (the
 /// broken files are left out and the footer says so); config and theme problems do.
-fn build_app(cli: &Cli, config: &ConfigFile) -> Result<App, ExitCode> {
-    let theme = setup::load_theme(config, cli.theme.is_some()).map_err(|p| report(&p))?;
-    let flag = cli.common.runbooks.as_deref();
-    let (runbooks, problems) = setup::load_runbooks(config, flag, demo_dashboard(cli));
+fn build_app(args: &DashboardArgs, config: &ConfigFile) -> Result<App, ExitCode> {
+    let theme = setup::load_theme(config, args.theme.is_some()).map_err(|p| report(&p))?;
+    let demo = args.run.config.demo_dashboard();
+    let (runbooks, problems) = setup::load_runbooks(config, args.run.runbooks.as_deref(), demo);
     for p in &problems {
         tracing::warn!("runbook problem: {p}");
     }
@@ -112,14 +110,10 @@ fn build_app(cli: &Cli, config: &ConfigFile) -> Result<App, ExitCode> {
     Ok(app)
 }
 
-async fn check(
-    cli: &Cli,
-    config: &ConfigFile,
-    runbooks: Option<PathBuf>,
-    offline: bool,
-) -> ExitCode {
+async fn check(args: &DashboardArgs, config: &ConfigFile, offline: bool) -> ExitCode {
+    let demo = args.run.config.demo_dashboard();
     let mut problems = Vec::new();
-    if let Err(p) = setup::load_theme(config, cli.theme.is_some()) {
+    if let Err(p) = setup::load_theme(config, args.theme.is_some()) {
         problems.extend(p);
     }
     for p in setup::theme_problems(config) {
@@ -128,7 +122,7 @@ async fn check(
         }
     }
     let (loaded, runbook_problems) =
-        setup::load_runbooks(config, runbooks.as_deref(), demo_dashboard(cli));
+        setup::load_runbooks(config, args.run.runbooks.as_deref(), demo);
     problems.extend(runbook_problems);
     problems.extend(setup::lock_dir_problems(config, &loaded));
     if !offline {
@@ -136,7 +130,7 @@ async fn check(
             warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await,
         );
     }
-    let summary = warroom::cmd::check::Summary::new(config, &loaded, demo_dashboard(cli));
+    let summary = warroom::cmd::check::Summary::new(config, &loaded, demo);
     print!("{}", warroom::cmd::check::report(&problems, &summary));
     if problems.is_empty() {
         ExitCode::SUCCESS
@@ -173,9 +167,4 @@ fn report(problems: &[Diagnostic]) -> ExitCode {
 fn fail(msg: &str) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "warroom: {}", warroom::sanitize::clean(msg));
     ExitCode::FAILURE
-}
-
-/// The demo dashboard (and its compiled-in runbooks) is used with `--demo` and no `--config`.
-fn demo_dashboard(cli: &Cli) -> bool {
-    cli.common.demo && cli.common.config.is_none()
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::Cli;
+use crate::cli::{ConfigArgs, DashboardArgs};
 use crate::config::{self, ConfigFile, EnvKind, Overrides};
 use crate::diag::Diagnostic;
 use crate::runbook::{check_runbooks, load_dir, parse_runbook, Runbook};
@@ -19,12 +19,15 @@ pub const DEMO_RUNBOOKS: [(&str, &str); 4] = [
 
 /// The config: the demo dashboard with `--demo` (unless `--config` is given), else the file
 /// `--config` / `$WARROOM_CONFIG` / XDG names, else the built-in default.
-pub fn load_config(cli: &Cli, overrides: &Overrides) -> Result<ConfigFile, Vec<Diagnostic>> {
-    if cli.common.demo && cli.common.config.is_none() {
+pub fn load_config(
+    args: &ConfigArgs,
+    overrides: &Overrides,
+) -> Result<ConfigFile, Vec<Diagnostic>> {
+    if args.demo_dashboard() {
         let shown = PathBuf::from("<demo dashboard>");
         return config::load_str(crate::demo::DASHBOARD, &shown, overrides);
     }
-    let path = config::resolve_path(cli.common.config.as_deref(), |k| std::env::var(k).ok());
+    let path = config::resolve_path(args.config.as_deref(), |k| std::env::var(k).ok());
     config::load(path.as_deref(), overrides)
 }
 
@@ -192,12 +195,12 @@ pub fn init_logging(config: &ConfigFile) -> Option<()> {
 }
 
 /// Builds the overrides the command line asks for.
-pub fn overrides(cli: &Cli, demo_url: Option<String>) -> Overrides {
+pub fn overrides(args: &DashboardArgs, demo_url: Option<String>) -> Overrides {
     Overrides {
-        prometheus_url: demo_url.or(cli.common.prometheus_url.clone()),
-        read_only: cli.read_only,
-        theme: cli.theme.clone(),
-        refresh: cli.refresh,
+        prometheus_url: demo_url.or(args.run.prometheus_url.clone()),
+        read_only: args.run.read_only,
+        theme: args.theme.clone(),
+        refresh: args.run.refresh,
     }
 }
 

@@ -42,11 +42,8 @@ pub fn page() -> std::io::Result<Vec<u8>> {
         .get_subcommands()
         .filter(|c| c.get_name() != "help")
         .map(|c| {
-            let opts: Vec<String> = c
-                .get_arguments()
-                .filter(|a| !a.is_global_set())
-                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
-                .collect();
+            let opts: Vec<String> =
+                c.get_arguments().filter_map(|a| a.get_long().map(|l| format!("--{l}"))).collect();
             let name = if opts.is_empty() {
                 format!("warroom {}", c.get_name())
             } else {
@@ -114,5 +111,10 @@ mod tests {
         for key in ["\\fBq\\fR", "\\fBv\\fR", "\\fBCtrl\\-L\\fR"] {
             assert!(page.contains(key), "{key} not in KEYS:\n{page}");
         }
+        // Each command with the flags it takes, and only those.
+        let timeline =
+            "warroom timeline [\\-\\-since] [\\-\\-format] [\\-\\-config] [\\-\\-demo]\\fR";
+        assert!(page.contains(timeline), "{timeline} not in COMMANDS:\n{page}");
+        assert!(page.contains("warroom man\\fR"), "{page}");
     }
 }
