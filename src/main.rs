@@ -14,18 +14,28 @@ use warroom::demo::DemoServer;
 use warroom::diag::Diagnostic;
 use warroom::setup;
 
+/// Writes `bytes` to standard output. A reader that stops early (`| head`) is no failure.
+fn print(bytes: &[u8], what: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("cannot write the {what}: {e}")),
+    }
+}
+
 fn main() -> ExitCode {
     warroom::memory::tune();
     let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     match &cli.command {
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(*shell, &mut Cli::command(), "warroom", &mut std::io::stdout());
-            return ExitCode::SUCCESS;
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "warroom", &mut script);
+            return print(&script, "completions");
         }
         Some(Command::Man) => {
-            let page = warroom::cmd::man::page();
-            return match page.and_then(|out| std::io::stdout().write_all(&out)) {
-                Ok(()) => ExitCode::SUCCESS,
+            return match warroom::cmd::man::page() {
+                Ok(page) => print(&page, "man page"),
                 Err(e) => fail(&format!("cannot write man page: {e}")),
             };
         }
