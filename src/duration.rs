@@ -75,27 +75,30 @@ pub fn format(d: Duration) -> String {
 /// Serde adapter: `#[serde(deserialize_with = "crate::duration::de")]`.
 pub fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let raw = DurationRepr::deserialize(d)?;
-    raw.into_duration().map_err(serde::de::Error::custom)
+    raw.to_duration().map_err(serde::de::Error::custom)
 }
 
 /// Serde adapter for `Option<Duration>`.
 pub fn de_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let raw = Option::<DurationRepr>::deserialize(d)?;
-    raw.map(|r| r.into_duration().map_err(serde::de::Error::custom)).transpose()
+    raw.map(|r| r.to_duration().map_err(serde::de::Error::custom)).transpose()
 }
 
-#[derive(Deserialize)]
+/// A duration as a file writes it: text (`"30s"`, `"1m30s"`) or a number of seconds. For
+/// readers that check it later, with its place in the file (runbook front matter).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-enum DurationRepr {
+pub enum DurationRepr {
     Text(String),
     Secs(f64),
 }
 
 impl DurationRepr {
-    fn into_duration(self) -> Result<Duration, String> {
+    /// The duration, or what is wrong with it.
+    pub fn to_duration(&self) -> Result<Duration, String> {
         match self {
-            DurationRepr::Text(s) => parse(&s),
-            DurationRepr::Secs(n) => secs_to_duration(n, &n.to_string()),
+            DurationRepr::Text(s) => parse(s),
+            DurationRepr::Secs(n) => secs_to_duration(*n, &n.to_string()),
         }
     }
 }

@@ -209,7 +209,7 @@ title = "Refusals"
 alerts = ["DemoDbCpuHigh"]
 
 [[actions]]
-key = "N"
+key = "M"
 label = "Needs a label the alert lacks"
 argv = ["/bin/echo", "{{ labels.nosuch }}"]
 
@@ -252,7 +252,7 @@ fn every_refusal_from_the_dashboard_reaches_the_audit_log() {
     let later = Instant::now() + Duration::from_secs(1);
 
     // A template refusal: no dialog.
-    assert!(carry_out(&launcher, key_at(&mut m, KeyCode::Char('N'), Instant::now())).is_empty());
+    assert!(carry_out(&launcher, key_at(&mut m, KeyCode::Char('M'), Instant::now())).is_empty());
     // A dry run's refusal: the dialog opens for the action itself; cancelled.
     assert!(carry_out(&launcher, key_at(&mut m, KeyCode::Char('D'), Instant::now())).is_empty());
     assert!(m.flash.as_ref().unwrap().0.contains("dry run refused"));

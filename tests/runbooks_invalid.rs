@@ -42,7 +42,7 @@ const EXPECTED: &[(&str, usize, &str)] = &[
     (
         "missing-program.md",
         9,
-        "program \"pg_frobnicate_warroom_test\" (argv[0] of key 'f') is not installed",
+        "program \"pg_frobnicate_warroom_test\" (argv[0] of key 'm') is not installed",
     ),
     ("reserved-key.md", 7, "key 'q' is already a dashboard key"),
     ("unknown-alert.md", 4, "alert \"PgIdelInTransaction\" is not defined by any alert rule"),

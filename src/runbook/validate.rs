@@ -6,6 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+
+use crate::duration::DurationRepr;
 use toml::Spanned;
 
 use super::parse::LineMap;
@@ -42,8 +44,8 @@ struct RawAction {
     http: Option<Spanned<RawHttp>>,
     confirm: Option<Spanned<String>>,
     dry_run: Option<Spanned<Vec<String>>>,
-    timeout: Option<Spanned<DurationText>>,
-    cooldown: Option<Spanned<DurationText>>,
+    timeout: Option<Spanned<DurationRepr>>,
+    cooldown: Option<Spanned<DurationRepr>>,
     #[serde(default)]
     env: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
@@ -68,13 +70,6 @@ struct RawHttp {
 
 fn default_method() -> String {
     "POST".into()
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum DurationText {
-    Text(String),
-    Secs(f64),
 }
 
 pub(super) struct Validator<'a> {
@@ -424,16 +419,12 @@ impl Validator<'_> {
 
     fn duration(
         &mut self,
-        raw: Option<&Spanned<DurationText>>,
+        raw: Option<&Spanned<DurationRepr>>,
         field: &str,
         default: Duration,
     ) -> Duration {
         let Some(raw) = raw else { return default };
-        let parsed = match raw.get_ref() {
-            DurationText::Text(t) => crate::duration::parse(t),
-            DurationText::Secs(s) => crate::duration::parse(&s.to_string()),
-        };
-        match parsed {
+        match raw.get_ref().to_duration() {
             Ok(d) => d,
             Err(e) => {
                 self.err(
