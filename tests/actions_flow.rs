@@ -293,7 +293,7 @@ fn every_refusal_from_the_dashboard_reaches_the_audit_log() {
     assert_eq!(
         seen,
         [
-            (RecordKind::Refused, "N", "confirmed", "the"),
+            (RecordKind::Refused, "M", "confirmed", "the"),
             (RecordKind::Refused, "D", "dry-run", "the"),
             (RecordKind::Refused, "L", "confirmed", "already"),
             (RecordKind::Refused, "L", "confirmed", "cooling"),
