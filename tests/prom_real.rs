@@ -343,3 +343,38 @@ fn prometheus_incremental_fetches_match_a_full_fetch() {
 fn victoria_metrics_incremental_fetches_match_a_full_fetch() {
     run(Kind::Victoria, incremental_matches_full);
 }
+
+/// The built-in dashboard's DB CPU panel on Prometheus's default scrape config: process-exporter
+/// and node_exporter are two targets of one host, each `instance` with its own port (no
+/// relabelling). The panel joins them on the host and names it as the `instance`.
+#[test]
+fn the_built_in_db_cpu_panel_has_data_on_a_stock_scrape_config() {
+    let process = StaticExporter::start(
+        "namedprocess_namegroup_cpu_seconds_total{groupname=\"postgres\",mode=\"user\"} 10\n",
+    );
+    let node = StaticExporter::start(
+        "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 100\n\
+         node_cpu_seconds_total{cpu=\"1\",mode=\"idle\"} 100\n",
+    );
+    let opts = PrometheusOpts {
+        targets: vec![process.target(), node.target()],
+        ..PrometheusOpts::default()
+    };
+    let prometheus = Prometheus::start(opts);
+    let defaults = warroom::config::load_str(
+        warroom::config::DEFAULT_CONFIG,
+        std::path::Path::new("default.toml"),
+        &warroom::config::Overrides::default(),
+    )
+    .expect("the built-in config");
+    let panel = defaults.config.panels.iter().find(|p| p.id() == "db-cpu").expect("db-cpu");
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let c = client(&prometheus.url(), "30s");
+    // The old join `on (instance)` matched nothing here: 127.0.0.1:<one port> is not
+    // 127.0.0.1:<the other>.
+    let series = runtime.block_on(wait_for(&c, &panel.query, 1));
+    assert_eq!(series.len(), 1, "{series:?}");
+    assert_eq!(series[0].labels.get("instance").map(String::as_str), Some("127.0.0.1"));
+    assert_eq!(series[0].labels.get("host").map(String::as_str), Some("127.0.0.1"));
+    assert!(series[0].point.v.is_finite(), "{series:?}");
+}

@@ -74,9 +74,15 @@ impl Lab {
 
     /// The directory of psql and pgbench of the lab's server version.
     fn pg_bin(&self) -> PathBuf {
+        PathBuf::from(self.lab_env("LAB_PG_BIN"))
+    }
+
+    /// A setting of the lab's own `lab.env` (its ports, its binaries).
+    fn lab_env(&self, name: &str) -> String {
         let lab_env = std::fs::read_to_string(self.dir.join("lab.env")).expect("read lab.env");
-        let bin = lab_env.lines().find_map(|l| l.strip_prefix("LAB_PG_BIN="));
-        PathBuf::from(bin.expect("LAB_PG_BIN in lab.env"))
+        let prefix = format!("{name}=");
+        let value = lab_env.lines().find_map(|l| l.strip_prefix(prefix.as_str()));
+        value.unwrap_or_else(|| panic!("no {name} in lab.env")).to_owned()
     }
 
     /// A PostgreSQL client tool with the lab's PGHOST, PGPORT, PGUSER and PGDATABASE.
@@ -332,6 +338,14 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     term.wait_until(Duration::from_secs(30), "the dashboard with data", |s| {
         s.contains("● prometheus") && s.contains(" idle in transaction ")
     });
+    // A stock scrape config (no relabelling) and still every panel has data, the DB CPU join of
+    // process-exporter and node_exporter too (on the host part of their instances).
+    term.wait_until(Duration::from_secs(30), "data on every panel, DB CPU too", |s| {
+        let panels = s.split("┌ Alerts").next().unwrap_or_default();
+        !panels.contains("no data")
+            && !panels.contains("loading")
+            && panels.contains("■ 127.0.0.1 ")
+    });
 
     // The overload: pgbench, then sessions that open a transaction and stop talking.
     let overload = Instant::now();
@@ -398,18 +412,20 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
             s.contains("Confirm action") && s.contains("dry run (exit 0")
         });
     let port = lab.var("PGPORT");
+    // A stock scrape config: the alert's instance is postgres_exporter's address, port and all.
+    let target = format!("127.0.0.1:{}", lab.lab_env("LAB_POSTGRES_EXPORTER_PORT"));
     // The lab's [runbook_vars] (older_than = 5) in the label and in the command, on its port.
     let label = "Terminate sessions idle in transaction for more than 5 s";
-    for shown in [label, "target  127.0.0.1", &format!("PGPORT={port}"), "make_interval(secs => 5)"]
-    {
+    let shown_target = format!("target  {target}");
+    for shown in [label, &shown_target, &format!("PGPORT={port}"), "make_interval(secs => 5)"] {
         assert!(dialog.contains(shown), "the dialog does not show {shown:?}:\n{dialog}");
     }
     let dialog_shown = key.elapsed();
     std::thread::sleep(Duration::from_millis(700));
     // Dangerous: the target is typed, not just `y`.
-    assert!(dialog.contains("type \"127.0.0.1\" and Enter to run"), "{dialog}");
+    assert!(dialog.contains(&format!("type \"{target}\" and Enter to run")), "{dialog}");
     let confirm = Instant::now();
-    term.send_keys(&["-l", "127.0.0.1"]);
+    term.send_keys(&["-l", &target]);
     term.send_keys(&["Enter"]);
     let screen = term.wait_until(Duration::from_secs(30), "the action's `exit 0`", |s| {
         !s.contains("Confirm action")
@@ -456,7 +472,7 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
                 && r["mode"] == "confirmed"
                 && r["runbook"] == "pg-idle-in-transaction"
                 && r["action_key"] == "t"
-                && r["target"] == "127.0.0.1"
+                && r["target"] == target.as_str()
         })
     };
     let started_rec = ours("started").unwrap_or_else(|| panic!("no started record:\n{audit}"));
