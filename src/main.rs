@@ -139,6 +139,8 @@ async fn check(args: &DashboardArgs, config: &ConfigFile, offline: bool) -> Exit
         problems.extend(
             warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await,
         );
+        problems
+            .extend(warroom::cmd::rule_names::check_runbook_alerts(&config.config, &loaded).await);
     }
     let summary = warroom::cmd::check::Summary::new(config, &loaded, demo);
     print!("{}", warroom::cmd::check::report(&problems, &summary));

@@ -10,17 +10,16 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::config::Config;
-use crate::diag::{table_line, Diagnostic};
+use crate::diag::{table_line, Diagnostic, Place};
 use crate::prom::{Client, PromError};
 
 /// How long one check request may take.
 pub const CHECK_DEADLINE: Duration = Duration::from_secs(3);
 
-/// Where a query comes from, for messages: table, index in it, and a name.
+/// Where a query comes from, for messages: the file and line, and a name.
 #[derive(Debug, Clone)]
 struct Owner {
-    table: &'static str,
-    index: usize,
+    place: Place,
     what: String,
 }
 
@@ -64,7 +63,7 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
             None => {}
         }
     }
-    let queries = distinct_queries(config);
+    let queries = distinct_queries(config, file, text);
     let caps: Vec<Arc<Semaphore>> =
         config.sources.iter().map(|s| Arc::new(Semaphore::new(s.concurrency()))).collect();
     let runs = queries.iter().filter(|((src, _), _)| reachable.get(*src) == Some(&true)).map(
@@ -85,8 +84,8 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
         let Err(e) = outcome else { continue };
         let (problem, fix) = query_problem(&config.sources[src].name, &e, config.refresh);
         for o in owners {
-            let line = table_line(text, o.table, o.index);
-            out.push(Diagnostic::new(file, line, format!("{}: {problem}", o.what)).with_fix(&fix));
+            let msg = format!("{}: {problem}", o.what);
+            out.push(Diagnostic::new(&o.place.file, o.place.line, msg).with_fix(&fix));
         }
     }
     out.sort_by_key(|d| d.line);
@@ -94,18 +93,27 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
 }
 
 /// Each distinct (source, expression) pair and the panels and alerts that use it.
-fn distinct_queries(config: &Config) -> BTreeMap<(usize, String), Vec<Owner>> {
+fn distinct_queries(
+    config: &Config,
+    file: &Path,
+    text: &str,
+) -> BTreeMap<(usize, String), Vec<Owner>> {
+    let at = |table: &str, index: usize| Place {
+        file: file.to_path_buf(),
+        line: table_line(text, table, index),
+    };
     let source_of = |name: &Option<String>| {
         name.as_ref().and_then(|n| config.sources.iter().position(|s| &s.name == n)).unwrap_or(0)
     };
     let mut out: BTreeMap<(usize, String), Vec<Owner>> = BTreeMap::new();
     for (index, p) in config.panels.iter().enumerate() {
-        let owner = Owner { table: "panels", index, what: format!("panel {:?}", p.title) };
+        let owner = Owner { place: at("panels", index), what: format!("panel {:?}", p.title) };
         out.entry((source_of(&p.source), p.query.trim().to_string())).or_default().push(owner);
     }
     for (index, rule) in config.alerts.iter().enumerate() {
         if let Some(expr) = &rule.query {
-            let owner = Owner { table: "alerts", index, what: format!("alert {:?}", rule.name) };
+            let place = rule.defined_at.clone().unwrap_or_else(|| at("alerts", index));
+            let owner = Owner { place, what: format!("alert {:?}", rule.name) };
             out.entry((source_of(&rule.source), expr.trim().to_string())).or_default().push(owner);
         }
     }

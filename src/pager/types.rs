@@ -43,13 +43,16 @@ impl PromAlert {
 
     /// The `summary` annotation (else `description`, else `message`), cleaned and bounded.
     pub fn summary(&self) -> String {
-        ["summary", "description", "message"]
+        SUMMARY_ANNOTATIONS
             .iter()
             .find_map(|k| self.annotations.get(*k).filter(|v| !v.trim().is_empty()))
             .map(|v| bounded(v))
             .unwrap_or_default()
     }
 }
+
+/// Annotations that hold an alert's summary, in order of preference.
+pub const SUMMARY_ANNOTATIONS: [&str; 3] = ["summary", "description", "message"];
 
 /// Maps a `severity` label to warroom's two levels: `critical`, `page`, `error`, `high`,
 /// `emergency`, `fatal`, `p1` and `sev1` are critical; anything else (or none) is a warning.

@@ -1,5 +1,6 @@
 //! `y`: the selected panel's query (panels focused, or the query overlay open), or the selected
-//! alert as one line of text (alerts focused), put on the terminal's clipboard.
+//! alert as one line of text (alerts focused; with its runbook link, if a rule gives one), put
+//! on the terminal's clipboard.
 
 use crate::model::{Focus, Model, Overlay};
 use crate::msg::Effect;
@@ -30,8 +31,14 @@ fn copied(model: &Model) -> Option<(String, String)> {
     }
     let a = model.selected_alert()?;
     let labels: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let link = a
+        .runbook
+        .as_deref()
+        .filter(|r| crate::runbook::reference::is_link(r))
+        .map(|r| format!(" — runbook {r}"))
+        .unwrap_or_default();
     let line = format!(
-        "{} {} {} {} value {} since {} — {}",
+        "{} {} {} {} value {} since {} — {}{link}",
         a.state.label(),
         a.severity.label(),
         a.rule,
