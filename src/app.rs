@@ -160,6 +160,16 @@ impl App {
                             urgent = true;
                         }
                         Effect::CreateSilence(request) => pager.create_silence(*request),
+                        Effect::Explain { query, source, expr } => {
+                            if let Some(client) = self.clients.get(source).cloned() {
+                                let tx = tx.clone();
+                                tokio::spawn(async move {
+                                    let e = crate::explain::explain_on(&client, &expr).await;
+                                    let explanation = Box::new(e);
+                                    let _ = tx.send(Msg::Explained { query, explanation }).await;
+                                });
+                            }
+                        }
                         other => feedback.extend(io.run(other)),
                     }
                 }
@@ -434,7 +444,11 @@ impl<'a> EffectRunner<'a> {
                 let crate::runbook::Resolved { runbook, key, target, .. } = *resolved;
                 return Some(Msg::CanRun { runbook, key, target, refusal });
             }
-            Effect::Quit | Effect::Redraw | Effect::Repaint | Effect::CreateSilence(_) => {}
+            Effect::Quit
+            | Effect::Redraw
+            | Effect::Repaint
+            | Effect::CreateSilence(_)
+            | Effect::Explain { .. } => {}
         }
         None
     }

@@ -144,7 +144,7 @@ async fn check(args: &DashboardArgs, config: &ConfigFile, offline: bool) -> Exit
     }
     let summary = warroom::cmd::check::Summary::new(config, &loaded, demo);
     print!("{}", warroom::cmd::check::report(&problems, &summary));
-    if problems.is_empty() {
+    if problems.iter().all(|p| p.warning) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -124,7 +124,8 @@ async fn runbooks_may_name_alerts_only_prometheus_defines() {
     let books = dir.path().join("runbooks");
     std::fs::create_dir(&books).expect("runbooks dir");
     for (id, alert) in [("lag", "ReplicaLagging"), ("typo", "ReplicaLaging")] {
-        let text = format!("+++\nid = \"{id}\"\ntitle = \"{id}\"\nalerts = [\"{alert}\"]\n+++\n# {id}\n");
+        let text =
+            format!("+++\nid = \"{id}\"\ntitle = \"{id}\"\nalerts = [\"{alert}\"]\n+++\n# {id}\n");
         std::fs::write(books.join(format!("{id}.md")), text).expect("write runbook");
     }
     let config = dir.path().join("warroom.toml");

@@ -46,15 +46,20 @@ impl Summary {
 pub fn report(problems: &[Diagnostic], summary: &Summary) -> String {
     let mut out = String::new();
     for p in problems {
-        out.push_str(&format!("error: {p}\n"));
+        let kind = if p.warning { "warning" } else { "error" };
+        out.push_str(&format!("{kind}: {p}\n"));
     }
-    if problems.is_empty() {
+    let warnings = problems.iter().filter(|p| p.warning).count();
+    let errors = problems.len() - warnings;
+    if errors == 0 {
+        let also =
+            if warnings > 0 { format!(" ({warnings} warning(s) above)") } else { String::new() };
         out.push_str(&format!(
-            "ok: {} — {} panels, {} alert rules, {} runbooks\n",
+            "ok: {} — {} panels, {} alert rules, {} runbooks{also}\n",
             summary.config, summary.panels, summary.alerts, summary.runbooks
         ));
     } else {
-        out.push_str(&format!("{} problem(s) found\n", problems.len()));
+        out.push_str(&format!("{errors} problem(s) found\n"));
     }
     out
 }

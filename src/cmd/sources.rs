@@ -21,6 +21,8 @@ pub const CHECK_DEADLINE: Duration = Duration::from_secs(3);
 struct Owner {
     place: Place,
     what: String,
+    /// An empty answer is all being well here (a `present` rule, `no_data = "ok"`).
+    empty_ok: bool,
 }
 
 /// Tries each source once (`query=1`), then each distinct panel and alert query of the
@@ -72,16 +74,39 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
             let cap = Arc::clone(&caps[*src]);
             async move {
                 let _permit = cap.acquire().await;
-                let outcome = match client {
-                    Some(c) => c.query(expr, None).await.map(|_| ()),
-                    None => Ok(()),
+                let outcome = match &client {
+                    Some(c) => c.query(expr, None).await.map(|f| f.response.data.is_empty()),
+                    None => Ok(false),
                 };
-                (*src, owners, outcome)
+                drop(_permit);
+                let explained = match (&client, &outcome) {
+                    (Some(c), Ok(true)) if owners.iter().any(|o| !o.empty_ok) => {
+                        Some(crate::explain::explain_on(c, expr).await)
+                    }
+                    _ => None,
+                };
+                (*src, owners, outcome.map(|_| explained))
             }
         },
     );
     for (src, owners, outcome) in futures_util::future::join_all(runs).await {
-        let Err(e) = outcome else { continue };
+        let e = match outcome {
+            Ok(None) => continue,
+            Ok(Some(why)) => {
+                for o in owners.iter().filter(|o| !o.empty_ok) {
+                    let msg = format!("{}: the query returns nothing: {}", o.what, why.headline());
+                    let fix = "run `warroom check` again once the data should be there; press e \
+                               on the panel for the whole explanation";
+                    out.push(
+                        Diagnostic::new(&o.place.file, o.place.line, msg)
+                            .with_fix(fix)
+                            .as_warning(),
+                    );
+                }
+                continue;
+            }
+            Err(e) => e,
+        };
         let (problem, fix) = query_problem(&config.sources[src].name, &e, config.refresh);
         for o in owners {
             let msg = format!("{}: {problem}", o.what);
@@ -107,13 +132,15 @@ fn distinct_queries(
     };
     let mut out: BTreeMap<(usize, String), Vec<Owner>> = BTreeMap::new();
     for (index, p) in config.panels.iter().enumerate() {
-        let owner = Owner { place: at("panels", index), what: format!("panel {:?}", p.title) };
+        let what = format!("panel {:?}", p.title);
+        let owner = Owner { place: at("panels", index), what, empty_ok: false };
         out.entry((source_of(&p.source), p.query.trim().to_string())).or_default().push(owner);
     }
     for (index, rule) in config.alerts.iter().enumerate() {
         if let Some(expr) = &rule.query {
             let place = rule.defined_at.clone().unwrap_or_else(|| at("alerts", index));
-            let owner = Owner { place, what: format!("alert {:?}", rule.name) };
+            let empty_ok = rule.no_data_policy() == crate::alert::Policy::Ok;
+            let owner = Owner { place, what: format!("alert {:?}", rule.name), empty_ok };
             out.entry((source_of(&rule.source), expr.trim().to_string())).or_default().push(owner);
         }
     }

@@ -140,10 +140,12 @@ pub fn join(node: &Node, left: Option<&Labels>, right: Option<&Labels>) -> Findi
         })
         .collect();
     let ports = keys.iter().any(|k| {
-        let host = |s: &Labels| s.get(k).and_then(|v| v.rsplit_once(':')).map(|(h, _)| h.to_string());
+        let host =
+            |s: &Labels| s.get(k).and_then(|v| v.rsplit_once(':')).map(|(h, _)| h.to_string());
         l.get(k) != r.get(k) && host(l).is_some() && host(l) == host(r)
     });
-    let matching = on.as_ref().map_or("every label".to_string(), |on| format!("on ({})", on.join(", ")));
+    let matching =
+        on.as_ref().map_or("every label".to_string(), |on| format!("on ({})", on.join(", ")));
     let fix = if ports {
         "each exporter's `instance` keeps its own port: match on the host part, derived with \
          label_replace(…, \"host\", \"$1\", \"instance\", \"(.*?)(?::[0-9]+)?\") on both sides"
@@ -153,10 +155,7 @@ pub fn join(node: &Node, left: Option<&Labels>, right: Option<&Labels>) -> Findi
     } else {
         "make the matched labels agree (label_replace on one side)".to_string()
     };
-    Finding {
-        what: format!("`{op}` matches nothing ({matching}): {}", differ.join("; ")),
-        fix,
-    }
+    Finding { what: format!("`{op}` matches nothing ({matching}): {}", differ.join("; ")), fix }
 }
 
 /// Any other part that is empty although its parts have series.

@@ -142,9 +142,7 @@ where
             findings::selector(node, total, &similar, &values)
         }
         tree::Kind::Join { .. } => {
-            let side = |c: Option<&usize>| {
-                c.map(|&c| ask(format!("topk(1, {})", nodes[c].text)))
-            };
+            let side = |c: Option<&usize>| c.map(|&c| ask(format!("topk(1, {})", nodes[c].text)));
             let (l, r) = (side(node.children.first()), side(node.children.get(1)));
             let first = |s: Vec<Sample>| s.into_iter().next().map(|s| s.labels);
             let left: Option<Labels> = match l {
@@ -200,7 +198,8 @@ mod tests {
     fn run(expr: &str, answers: &[(&str, Vec<Sample>)]) -> Explanation {
         let answers: BTreeMap<String, Vec<Sample>> =
             answers.iter().map(|(q, s)| (q.to_string(), s.clone())).collect();
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap_or_else(|e| panic!("{e}"));
+        let rt =
+            tokio::runtime::Builder::new_current_thread().build().unwrap_or_else(|e| panic!("{e}"));
         rt.block_on(explain(expr, |q: String| {
             let a = answers.get(&q).cloned().unwrap_or_default();
             async move { Ok(a) }
@@ -218,16 +217,30 @@ mod tests {
                 ("count(cpu_total)", vec![sample(&[], 1.0)]),
                 ("count(count by (instance) (node_cpu_seconds_total))", vec![sample(&[], 1.0)]),
                 ("count(node_cpu_seconds_total)", vec![sample(&[], 8.0)]),
-                ("topk(1, sum by (instance) (rate(cpu_total[1m])))", vec![sample(&[("instance", "db:9256")], 0.5)]),
-                ("topk(1, count by (instance) (node_cpu_seconds_total))", vec![sample(&[("instance", "db:9100")], 8.0)]),
+                (
+                    "topk(1, sum by (instance) (rate(cpu_total[1m])))",
+                    vec![sample(&[("instance", "db:9256")], 0.5)],
+                ),
+                (
+                    "topk(1, count by (instance) (node_cpu_seconds_total))",
+                    vec![sample(&[("instance", "db:9100")], 8.0)],
+                ),
             ],
         );
         assert_eq!(e.returns, Ok(0));
         assert_eq!(e.findings.len(), 1, "{e:?}");
         let f = &e.findings[0];
-        assert!(f.what.contains("on (instance)") && f.what.contains("\"db:9256\"") && f.what.contains("\"db:9100\""), "{f:?}");
+        assert!(
+            f.what.contains("on (instance)")
+                && f.what.contains("\"db:9256\"")
+                && f.what.contains("\"db:9100\""),
+            "{f:?}"
+        );
         assert!(f.fix.contains("host part"), "{f:?}");
-        assert_eq!(e.selectors, vec![("cpu_total".to_string(), Ok(1)), ("node_cpu_seconds_total".to_string(), Ok(8))]);
+        assert_eq!(
+            e.selectors,
+            vec![("cpu_total".to_string(), Ok(1)), ("node_cpu_seconds_total".to_string(), Ok(8))]
+        );
     }
 
     #[test]
@@ -249,7 +262,10 @@ mod tests {
                 ("count({__name__=\"pg_stat_activity_count\"})", vec![sample(&[], 4.0)]),
                 (
                     "count by (state) (pg_stat_activity_count)",
-                    vec![sample(&[("state", "active")], 1.0), sample(&[("state", "idle in transaction")], 1.0)],
+                    vec![
+                        sample(&[("state", "active")], 1.0),
+                        sample(&[("state", "idle in transaction")], 1.0),
+                    ],
                 ),
             ],
         );

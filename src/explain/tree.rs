@@ -93,18 +93,15 @@ fn walk(e: &Expr, out: &mut Vec<Node>) -> Vec<usize> {
             }
         }
         Expr::Binary(b) => {
-            let both = b.lhs.value_type() == ValueType::Vector
-                && b.rhs.value_type() == ValueType::Vector;
+            let both =
+                b.lhs.value_type() == ValueType::Vector && b.rhs.value_type() == ValueType::Vector;
             let op = b.op.to_string();
             let kind = if both {
-                let on = b.modifier.as_ref().and_then(|m| m.matching.as_ref()).and_then(|m| {
-                    match m {
-                        promql_parser::parser::LabelModifier::Include(l) => {
-                            Some(l.labels.clone())
-                        }
+                let on =
+                    b.modifier.as_ref().and_then(|m| m.matching.as_ref()).and_then(|m| match m {
+                        promql_parser::parser::LabelModifier::Include(l) => Some(l.labels.clone()),
                         promql_parser::parser::LabelModifier::Exclude(_) => None,
-                    }
-                });
+                    });
                 let set = matches!(op.as_str(), "and" | "or" | "unless");
                 Kind::Join { op, on, set }
             } else if b.op.is_comparison_operator() && !b.return_bool() {
@@ -145,9 +142,13 @@ mod tests {
 
     #[test]
     fn a_join_of_two_rates() {
-        let t = tree(r#"sum by (instance) (rate(a_total{job="x"}[1m])) / on (instance) count by (instance) (b{mode="idle"})"#);
+        let t = tree(
+            r#"sum by (instance) (rate(a_total{job="x"}[1m])) / on (instance) count by (instance) (b{mode="idle"})"#,
+        );
         let kinds: Vec<&Kind> = t.iter().map(|n| &n.kind).collect();
-        assert!(matches!(kinds[0], Kind::Join { on: Some(on), set: false, .. } if on == &["instance"]));
+        assert!(
+            matches!(kinds[0], Kind::Join { on: Some(on), set: false, .. } if on == &["instance"])
+        );
         assert_eq!(t[0].children.len(), 2);
         let selectors: Vec<&str> = t
             .iter()
@@ -156,7 +157,9 @@ mod tests {
             .collect();
         assert_eq!(selectors, [r#"a_total{job="x"}"#, r#"b{mode="idle"}"#]);
         let rate = t.iter().find(|n| matches!(&n.kind, Kind::Call { name, .. } if name == "rate"));
-        assert!(matches!(rate.map(|n| &n.kind), Some(Kind::Call { range: Some(r), .. }) if r == "1m"));
+        assert!(
+            matches!(rate.map(|n| &n.kind), Some(Kind::Call { range: Some(r), .. }) if r == "1m")
+        );
     }
 
     #[test]

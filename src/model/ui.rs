@@ -104,6 +104,17 @@ pub struct Ui {
     pub find: Option<Find>,
     /// A still frame to share (`warroom snapshot`): no key hints, the full date in the header.
     pub still: bool,
+    /// "Why no data?" for the query of the `e` overlay, while it is open on an empty panel.
+    pub why: Option<Why>,
+}
+
+/// The explanation of an empty query, asked of its source part by part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Why {
+    /// The query explained (index into the model's queries).
+    pub query: usize,
+    /// `None` while the source is being asked.
+    pub answer: Option<crate::explain::Explanation>,
 }
 
 impl Ui {

@@ -39,6 +39,20 @@ pub fn render(model: &Model, theme: &Theme, panel: usize, area: Rect, buf: &mut 
     lines.extend(
         q.expr.lines().map(|l| Line::styled(sanitize::clean_owned(l), theme.style(Role::Accent))),
     );
+    if let Some(why) = model.ui.why.as_ref().filter(|w| w.query == q.live.unwrap_or(p.query)) {
+        lines.push(Line::default());
+        lines.push(Line::styled("why no data?", theme.style(Role::Title)));
+        match &why.answer {
+            None => lines.push(Line::styled(
+                "asking the source about each part of the query…",
+                theme.style(Role::Muted),
+            )),
+            Some(answer) => lines.extend(answer.lines().into_iter().map(|l| {
+                let role = if l.starts_with('→') { Role::Warning } else { Role::Text };
+                Line::styled(sanitize::clean_owned(&l), theme.style(role))
+            })),
+        }
+    }
     if let Some(e) = &q.error {
         lines.push(Line::default());
         lines.push(Line::styled(

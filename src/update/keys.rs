@@ -23,6 +23,7 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
         }
         Overlay::Help | Overlay::Query { .. } => {
             model.ui.overlay = Overlay::None;
+            model.ui.why = None;
             return if action_for(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
                 quit(model)
             } else {
@@ -171,7 +172,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         Action::ShowQuery => {
             let panel = ui.zoom.or_else(|| visible.get(ui.panel).copied());
             match panel {
-                Some(panel) => ui.overlay = Overlay::Query { panel },
+                Some(panel) => {
+                    ui.overlay = Overlay::Query { panel };
+                    return super::why::ask(model, panel);
+                }
                 None => return notice(model, "no panel selected"),
             }
         }

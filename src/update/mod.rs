@@ -10,6 +10,7 @@ mod keys;
 mod pager;
 mod paste;
 mod record;
+mod why;
 
 pub use actions::{action_for_key, CONFIRM_GUARD};
 
@@ -72,6 +73,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
             actions::can_run(model, (runbook, key, target), refusal)
         }
         Msg::Pager(m) => pager::message(model, m),
+        Msg::Explained { query, explanation } => why::answered(model, query, *explanation),
         Msg::History(events) => {
             // A restart remembers: pending and firing alerts, acknowledgements in force.
             let now = model.now;
