@@ -15,7 +15,7 @@ pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
 pub use runs::{Run, Runs, OUTPUT_LINES};
 pub use shown::{PanelData, Shown};
 pub use source::{Caveat, Health, SourceState};
-pub use ui::{Confirmation, Find, Focus, Overlay, Pane, Ui, Why, ACK_EXPIRIES};
+pub use ui::{Confirmation, Find, Focus, Overlay, Pane, QueryOwner, Ui, Why, ACK_EXPIRIES};
 
 use crate::alert::{Acks, AlertBook, AlertList, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};

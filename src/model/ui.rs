@@ -26,10 +26,21 @@ pub enum Overlay {
     Confirm(Box<Confirmation>),
     /// Typing what to find in the pane; the text lives in [`Ui::find`].
     Find,
-    /// The query and source of panel `panel` (an index into the model's panels).
+    /// The query `query` (an index into the model's queries) and its source, behind what is
+    /// selected: a panel, or an alert rule.
     Query {
-        panel: usize,
+        query: usize,
+        of: QueryOwner,
     },
+}
+
+/// What a query shown by the `e` overlay belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryOwner {
+    /// A panel (index into the model's panels).
+    Panel(usize),
+    /// The alert rule of this name.
+    Rule(String),
 }
 
 /// What the confirm dialog shows and what confirming it runs.

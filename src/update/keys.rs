@@ -169,16 +169,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
                 ..w
             });
         }
-        Action::ShowQuery => {
-            let panel = ui.zoom.or_else(|| visible.get(ui.panel).copied());
-            match panel {
-                Some(panel) => {
-                    ui.overlay = Overlay::Query { panel };
-                    return super::why::ask(model, panel);
-                }
-                None => return notice(model, "no panel selected"),
-            }
-        }
+        Action::ShowQuery => return super::why::show_query(model),
         Action::Repaint => return vec![Effect::Repaint],
         Action::Copy => return super::copy::selected(model),
         Action::Find => {
