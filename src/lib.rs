@@ -16,6 +16,7 @@ pub mod explain;
 pub mod identity;
 pub mod jsonl;
 pub mod keymap;
+pub mod matcher;
 pub mod memory;
 pub mod model;
 pub mod msg;

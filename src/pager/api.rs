@@ -334,7 +334,7 @@ mod tests {
         let s = decode_silences(200, body, &Secrets::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].id, "a");
-        assert!(s[0].matchers[0].is_equal, "isEqual defaults to true for older servers");
+        assert!(s[0].matchers[0].is_equal(), "isEqual defaults to true for older servers");
     }
 
     #[test]
