@@ -135,6 +135,7 @@ async fn check(args: &DashboardArgs, config: &ConfigFile, offline: bool) -> Exit
         setup::load_runbooks(config, args.run.runbooks.as_deref(), demo);
     problems.extend(runbook_problems);
     problems.extend(setup::lock_dir_problems(config, &loaded));
+    problems.extend(warroom::cmd::check::promql_warnings(config));
     if !offline {
         problems.extend(
             warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await,

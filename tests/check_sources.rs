@@ -110,6 +110,14 @@ critical = 1
         .expect("run warroom check --offline");
     let printed = String::from_utf8_lossy(&offline.stdout);
     assert!(offline.status.success(), "--offline contacts no source: {printed}");
+    // Offline, queries that are no PromQL are warnings (a MetricsQL source may take them).
+    for needle in [
+        "warroom.toml:15: panel \"Bad\": the query is not PromQL: unclosed left parenthesis",
+        "warroom.toml:24: alert \"Typo\": the query is not PromQL",
+    ] {
+        assert!(printed.contains(needle), "{needle:?} missing in\n{printed}");
+    }
+    assert!(!printed.contains("\"Good\""), "{printed}");
 }
 
 /// A runbook may name an alert that only the source's own rules define: the offline check
