@@ -36,16 +36,17 @@ impl Explanation {
             Ok(n) => out.push(format!("the query returns {n} series now")),
             Err(e) => out.push(format!("the query fails: {e}")),
         }
+        // What was found first: on a small screen the list of selectors is what gets cut.
+        for f in &self.findings {
+            out.push(format!("→ {}", f.what));
+            out.push(format!("  fix: {}", f.fix));
+        }
         for (text, n) in &self.selectors {
             let n = match n {
                 Ok(n) => format!("{n} series"),
                 Err(e) => format!("error: {e}"),
             };
             out.push(format!("  {:<9} {}", n, findings::short(text)));
-        }
-        for f in &self.findings {
-            out.push(format!("→ {}", f.what));
-            out.push(format!("  fix: {}", f.fix));
         }
         out
     }
