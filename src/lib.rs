@@ -21,6 +21,7 @@ pub mod memory;
 pub mod model;
 pub mod msg;
 pub mod pager;
+pub mod peak;
 pub mod prom;
 pub mod promql;
 pub mod rejoin;

@@ -338,3 +338,44 @@ fn a_long_command_never_pushes_the_question_out_of_the_dialog() {
         assert!(screen.contains("type the target, Enter run"), "the footer says so:\n{screen}");
     }
 }
+
+/// During the environment's peak hours an action with `peak_confirm` asks for that level (here
+/// the target typed instead of y/n), and the header says PEAK; outside them, its own level.
+#[test]
+fn peak_hours_ask_for_the_peak_confirmation() {
+    let text = r#"+++
+id = "peak-test"
+title = "Peak test"
+alerts = ["DemoIdleInTransaction"]
+
+[[actions]]
+key = "u"
+label = "Restart the pooler"
+argv = ["true"]
+confirm = "yes-no"
+peak_confirm = "type-target"
+target = "pooler"
++++
+# Peak test
+"#;
+    let open_level = |peak: &[&str]| {
+        let mut m = model();
+        m.runbooks.push(parse_runbook(Path::new("peak-test.md"), text).unwrap());
+        let windows: Vec<String> = peak.iter().map(|s| s.to_string()).collect();
+        m.env.peak = warroom::peak::PeakHours::parse(&windows, Some("UTC")).unwrap();
+        key_at(&mut m, KeyCode::Char('u'), Instant::now());
+        let Overlay::Confirm(c) = &m.ui.overlay else { panic!("no confirm dialog: {:?}", m.flash) };
+        let level = c.resolved.confirm;
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+        t.draw(|f| warroom::ui::render(&m, &warroom::theme::Theme::default(), f)).unwrap();
+        let header = warroom::snapshot::buffer_text(t.backend().buffer());
+        let header = header.lines().next().unwrap_or_default().to_string();
+        (level, header)
+    };
+    let (level, header) = open_level(&["00:00-24:00"]);
+    assert_eq!(level, warroom::runbook::Confirm::TypeTarget);
+    assert!(header.contains(" PEAK "), "{header}");
+    let (level, header) = open_level(&[]);
+    assert_eq!(level, warroom::runbook::Confirm::YesNo);
+    assert!(!header.contains("PEAK"), "{header}");
+}

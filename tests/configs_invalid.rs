@@ -38,6 +38,7 @@ const EXPECTED: &[(&str, Option<usize>, &str, &str)] = &[
     ("max-response-bytes-unit.toml", Some(4), "unknown unit \"parsecs\"", ""),
     ("url-password-not-a-url.toml", Some(4), "is not a URL", "http://prometheus:9090"),
     ("typo-in-key.toml", Some(1), "unknown field `refersh`", "did you mean `refresh`?"),
+    ("peak-window.toml", Some(3), "peak \"8pm-11pm\": write a window such as", "peak_zone"),
 ];
 
 fn dir() -> PathBuf {

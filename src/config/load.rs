@@ -175,6 +175,11 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
             "use at least 1s; warroom must not hammer a struggling Prometheus",
         );
     }
+    let env = &config.environment;
+    if let Err(e) = crate::peak::PeakHours::parse(&env.peak, env.peak_zone.as_deref()) {
+        let line = text.lines().position(|l| l.trim_start().starts_with("peak")).map(|i| i + 1);
+        problem(line, e, "peak = [\"20:00-23:00\"], peak_zone = \"+08:00\" (or \"local\")");
+    }
     let mut names = HashSet::new();
     for (i, s) in config.sources.iter().enumerate() {
         let line = diag::table_line(text, "sources", i);

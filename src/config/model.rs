@@ -104,11 +104,32 @@ pub struct Environment {
     /// Start in read-only mode unless `--read-write` is given.
     #[serde(default)]
     pub read_only: bool,
+    /// Daily peak hours, e.g. `["20:00-23:00"]`: the header shows PEAK, and runbook actions
+    /// with `peak_confirm` ask for that confirmation then.
+    #[serde(default)]
+    pub peak: Vec<String>,
+    /// The UTC offset `peak` is written in (`"+08:00"`, `"UTC"`); the machine's local time by
+    /// default.
+    pub peak_zone: Option<String>,
+}
+
+impl Environment {
+    /// The peak hours; none when they do not parse (the config check reports them).
+    pub fn peak_hours(&self) -> crate::peak::PeakHours {
+        crate::peak::PeakHours::parse(&self.peak, self.peak_zone.as_deref()).unwrap_or_default()
+    }
 }
 
 impl Default for Environment {
     fn default() -> Self {
-        Self { name: default_env_name(), kind: EnvKind::Other, color: None, read_only: false }
+        Self {
+            name: default_env_name(),
+            kind: EnvKind::Other,
+            color: None,
+            read_only: false,
+            peak: Vec::new(),
+            peak_zone: None,
+        }
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Panel {
 pub struct EnvInfo {
     pub name: String,
     pub kind: EnvKind,
+    /// When the header says PEAK and actions with `peak_confirm` ask for more.
+    pub peak: crate::peak::PeakHours,
 }
 
 /// Everything render needs and update changes.
@@ -180,7 +182,11 @@ impl Model {
         let mut model = Self {
             now,
             utc_offset: chrono::Offset::fix(&Utc),
-            env: EnvInfo { name: config.environment.name.clone(), kind: config.environment.kind },
+            env: EnvInfo {
+                name: config.environment.name.clone(),
+                kind: config.environment.kind,
+                peak: config.environment.peak_hours(),
+            },
             read_only: config.environment.read_only,
             window: Window {
                 range: config.range,

@@ -106,6 +106,20 @@ pub enum Confirm {
 }
 
 impl Confirm {
+    /// The stricter of two levels (`none` < `yes-no` < `type-target`).
+    pub fn stricter(self, other: Confirm) -> Confirm {
+        let rank = |c: Confirm| match c {
+            Confirm::None => 0,
+            Confirm::YesNo => 1,
+            Confirm::TypeTarget => 2,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
     /// Parses the front-matter spelling.
     pub fn parse(s: &str) -> Option<Confirm> {
         match s {
@@ -160,6 +174,8 @@ pub struct ActionSpec {
     pub kind: ActionKind,
     /// Confirmation level.
     pub confirm: Confirm,
+    /// The confirmation it needs during the environment's peak hours, when stricter.
+    pub peak_confirm: Option<Confirm>,
     /// Argv of a read-only preview (same templating rules as `argv`).
     pub dry_run: Option<Vec<String>>,
     /// Run deadline; the process group is terminated after it.

@@ -43,6 +43,7 @@ struct RawAction {
     shell: Option<Spanned<bool>>,
     http: Option<Spanned<RawHttp>>,
     confirm: Option<Spanned<String>>,
+    peak_confirm: Option<Spanned<String>>,
     dry_run: Option<Spanned<Vec<String>>>,
     timeout: Option<Spanned<DurationRepr>>,
     cooldown: Option<Spanned<DurationRepr>>,
@@ -79,6 +80,50 @@ pub(super) struct Validator<'a> {
 }
 
 impl Validator<'_> {
+    /// The action's confirmation level, and the one it needs during peak hours.
+    fn confirmation(&mut self, raw: &RawAction, line: usize) -> (Confirm, Option<Confirm>) {
+        let mut level = |c: &Spanned<String>, what: &str| match Confirm::parse(c.get_ref()) {
+            Some(v) => Some(v),
+            None => {
+                self.err(
+                    self.line(c),
+                    format!("{what} = {:?} is not a confirmation level", c.get_ref()),
+                    "use \"none\", \"yes-no\" or \"type-target\"",
+                );
+                None
+            }
+        };
+        let confirm = match &raw.confirm {
+            // A dangerous action with a target makes the engineer type it unless the runbook
+            // explicitly settles for yes-no.
+            None if raw.dangerous && raw.target.is_some() => Confirm::TypeTarget,
+            None => Confirm::YesNo,
+            Some(c) => level(c, "confirm").unwrap_or(Confirm::YesNo),
+        };
+        let peak = raw.peak_confirm.as_ref().and_then(|c| level(c, "peak_confirm"));
+        let confirm_line = raw.confirm.as_ref().map_or(line, |c| self.line(c));
+        if confirm == Confirm::None && raw.dangerous {
+            self.err(
+                confirm_line,
+                "a dangerous action cannot use confirm = \"none\"",
+                "use confirm = \"yes-no\" or \"type-target\"",
+            );
+        }
+        for (what, level, at) in [
+            ("confirm", Some(confirm), confirm_line),
+            ("peak_confirm", peak, raw.peak_confirm.as_ref().map_or(line, |c| self.line(c))),
+        ] {
+            if level == Some(Confirm::TypeTarget) && raw.target.is_none() {
+                self.err(
+                    at,
+                    format!("{what} = \"type-target\" needs a target to type"),
+                    "add target = \"{{ labels.instance }}\" (or whatever names the target)",
+                );
+            }
+        }
+        (confirm, peak)
+    }
+
     fn err(&mut self, line: usize, message: impl Into<String>, fix: impl Into<String>) {
         self.diags.push(diag(self.file, line, message, fix));
     }
@@ -168,6 +213,7 @@ impl Validator<'_> {
         };
         let before = self.diags.len();
         let shell = raw.shell.as_ref().is_some_and(|s| *s.get_ref());
+        let (confirm, peak_confirm) = self.confirmation(&raw, line);
         let kind = match (raw.argv, raw.http) {
             (Some(argv), None) => {
                 lines.insert("argv".to_string(), self.line(&argv));
@@ -238,38 +284,6 @@ impl Validator<'_> {
             self.argv(l, "dry_run", d.get_ref(), shell);
             d.into_inner()
         });
-        let confirm = match &raw.confirm {
-            // A dangerous action with a target makes the engineer type it unless the runbook
-            // explicitly settles for yes-no.
-            None if raw.dangerous && raw.target.is_some() => Confirm::TypeTarget,
-            None => Confirm::YesNo,
-            Some(c) => match Confirm::parse(c.get_ref()) {
-                Some(v) => v,
-                None => {
-                    self.err(
-                        self.line(c),
-                        format!("confirm = {:?} is not a confirmation level", c.get_ref()),
-                        "use \"none\", \"yes-no\" or \"type-target\"",
-                    );
-                    Confirm::YesNo
-                }
-            },
-        };
-        let confirm_line = raw.confirm.as_ref().map_or(line, |c| self.line(c));
-        if confirm == Confirm::None && raw.dangerous {
-            self.err(
-                confirm_line,
-                "a dangerous action cannot use confirm = \"none\"",
-                "use confirm = \"yes-no\" or \"type-target\"",
-            );
-        }
-        if confirm == Confirm::TypeTarget && raw.target.is_none() {
-            self.err(
-                confirm_line,
-                "confirm = \"type-target\" needs a target to type",
-                "add target = \"{{ labels.instance }}\" (or whatever names the target)",
-            );
-        }
         let timeout = self.duration(raw.timeout.as_ref(), "timeout", DEFAULT_TIMEOUT);
         let cooldown = self.duration(raw.cooldown.as_ref(), "cooldown", Duration::ZERO);
         if timeout.is_zero() {
@@ -336,6 +350,7 @@ impl Validator<'_> {
             label_template: raw.label,
             kind,
             confirm,
+            peak_confirm,
             dry_run,
             timeout,
             cooldown,

@@ -25,6 +25,10 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         _ => format!(" {} ", model.env.name),
     };
     let mut left = vec![Span::styled(env_text, theme.style(env_role)), Span::raw(" ")];
+    if model.env.peak.contains(model.now) {
+        left.push(Span::styled(" PEAK ", theme.style(Role::Critical)));
+        left.push(Span::raw(" "));
+    }
     if model.read_only {
         left.push(Span::styled("READ-ONLY ", theme.style(Role::Warning)));
     }

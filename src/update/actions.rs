@@ -52,7 +52,7 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         return Vec::new();
     };
     let ctx = context(model, &alert);
-    let resolved = match prepare(&action, &ctx, Mode::Confirmed) {
+    let mut resolved = match prepare(&action, &ctx, Mode::Confirmed) {
         Ok(r) => r,
         Err(refused) => {
             flash(model, format!("{} refused: {}", action.label, refused.refusal));
@@ -62,6 +62,9 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
     if model.read_only {
         // The launcher refuses in read-only mode and writes the denial to the audit log.
         return launch(model, action, resolved);
+    }
+    if let Some(peak) = action.peak_confirm.filter(|_| model.env.peak.contains(model.now)) {
+        resolved.confirm = resolved.confirm.stricter(peak);
     }
     if resolved.confirm == Confirm::None && !resolved.dangerous {
         return launch(model, action, resolved);
