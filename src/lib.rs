@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod diag;
 pub mod duration;
+pub mod grafana;
 pub mod identity;
 pub mod jsonl;
 pub mod keymap;

@@ -67,17 +67,29 @@ async fn run(cli: Cli) -> ExitCode {
         None
     };
     let overrides = setup::overrides(&args, demo.as_ref().map(DemoServer::url));
-    let config = match setup::load_config(&args.run.config, &overrides) {
+    let mut config = match setup::load_config(&args.run.config, &overrides) {
         Ok(c) => c,
         Err(problems) => return report(&problems),
     };
     let _log = setup::init_logging(&config);
+    // Dashboard variables are resolved from the source, except by `check --offline`.
+    let offline = matches!(&cli.command, Some(Command::Check { offline: true, .. }));
+    let dashboards = warroom::grafana::import_into(&mut config, &args.run.grafana, !offline).await;
+    let checking = matches!(&cli.command, Some(Command::Check { .. }));
+    if dashboards.unreadable > 0 && !checking {
+        return report(&dashboards.problems);
+    }
+    for p in &dashboards.problems {
+        tracing::warn!("dashboard problem: {p}");
+    }
     match &cli.command {
-        Some(Command::Check { offline, .. }) => check(&args, &config, *offline).await,
+        Some(Command::Check { offline, .. }) => {
+            check(&args, &config, *offline, dashboards.problems).await
+        }
         Some(Command::Timeline { since, format, .. }) => timeline(&config, *since, *format),
         Some(Command::Snapshot { size: (w, h), .. }) => {
             let (w, h) = (*w, *h);
-            let app = match build_app(&args, &config) {
+            let app = match build_app(&args, &config, dashboards.problems.len()) {
                 Ok(app) => app,
                 Err(code) => return code,
             };
@@ -91,7 +103,7 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
         None => {
-            let app = match build_app(&args, &config) {
+            let app = match build_app(&args, &config, dashboards.problems.len()) {
                 Ok(app) => app,
                 Err(code) => return code,
             };
@@ -104,8 +116,13 @@ async fn run(cli: Cli) -> ExitCode {
 }
 
 /// Theme and runbooks loaded, clients built. Runbook problems do not stop the dashboard (the
-/// broken files are left out and the footer says so); config and theme problems do.
-fn build_app(args: &DashboardArgs, config: &ConfigFile) -> Result<App, ExitCode> {
+/// broken files are left out and the footer says so), nor do the parts of Grafana dashboards
+/// warroom cannot show (`dashboard_problems`); config and theme problems do.
+fn build_app(
+    args: &DashboardArgs,
+    config: &ConfigFile,
+    dashboard_problems: usize,
+) -> Result<App, ExitCode> {
     let theme = setup::load_theme(config, args.theme.is_some()).map_err(|p| report(&p))?;
     let demo = args.run.config.demo_dashboard();
     let (runbooks, problems) = setup::load_runbooks(config, args.run.runbooks.as_deref(), demo);
@@ -113,16 +130,26 @@ fn build_app(args: &DashboardArgs, config: &ConfigFile) -> Result<App, ExitCode>
         tracing::warn!("runbook problem: {p}");
     }
     let mut app = App::new(config, theme, runbooks).map_err(|e| fail(&format!("{e:#}")))?;
-    if !problems.is_empty() {
-        let msg = format!("{} runbook problem(s): run `warroom check` for details", problems.len());
+    let said: Vec<String> = [(problems.len(), "runbook"), (dashboard_problems, "dashboard")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what} problem(s)"))
+        .collect();
+    if !said.is_empty() {
+        let msg = format!("{}: run `warroom check` for details", said.join(", "));
         app.model.flash = Some((msg, app.model.now));
     }
     Ok(app)
 }
 
-async fn check(args: &DashboardArgs, config: &ConfigFile, offline: bool) -> ExitCode {
+async fn check(
+    args: &DashboardArgs,
+    config: &ConfigFile,
+    offline: bool,
+    dashboard_problems: Vec<Diagnostic>,
+) -> ExitCode {
     let demo = args.run.config.demo_dashboard();
-    let mut problems = Vec::new();
+    let mut problems = dashboard_problems;
     if let Err(p) = setup::load_theme(config, args.theme.is_some()) {
         problems.extend(p);
     }

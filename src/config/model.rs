@@ -40,6 +40,10 @@ pub struct Config {
     pub sources: Vec<SourceSpec>,
     #[serde(default)]
     pub panels: Vec<PanelSpec>,
+    /// Grafana dashboards (Classic JSON) whose panels follow the config's own, relative to
+    /// the config file.
+    #[serde(default)]
+    pub dashboards: Vec<PathBuf>,
     /// Threshold alert rules.
     #[serde(default)]
     pub alerts: Vec<crate::alert::RuleSpec>,

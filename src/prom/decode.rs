@@ -96,6 +96,50 @@ pub fn decode(
     Ok(QueryResponse { data, warnings, partial })
 }
 
+/// The envelope of `/api/v1/label/<name>/values`: `data` is a list of strings.
+#[derive(Deserialize)]
+struct ValuesEnvelope<'a> {
+    status: String,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+    error: Option<String>,
+}
+
+/// Decodes an answer of `/api/v1/label/<name>/values`: the first `max` values (each cleaned of
+/// control characters) and how many there were. Errors are typed as for queries.
+pub fn decode_values(
+    status: u16,
+    body: &[u8],
+    max: usize,
+    secrets: &Secrets,
+) -> Result<(Vec<String>, usize), PromError> {
+    let text = |s: &str| clean(&secrets.scrub(s));
+    let env: ValuesEnvelope = match serde_json::from_slice(body) {
+        Ok(env) => env,
+        Err(e) => {
+            return Err(if (200..300).contains(&status) {
+                PromError::Decode(format!("not Prometheus JSON ({e})"))
+            } else {
+                PromError::Http { status, excerpt: excerpt(body, secrets) }
+            })
+        }
+    };
+    if env.status != "success" {
+        let message = text(env.error.as_deref().unwrap_or("no error text"));
+        let error_type =
+            error_type(env.error_type.as_deref().map(text).as_deref(), status, &message);
+        return Err(PromError::Api { status, error_type, message });
+    }
+    if !(200..300).contains(&status) {
+        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
+    }
+    let raw = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
+    let (values, total) = capped::<String>(raw, max)?;
+    Ok((values.iter().map(|v| text(v)).collect(), total))
+}
+
 /// The first `max` elements of a JSON array and how many it has; the others are skipped unread.
 struct Capped<T> {
     max: usize,

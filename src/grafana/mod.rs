@@ -1,0 +1,526 @@
+//! Grafana dashboards (Classic JSON) opened as warroom panels: `--grafana FILE` and
+//! `dashboards = [...]` in the config.
+//!
+//! [`parse`] reads one file into a [`Dashboard`] (its variables and panel drafts, and every
+//! part of it warroom cannot show, as diagnostics); [`resolve::resolve`] gives its query
+//! variables their values from the source; [`Dashboard::specs`] substitutes the variables and
+//! yields the [`PanelSpec`]s. [`import_into`] does all three for a run. Everything in the file
+//! is taken as hostile: its size is bounded, its texts are cleaned, its values escaped where
+//! they land in PromQL, and nothing in it can panic the import.
+//!
+//! Each visible target of a panel becomes a panel of its own (`Title · B`), side by side in
+//! the panel's width: joining targets with `or` would drop the second target's series
+//! wherever their labels equal the first's, and a panel has one legend.
+
+pub mod layout;
+pub mod map;
+pub mod model;
+pub mod resolve;
+pub mod vars;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::config::{slug, ConfigFile, PanelKind, PanelSpec};
+use crate::diag::{line_of, Diagnostic};
+use crate::prom::plan::Window;
+use crate::units::Unit;
+use model::{DashboardJson, Input};
+use vars::{substitute, Builtins, Place, Variable};
+
+/// Largest dashboard file read.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+/// Most panels imported from one dashboard.
+pub const MAX_PANELS: usize = 500;
+/// Longest query, title or legend taken (longer ones are refused or cut).
+const MAX_QUERY: usize = 16 * 1024;
+const MAX_TITLE: usize = 120;
+
+/// One query of a panel draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub expr: String,
+    pub legend: Option<String>,
+    pub ref_id: String,
+    /// A config source named like the target's datasource; `None`: the default source.
+    pub source: Option<String>,
+}
+
+/// A panel before its variables are substituted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub title: String,
+    pub kind: PanelKind,
+    pub queries: Vec<Query>,
+    pub unit: Unit,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub warning: Option<f64>,
+    pub critical: Option<f64>,
+    pub width: u16,
+}
+
+/// A dashboard read from a file.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub path: PathBuf,
+    pub title: String,
+    pub vars: Vec<Variable>,
+    pub panels: Vec<Draft>,
+    /// What the dashboard has that warroom does not show.
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Reads and parses the dashboard at `path`; `sources` are the config's source names.
+pub fn read(path: &Path, sources: &[&str]) -> Result<Dashboard, Diagnostic> {
+    use std::io::Read;
+    let fail = |msg: String, fix: &str| Diagnostic::new(path, None, msg).with_fix(fix);
+    let file = std::fs::File::open(path).map_err(|e| {
+        fail(
+            format!("cannot read Grafana dashboard: {e}"),
+            "check the path given to --grafana or in dashboards",
+        )
+    })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| {
+        fail(format!("cannot read Grafana dashboard: {e}"), "check the file's permissions")
+    })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(
+            format!("Grafana dashboard is larger than {} MiB", MAX_FILE_BYTES >> 20),
+            "export the dashboard alone (Share → Export → Save to file)",
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        fail("Grafana dashboard is not UTF-8 text".into(), "export it again as JSON")
+    })?;
+    parse(path, &text, sources)
+}
+
+/// Parses dashboard JSON `text` (`path` names it in messages).
+pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Diagnostic> {
+    let json: DashboardJson = serde_json::from_str(text).map_err(|e| {
+        let msg = format!(
+            "not a Grafana dashboard: {} (column {})",
+            crate::sanitize::clean(&e.to_string()),
+            e.column()
+        );
+        Diagnostic::new(path, Some(e.line()).filter(|l| *l > 0), msg).with_fix(
+            "give the dashboard's JSON model (Dashboard settings → JSON Model, or Export)",
+        )
+    })?;
+    let json = match json.dashboard {
+        Some(inner) => *inner,
+        None => json,
+    };
+    let mut d = Dashboard {
+        path: path.to_path_buf(),
+        title: clip(&crate::sanitize::clean(json.title.as_deref().unwrap_or("")), MAX_TITLE),
+        vars: Vec::new(),
+        panels: Vec::new(),
+        problems: Vec::new(),
+    };
+    let at = |key: &str, name: &str| find_line(text, key, name);
+    let mut problem = |line: Option<usize>, msg: String, fix: &str| {
+        d.problems.push(Diagnostic::new(path, line, msg).with_fix(fix));
+    };
+    if !json.rows.is_empty() {
+        problem(
+            find_line(text, "rows", ""),
+            "the pre-5.0 `rows` layout is not read: its panels are not shown".into(),
+            "open and save the dashboard in Grafana 5 or later, which converts it to `panels`",
+        );
+    }
+    for v in &json.templating.list {
+        match Variable::from_json(v) {
+            Ok(var) => d.vars.push(var),
+            Err(e) => problem(
+                at("name", &v.name),
+                format!("variable ${}: {e}", crate::sanitize::clean(&v.name)),
+                "warroom reads query, custom, interval, constant, textbox and datasource variables",
+            ),
+        }
+    }
+    let placed = layout::place(&json.panels);
+    if placed.len() > MAX_PANELS {
+        problem(
+            None,
+            format!("{} panels: only the first {MAX_PANELS} are shown", placed.len()),
+            "split the dashboard",
+        );
+    }
+    for p in placed.iter().take(MAX_PANELS) {
+        let (draft, found) = draft(p, &json.inputs, sources);
+        let line = at("title", &p.panel.title);
+        let title = crate::sanitize::clean(&p.panel.title);
+        for (msg, fix) in found {
+            problem(line, format!("panel {title:?}: {msg}"), &fix);
+        }
+        d.panels.extend(draft);
+    }
+    Ok(d)
+}
+
+/// A panel as a draft, and what of it is not shown (message, fix).
+fn draft(
+    p: &layout::Placed,
+    inputs: &[Input],
+    sources: &[&str],
+) -> (Option<Draft>, Vec<(String, String)>) {
+    let panel = p.panel;
+    let mut found: Vec<(String, String)> = Vec::new();
+    let Some(kind) = map::kind(&panel.kind) else {
+        let msg =
+            format!("type {:?} is not supported: the panel is not shown", clip(&panel.kind, 40));
+        found.push((
+            msg,
+            "warroom shows timeseries, graph, stat, gauge, bargauge and table panels".into(),
+        ));
+        return (None, found);
+    };
+    if let Some(var) = &panel.repeat {
+        found.push((
+            format!(
+                "repeat by ${}: shown once, for every value at once",
+                crate::sanitize::clean(var)
+            ),
+            "repeated panels are drawn once; narrow the variable to see one value".into(),
+        ));
+    }
+    let d = &panel.field_config.defaults;
+    let legacy_unit =
+        panel.format.clone().or_else(|| panel.yaxes.first().and_then(|a| a.format.clone()));
+    let unit = match d.unit.clone().or(legacy_unit) {
+        None => Unit::None,
+        Some(id) => map::unit(&id).unwrap_or_else(|| {
+            found.push((
+                format!("unit {:?} is not one warroom has: values are shown as plain numbers", clip(&id, 40)),
+                "warroom has none, short, percent, percentunit, bytes, decbytes, Bps, binBps, s, ms, \
+                 ops, reqps, rps, wps, iops, cps and suffix:TEXT"
+                    .into(),
+            ));
+            Unit::None
+        }),
+    };
+    let (min, max) = (d.min.filter(|v| v.is_finite()), d.max.filter(|v| v.is_finite()));
+    let (warning, critical) = match (&d.thresholds, &panel.thresholds) {
+        (Some(t), _) => {
+            let percent = t.mode.as_deref() == Some("percentage");
+            map::thresholds(&t.steps, percent, min, max).unwrap_or_else(|e| {
+                found.push((
+                    e,
+                    "set absolute steps where higher is worse, or alert on the query instead"
+                        .into(),
+                ));
+                (None, None)
+            })
+        }
+        (None, Value::String(s)) => map::legacy_thresholds(s),
+        _ => (None, None),
+    };
+    let mut queries = Vec::new();
+    for t in panel.targets.iter().filter(|t| !t.hide) {
+        let ref_id = clip(&crate::sanitize::clean(t.ref_id.as_deref().unwrap_or("")), 20);
+        let ds = if t.datasource.is_null() { &panel.datasource } else { &t.datasource };
+        let source = match datasource(ds, inputs, sources) {
+            Ok(s) => s,
+            Err(e) => {
+                found.push((
+                    format!("query {ref_id}: {e}: not shown"),
+                    "warroom reads Prometheus datasources".into(),
+                ));
+                continue;
+            }
+        };
+        let Some(expr) = t.expr.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
+            found.push((
+                format!("query {ref_id} has no PromQL `expr`: not shown"),
+                "give the target a PromQL expression".into(),
+            ));
+            continue;
+        };
+        if expr.len() > MAX_QUERY {
+            found.push((
+                format!("query {ref_id} is longer than {MAX_QUERY} bytes: not shown"),
+                "shorten it".into(),
+            ));
+            continue;
+        }
+        let legend = vars::legend(t.legend_format.as_deref()).map(|l| clip(&l, 200));
+        queries.push(Query { expr: expr.to_string(), legend, ref_id, source });
+    }
+    if queries.is_empty() {
+        if panel.targets.iter().all(|t| t.hide) {
+            found.push((
+                "no visible query: the panel is not shown".into(),
+                "unhide a target or remove the panel".into(),
+            ));
+        }
+        return (None, found);
+    }
+    let title = clip(&panel.title, MAX_TITLE);
+    let draft = Draft { title, kind, queries, unit, min, max, warning, critical, width: p.width };
+    (Some(draft), found)
+}
+
+/// The config source a datasource reference names (`None`: the default source), or why it is
+/// not a Prometheus one.
+fn datasource(v: &Value, inputs: &[Input], sources: &[&str]) -> Result<Option<String>, String> {
+    let (kind, name) = match v {
+        Value::Null => return Ok(None),
+        Value::String(s) => (None, s.as_str()),
+        Value::Object(o) => (
+            o.get("type").and_then(Value::as_str),
+            o.get("uid").and_then(Value::as_str).unwrap_or(""),
+        ),
+        _ => return Ok(None),
+    };
+    let foreign =
+        |t: &str| Err(format!("datasource type {:?}", clip(&crate::sanitize::clean(t), 40)));
+    match kind {
+        Some("datasource") | None
+            if matches!(name, "-- Mixed --" | "-- Dashboard --" | "grafana" | "-- Grafana --") =>
+        {
+            return foreign(name)
+        }
+        Some("__expr__") => return foreign("expression"),
+        Some(t) if !t.contains("prometheus") && t != "datasource" => return foreign(t),
+        _ => {}
+    }
+    let var = name
+        .strip_prefix("${")
+        .and_then(|n| n.strip_suffix('}'))
+        .or_else(|| name.strip_prefix('$'));
+    let label = match var {
+        Some(var) => match inputs.iter().find(|i| i.name == var) {
+            Some(input) => {
+                if let Some(plugin) =
+                    input.plugin_id.as_deref().filter(|p| !p.contains("prometheus"))
+                {
+                    return foreign(plugin);
+                }
+                input.label.as_deref().unwrap_or("")
+            }
+            // A datasource variable: the default source stands for it.
+            None => return Ok(None),
+        },
+        None => name,
+    };
+    Ok(sources.iter().find(|s| **s == label).map(|s| (*s).to_string()))
+}
+
+impl Dashboard {
+    /// The panels, variables substituted, with ids not in `taken` (which gains them).
+    pub fn specs(&self, builtins: &Builtins, taken: &mut HashSet<String>) -> Vec<PanelSpec> {
+        let mut out = Vec::new();
+        for d in &self.panels {
+            let title = crate::sanitize::clean_owned(&substitute(
+                &d.title,
+                &self.vars,
+                builtins,
+                Place::Text,
+            ));
+            let title = if title.trim().is_empty() {
+                "untitled".to_string()
+            } else {
+                clip(&title, MAX_TITLE)
+            };
+            let n = d.queries.len() as u16;
+            for q in &d.queries {
+                let title = if n > 1 { format!("{title} · {}", q.ref_id) } else { title.clone() };
+                let base =
+                    Some(slug(&title)).filter(|s| !s.is_empty()).unwrap_or_else(|| "panel".into());
+                let mut id = base.clone();
+                let mut k = 2;
+                while !taken.insert(id.clone()) {
+                    id = format!("{base}-{k}");
+                    k += 1;
+                }
+                let legend = q.legend.as_ref().map(|l| {
+                    crate::sanitize::clean_owned(&substitute(l, &self.vars, builtins, Place::Text))
+                });
+                out.push(PanelSpec {
+                    title,
+                    id: Some(id),
+                    kind: d.kind,
+                    query: substitute(&q.expr, &self.vars, builtins, Place::Query),
+                    source: q.source.clone(),
+                    unit: d.unit.clone(),
+                    legend,
+                    refresh: None,
+                    min: d.min,
+                    max: d.max,
+                    warning: d.warning,
+                    critical: d.critical,
+                    top: 10,
+                    width: Some(d.width.div_ceil(n.max(1)).max(1)),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Grafana's built-ins for a dashboard polled every `refresh` over `range`: `$__interval` is
+/// the step its charts use.
+pub fn builtins(refresh: std::time::Duration, range: std::time::Duration) -> Builtins {
+    let window =
+        Window { range, offset: std::time::Duration::ZERO, max_points: 120, generation: 0 };
+    Builtins { interval: window.step(refresh), range }
+}
+
+/// What importing a run's dashboards found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Every problem, with file and line.
+    pub problems: Vec<Diagnostic>,
+    /// How many dashboards could not be read at all.
+    pub unreadable: usize,
+}
+
+/// Reads the dashboards the config names (relative to it) and then `extra` (from
+/// `--grafana`), resolves their variables from the default source when `live`, and appends
+/// their panels to the config's.
+pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool) -> Report {
+    let base = config.base_dir();
+    let paths: Vec<PathBuf> = config
+        .config
+        .dashboards
+        .iter()
+        .map(|p| base.join(p))
+        .chain(extra.iter().cloned())
+        .collect();
+    let mut report = Report::default();
+    if paths.is_empty() {
+        return report;
+    }
+    let names: Vec<String> = config.config.sources.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let builtins = builtins(config.config.refresh, config.config.range);
+    let client = if live {
+        match config.config.sources.first().map(crate::prom::Client::new) {
+            Some(Ok(c)) => Some(c),
+            Some(Err(e)) => {
+                let msg = format!("dashboard variables cannot be resolved: {e}");
+                report.problems.push(Diagnostic::new(paths[0].clone(), None, msg));
+                None
+            }
+            None => None,
+        }
+    } else {
+        None
+    };
+    let mut taken: HashSet<String> = config.config.panels.iter().map(PanelSpec::id).collect();
+    for path in paths {
+        let mut dashboard = match read(&path, &names) {
+            Ok(d) => d,
+            Err(p) => {
+                report.problems.push(p);
+                report.unreadable += 1;
+                continue;
+            }
+        };
+        report.problems.append(&mut dashboard.problems);
+        if let Some(client) = &client {
+            for msg in resolve::resolve(&mut dashboard.vars, client, &builtins).await {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let name = msg.split(':').next().unwrap_or("").trim_start_matches("variable $");
+                let line = find_line(&text, "name", name);
+                report.problems.push(
+                    Diagnostic::new(&path, line, msg)
+                        .with_fix("the variable keeps the value saved in the dashboard"),
+                );
+            }
+        }
+        config.config.panels.extend(dashboard.specs(&builtins, &mut taken));
+    }
+    report
+}
+
+/// `s` cut to at most `max` characters.
+fn clip(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// Line of `"key": "value"` in the JSON text (the first one), for messages.
+fn find_line(text: &str, key: &str, value: &str) -> Option<usize> {
+    let key = format!("\"{key}\"");
+    let value = serde_json::to_string(value).ok()?;
+    let mut from = 0;
+    while let Some(at) = text.get(from..)?.find(&key) {
+        let start = from + at;
+        let rest = text.get(start + key.len()..)?.trim_start();
+        if let Some(after) = rest.strip_prefix(':') {
+            if value == "\"\"" || after.trim_start().starts_with(&value) {
+                return Some(line_of(text, start));
+            }
+        }
+        from = start + key.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datasources() {
+        let inputs: Vec<Input> = serde_json::from_str(
+            r#"[{"name":"DS_PROMETHEUS","label":"eu","type":"datasource","pluginId":"prometheus"},
+                {"name":"DS_LOKI","label":"logs","type":"datasource","pluginId":"loki"}]"#,
+        )
+        .unwrap();
+        let ds =
+            |json: &str| datasource(&serde_json::from_str(json).unwrap(), &inputs, &["main", "eu"]);
+        let table: [(&str, Result<Option<&str>, ()>); 10] = [
+            ("null", Ok(None)),
+            (r#""${DS_PROMETHEUS}""#, Ok(Some("eu"))),
+            (r#""$datasource""#, Ok(None)),
+            (r#""main""#, Ok(Some("main"))),
+            (r#""Prometheus""#, Ok(None)),
+            (r#"{"type":"prometheus","uid":"${DS_PROMETHEUS}"}"#, Ok(Some("eu"))),
+            (r#"{"type":"prometheus","uid":"abc123"}"#, Ok(None)),
+            (r#"{"type":"loki","uid":"x"}"#, Err(())),
+            (r#""${DS_LOKI}""#, Err(())),
+            (r#"{"type":"datasource","uid":"-- Mixed --"}"#, Err(())),
+        ];
+        for (json, want) in table {
+            assert_eq!(ds(json).map_err(|_| ()), want.map(|o| o.map(String::from)), "{json}");
+        }
+    }
+
+    #[test]
+    fn hostile_files_give_diagnostics_not_panics() {
+        let p = Path::new("d.json");
+        for text in [
+            "",
+            "[]",
+            "{\"panels\": 3}",
+            "{\n\"panels\": [{\"gridPos\": {\"x\": \"a\"}}]}",
+            &"[".repeat(10_000),
+        ] {
+            let e = parse(p, text, &[]).unwrap_err();
+            assert_eq!(e.file, p);
+            assert!(e.fix.is_some(), "{e}");
+        }
+        let e = parse(p, "{\n\"panels\": [{\"gridPos\": {\"x\": \"a\"}}]}", &[]).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        let ok = parse(p, r#"{"panels":[{"type":"stat","title":"\u001b[2Jx","targets":[{"expr":"up"}],"gridPos":{"w":-5}}]}"#, &[]).unwrap();
+        let specs = ok.specs(
+            &builtins(std::time::Duration::from_secs(5), std::time::Duration::from_secs(900)),
+            &mut HashSet::new(),
+        );
+        assert_eq!(specs[0].title, "\\x1b[2Jx");
+        assert_eq!(specs[0].width, Some(12));
+    }
+
+    #[test]
+    fn lines_of_keys() {
+        let text = "{\n  \"title\": \"a\",\n  \"panels\": [{\n    \"title\" : \"b\"}]}";
+        assert_eq!(find_line(text, "title", "b"), Some(4));
+        assert_eq!(find_line(text, "title", "c"), None);
+    }
+}
