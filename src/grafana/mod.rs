@@ -101,6 +101,13 @@ pub fn read(path: &Path, sources: &[&str]) -> Result<Dashboard, Diagnostic> {
 
 /// Parses dashboard JSON `text` (`path` names it in messages).
 pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Diagnostic> {
+    let text = text.trim_start_matches('\u{feff}');
+    if !text.trim_start().starts_with('{') && !text.trim().is_empty() {
+        return Err(Diagnostic::new(path, Some(1), "not a Grafana dashboard: not a JSON object")
+            .with_fix(
+                "give the dashboard's JSON model (Dashboard settings → JSON Model, or Export)",
+            ));
+    }
     let json: DashboardJson = serde_json::from_str(text).map_err(|e| {
         let msg = format!(
             "not a Grafana dashboard: {} (column {})",
