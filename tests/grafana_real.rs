@@ -1,0 +1,120 @@
+//! The postgres Grafana fixture against a real Prometheus scraping a postgres_exporter-like
+//! exporter: its variables resolve from the server (`label_values` with `match[]`, the regex
+//! applied), and every imported panel's query has data.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use support::{Prometheus, PrometheusOpts, StaticExporter};
+use warroom::config::{load_str, Overrides};
+use warroom::prom::Client;
+
+/// What postgres_exporter exposes for a server with databases `shop` and `analytics` (and
+/// the template databases a dashboard's regex leaves out).
+const METRICS: &str = "\
+# TYPE pg_up gauge
+pg_up 1
+# TYPE pg_settings_max_connections gauge
+pg_settings_max_connections 100
+# TYPE pg_stat_activity_count gauge
+pg_stat_activity_count{datname=\"shop\",state=\"active\"} 12
+pg_stat_activity_count{datname=\"shop\",state=\"idle\"} 30
+pg_stat_activity_count{datname=\"shop\",state=\"idle in transaction\"} 3
+pg_stat_activity_count{datname=\"analytics\",state=\"active\"} 2
+pg_stat_activity_count{datname=\"analytics\",state=\"idle\"} 5
+# TYPE pg_stat_activity_max_tx_duration gauge
+pg_stat_activity_max_tx_duration{datname=\"shop\",state=\"active\"} 4.5
+pg_stat_activity_max_tx_duration{datname=\"analytics\",state=\"idle in transaction\"} 75
+# TYPE pg_stat_database_xact_commit counter
+pg_stat_database_xact_commit{datname=\"shop\"} 1000
+pg_stat_database_xact_commit{datname=\"analytics\"} 200
+pg_stat_database_xact_commit{datname=\"template1\"} 0
+# TYPE pg_stat_database_xact_rollback counter
+pg_stat_database_xact_rollback{datname=\"shop\"} 10
+pg_stat_database_xact_rollback{datname=\"analytics\"} 1
+# TYPE pg_stat_database_blks_hit counter
+pg_stat_database_blks_hit{datname=\"shop\"} 99000
+pg_stat_database_blks_hit{datname=\"analytics\"} 5000
+# TYPE pg_stat_database_blks_read counter
+pg_stat_database_blks_read{datname=\"shop\"} 1000
+pg_stat_database_blks_read{datname=\"analytics\"} 50
+# TYPE pg_stat_database_deadlocks counter
+pg_stat_database_deadlocks{datname=\"shop\"} 2
+pg_stat_database_deadlocks{datname=\"analytics\"} 0
+";
+
+#[test]
+fn the_imported_dashboard_resolves_its_variables_and_has_data() {
+    let exporter = StaticExporter::start(METRICS);
+    let prometheus = Prometheus::start(PrometheusOpts::scraping(exporter.target()));
+    prometheus.wait_for_series("pg_stat_database_xact_commit", Duration::from_secs(30));
+    let text = format!(
+        "refresh = \"1s\"\n[[sources]]\nname = \"prom\"\nurl = \"{}\"\ntimeout = \"5s\"\n",
+        prometheus.url()
+    );
+    let mut file = load_str(&text, Path::new("test.toml"), &Overrides::default()).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grafana/postgres.json");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let report = runtime.block_on(warroom::grafana::import_into(&mut file, &[fixture], true));
+    assert_eq!(report.unreadable, 0);
+    // Only what the dashboard itself cannot show; no variable failed to resolve.
+    assert_eq!(report.problems.len(), 4, "{:#?}", report.problems);
+    assert!(report.problems.iter().all(|p| !p.message.contains("variable")));
+
+    let panels = &file.config.panels;
+    assert_eq!(panels.len(), 9);
+    // $instance: the one scrape target; $datname (All): every database but the template one
+    // the regex leaves out, in the label values API's order.
+    let instance = exporter.target();
+    assert_eq!(panels[0].query, format!("pg_up{{instance=\"{instance}\"}}"));
+    assert!(panels[1].query.contains("datname=~\"(analytics|shop)\""), "{}", panels[1].query);
+    assert_eq!(panels[4].title, format!("Transactions on {instance} · A"));
+
+    let client = Client::new(&file.config.sources[0]).unwrap();
+    runtime.block_on(async {
+        for p in panels {
+            // Rates need two scrapes in their window: wait for them.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let fetched = client.query(&p.query, None).await;
+                let data = fetched.as_ref().map(|f| f.response.data.latest());
+                if data.as_ref().is_ok_and(|d| !d.is_empty()) {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "panel {:?} has no data: {data:?}\n{}",
+                    p.title,
+                    p.query
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    });
+}
+
+#[test]
+fn a_variable_the_source_cannot_resolve_keeps_its_saved_value_and_says_so() {
+    // A source nobody listens on: the import still opens, with the saved values.
+    let text = "[[sources]]\nname = \"prom\"\nurl = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n";
+    let mut file = load_str(text, Path::new("test.toml"), &Overrides::default()).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grafana/postgres.json");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let report = runtime.block_on(warroom::grafana::import_into(&mut file, &[fixture], true));
+    let vars: Vec<&str> = report
+        .problems
+        .iter()
+        .filter(|p| p.message.starts_with("variable $"))
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(vars.len(), 2, "{vars:#?}");
+    assert!(vars[0].starts_with("variable $instance: source \"prom\""), "{}", vars[0]);
+    assert!(report.problems.iter().all(|p| p.line.is_some()), "{:#?}", report.problems);
+    assert_eq!(file.config.panels.len(), 9);
+}
