@@ -191,10 +191,8 @@ mod tests {
     fn regex_filters_and_extracts() {
         let v = |s: &[&str]| s.iter().map(|x| (*x).to_string()).collect::<Vec<_>>();
         assert_eq!(filter(v(&["a", "b", "a"]), None).unwrap(), v(&["a", "b"]));
-        assert_eq!(
-            filter(v(&["shop", "template0", "postgres"]), Some("/^(?!template).*/")).is_err(),
-            true
-        );
+        // Lookahead is JavaScript regex, not one warroom reads: an error, never a panic.
+        assert!(filter(v(&["shop", "template0"]), Some("/^(?!template).*/")).is_err());
         assert_eq!(filter(v(&["shop", "Template0"]), Some("/^t/i")).unwrap(), v(&["Template0"]));
         assert_eq!(
             filter(v(&["db1:9187", "db2:9187"]), Some("/(.*):9187/")).unwrap(),
