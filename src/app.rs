@@ -160,6 +160,19 @@ impl App {
                             urgent = true;
                         }
                         Effect::CreateSilence(request) => pager.create_silence(*request),
+                        Effect::Replan => {
+                            // New queries for chosen variables: as a change of range costs,
+                            // one fetch of each query, then polling as before.
+                            pollers.stop();
+                            pollers = Pollers::start(
+                                self.query_specs(),
+                                &self.clients,
+                                &self.caps,
+                                io.window.subscribe(),
+                                tx.clone(),
+                                |r| Msg::Poll(Box::new(r)),
+                            );
+                        }
                         other => feedback.extend(io.run(other)),
                     }
                 }
@@ -434,7 +447,11 @@ impl<'a> EffectRunner<'a> {
                 let crate::runbook::Resolved { runbook, key, target, .. } = *resolved;
                 return Some(Msg::CanRun { runbook, key, target, refusal });
             }
-            Effect::Quit | Effect::Redraw | Effect::Repaint | Effect::CreateSilence(_) => {}
+            Effect::Quit
+            | Effect::Redraw
+            | Effect::Repaint
+            | Effect::CreateSilence(_)
+            | Effect::Replan => {}
         }
         None
     }

@@ -34,6 +34,8 @@ pub enum Action {
     Copy,
     /// Find text in the pane beside the alert list (then `n`/`N`).
     Find,
+    /// Choose the values of the dashboards' template variables.
+    Variables,
 }
 
 /// One binding: the keys, the action and the text shown in help and the footer.
@@ -157,6 +159,12 @@ pub const BINDINGS: &[Binding] = &[
         label: "f",
         action: Action::Find,
         help: "find in the pane (n/N next)",
+    },
+    Binding {
+        keys: &[KeyCode::Char(':')],
+        label: ":",
+        action: Action::Variables,
+        help: "choose dashboard variable values",
     },
 ];
 

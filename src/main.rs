@@ -89,7 +89,7 @@ async fn run(cli: Cli) -> ExitCode {
         Some(Command::Timeline { since, format, .. }) => timeline(&config, *since, *format),
         Some(Command::Snapshot { size: (w, h), .. }) => {
             let (w, h) = (*w, *h);
-            let app = match build_app(&args, &config, dashboards.problems.len()) {
+            let app = match build_app(&args, &config, &dashboards) {
                 Ok(app) => app,
                 Err(code) => return code,
             };
@@ -103,7 +103,7 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
         None => {
-            let app = match build_app(&args, &config, dashboards.problems.len()) {
+            let app = match build_app(&args, &config, &dashboards) {
                 Ok(app) => app,
                 Err(code) => return code,
             };
@@ -121,8 +121,9 @@ async fn run(cli: Cli) -> ExitCode {
 fn build_app(
     args: &DashboardArgs,
     config: &ConfigFile,
-    dashboard_problems: usize,
+    dashboards: &warroom::grafana::Report,
 ) -> Result<App, ExitCode> {
+    let dashboard_problems = dashboards.problems.len();
     let theme = setup::load_theme(config, args.theme.is_some()).map_err(|p| report(&p))?;
     let demo = args.run.config.demo_dashboard();
     let (runbooks, problems) = setup::load_runbooks(config, args.run.runbooks.as_deref(), demo);
@@ -130,6 +131,7 @@ fn build_app(
         tracing::warn!("runbook problem: {p}");
     }
     let mut app = App::new(config, theme, runbooks).map_err(|e| fail(&format!("{e:#}")))?;
+    app.model.dashboards = dashboards.dashboards.clone();
     let said: Vec<String> = [(problems.len(), "runbook"), (dashboard_problems, "dashboard")]
         .iter()
         .filter(|(n, _)| *n > 0)

@@ -51,6 +51,9 @@ pub enum Effect {
     Repaint,
     /// The chart window changed: tell the pollers (they re-fetch).
     SetWindow(Window),
+    /// Panels got new queries (a dashboard variable was chosen): restart the pollers on the
+    /// model's queries.
+    Replan,
     /// Ring the terminal bell.
     Bell,
     /// Append alert events to the history file.

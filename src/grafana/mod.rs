@@ -13,6 +13,7 @@
 //! wherever their labels equal the first's, and a panel has one legend.
 
 pub mod layout;
+pub mod live;
 pub mod map;
 pub mod model;
 pub mod resolve;
@@ -385,6 +386,8 @@ pub struct Report {
     pub problems: Vec<Diagnostic>,
     /// How many dashboards could not be read at all.
     pub unreadable: usize,
+    /// The dashboards read, each with the indexes of the config panels it added.
+    pub dashboards: Vec<live::Live>,
 }
 
 /// Reads the dashboards the config names (relative to it) and then `extra` (from
@@ -441,7 +444,11 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
                 );
             }
         }
-        config.config.panels.extend(dashboard.specs(&builtins, &mut taken));
+        let specs = dashboard.specs(&builtins, &mut taken);
+        let first = config.config.panels.len();
+        let panels = (first..first + specs.len()).collect();
+        config.config.panels.extend(specs);
+        report.dashboards.push(live::Live { dashboard, builtins, panels });
     }
     report
 }

@@ -1,6 +1,7 @@
 //! The dashboard's whole state. Changed only by `update`; read by `render`.
 
 mod query;
+mod replan;
 mod runs;
 mod shown;
 mod source;
@@ -15,7 +16,7 @@ pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
 pub use runs::{Run, Runs, OUTPUT_LINES};
 pub use shown::{PanelData, Shown};
 pub use source::{Caveat, Health, SourceState};
-pub use ui::{Confirmation, Find, Focus, Overlay, Pane, Ui, ACK_EXPIRIES};
+pub use ui::{Confirmation, Find, Focus, Overlay, Pane, Ui, VarPicker, ACK_EXPIRIES};
 
 use crate::alert::{Acks, AlertBook, AlertList, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};
@@ -72,6 +73,8 @@ pub struct Model {
     pub flash: Option<(String, DateTime<Utc>)>,
     /// Prometheus's own alerts, Alertmanager's silences.
     pub pager: crate::pager::PagerState,
+    /// Grafana dashboards on screen, with their variables as chosen.
+    pub dashboards: Vec<crate::grafana::live::Live>,
 }
 
 /// What the alert list is built from, out of the model's parts (borrowed apart, so the
@@ -204,16 +207,19 @@ impl Model {
             runs: Runs::default(),
             flash: None,
             pager: crate::pager::PagerState::new(config),
+            dashboards: Vec::new(),
         };
         model.rebuild_alerts();
         model
     }
 
-    /// What the pollers should fetch.
+    /// What the pollers should fetch: every query a panel or an alert rule uses.
     pub fn query_specs(&self) -> Vec<QuerySpec> {
+        let used = self.queries_in_use();
         self.queries
             .iter()
             .enumerate()
+            .filter(|(id, _)| used[*id])
             .map(|(id, q)| QuerySpec {
                 id,
                 source: q.source,

@@ -30,6 +30,19 @@ pub enum Overlay {
     Query {
         panel: usize,
     },
+    /// Choosing the values of a dashboard's variables.
+    Variables(Box<VarPicker>),
+}
+
+/// Where the variable picker stands: which dashboard and variable (an index into its
+/// variables), the option under the cursor (0 is "All" when the variable has it) and, for a
+/// multi-value variable, the options ticked so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VarPicker {
+    pub dashboard: usize,
+    pub var: usize,
+    pub cursor: usize,
+    pub ticked: Vec<String>,
 }
 
 /// What the confirm dialog shows and what confirming it runs.

@@ -50,6 +50,13 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Some(vec![("type the target, Enter", "run"), ("Esc", "cancel")])
         }
         Overlay::Confirm(_) => Some(vec![("y", "run"), ("n/Esc", "cancel")]),
+        Overlay::Variables(_) => Some(vec![
+            ("←/→", "variable"),
+            ("↑/↓", "value"),
+            ("Space", "tick"),
+            ("Enter", "choose"),
+            ("Esc", "close"),
+        ]),
         Overlay::None => None,
     };
     let actions: Vec<(A, &str)> = match (model.ui.zoom, model.ui.focus) {

@@ -25,6 +25,7 @@ mod scale;
 mod stat;
 mod table;
 mod text;
+pub mod variables;
 pub mod width;
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -64,6 +65,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
         }
         Overlay::Confirm(c) => confirm::render(model, theme, c, area, frame.buffer_mut()),
         Overlay::Query { panel } => query::render(model, theme, *panel, area, frame.buffer_mut()),
+        Overlay::Variables(p) => variables::render(model, theme, p, area, frame.buffer_mut()),
         Overlay::Filter | Overlay::Find | Overlay::None => {}
     }
 }

@@ -18,6 +18,7 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
         Overlay::Find => return super::find::prompt_key(model, key),
         Overlay::Ack { .. } => return alerts::ack_key(model, key),
         Overlay::Confirm(_) => return actions::confirm_key(model, key, at),
+        Overlay::Variables(_) => return super::vars::key(model, key),
         Overlay::Query { .. } if action_for(&key) == Some(Action::Copy) => {
             return super::copy::selected(model)
         }
@@ -181,6 +182,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             ui.overlay = Overlay::Find;
             ui.find = Some(crate::model::Find::default());
         }
+        Action::Variables => return super::vars::open(model),
     }
     vec![Effect::Redraw]
 }

@@ -10,6 +10,7 @@ mod keys;
 mod pager;
 mod paste;
 mod record;
+pub mod vars;
 
 pub use actions::{action_for_key, CONFIRM_GUARD};
 

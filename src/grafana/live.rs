@@ -1,0 +1,61 @@
+//! A dashboard on screen: its variables as chosen, and which of the model's panels it made, so
+//! choosing a value gives the affected panels their new queries.
+
+use super::vars::{Builtins, Selection, Variable};
+use super::Dashboard;
+use crate::config::PanelSpec;
+
+/// An imported dashboard and the model panels it made.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub dashboard: Dashboard,
+    pub builtins: Builtins,
+    /// Indexes into the model's panels, in the order [`Dashboard::specs`] makes them.
+    pub panels: Vec<usize>,
+}
+
+impl Live {
+    /// The dashboard's variables a person can choose from (datasource variables stand for the
+    /// configured source and constants are constant).
+    pub fn choosable(&self) -> Vec<usize> {
+        self.dashboard
+            .vars
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.options.is_empty() && v.source != super::vars::Source::Datasource)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn var(&self, i: usize) -> Option<&Variable> {
+        self.dashboard.vars.get(i)
+    }
+
+    /// Sets variable `var` to `selection` and returns the panels whose spec changed (model
+    /// panel index, new spec). Ids stay those the panels have (`current`), so nothing that
+    /// names a panel loses it.
+    pub fn choose(
+        &mut self,
+        var: usize,
+        selection: Selection,
+        current: impl Fn(usize) -> Option<PanelSpec>,
+    ) -> Vec<(usize, PanelSpec)> {
+        let Some(v) = self.dashboard.vars.get_mut(var) else { return Vec::new() };
+        if v.current == selection {
+            return Vec::new();
+        }
+        v.current = selection;
+        let fresh = self.dashboard.specs(&self.builtins, &mut std::collections::HashSet::new());
+        self.panels
+            .iter()
+            .zip(fresh)
+            .filter_map(|(&i, mut spec)| {
+                let old = current(i)?;
+                spec.id = old.id.clone();
+                let changed =
+                    spec.query != old.query || spec.title != old.title || spec.legend != old.legend;
+                changed.then_some((i, spec))
+            })
+            .collect()
+    }
+}
