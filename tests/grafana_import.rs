@@ -385,3 +385,85 @@ fn a_broken_dashboard_is_named_with_its_line() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("cannot read Grafana dashboard"), "{err}");
 }
+
+// ---- The variable picker -----------------------------------------------------------------------
+
+fn press(m: &mut Model, code: crossterm::event::KeyCode) -> Vec<warroom::msg::Effect> {
+    let key = crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE);
+    update(m, Msg::Key { key, at: std::time::Instant::now() })
+}
+
+/// The model `warroom --grafana postgres.json` starts with, its variables resolved.
+fn picker_model() -> Model {
+    let text = "[environment]\nname = \"grafana\"\n[[sources]]\nname = \"prom\"\nurl = \"http://127.0.0.1:9\"\n";
+    let mut file = load_str(text, Path::new("test.toml"), &Overrides::default()).unwrap();
+    let d = dashboard();
+    let builtins = grafana::builtins(file.config.refresh, file.config.range);
+    file.config.panels = d.specs(&builtins, &mut HashSet::new());
+    let panels = (0..file.config.panels.len()).collect();
+    let mut m = Model::new(&file.config, at(T0));
+    m.dashboards = vec![grafana::live::Live { dashboard: d, builtins, panels }];
+    update(&mut m, Msg::Resize { width: 120, height: 40 });
+    update(&mut m, Msg::Tick(at(T0)));
+    m
+}
+
+#[test]
+fn choosing_a_value_gives_the_panels_new_queries() {
+    use crossterm::event::KeyCode;
+    use warroom::msg::Effect;
+    let mut m = picker_model();
+    feed(&mut m, T0);
+    let before: Vec<String> = m.query_specs().into_iter().map(|q| q.expr).collect();
+    press(&mut m, KeyCode::Char(':'));
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| warroom::ui::render(&m, &Theme::default(), f)).unwrap();
+    insta::assert_snapshot!("grafana_picker_80x24", buffer_text(t.backend().buffer()));
+
+    // $instance: the second value.
+    press(&mut m, KeyCode::Down);
+    let effects = press(&mut m, KeyCode::Enter);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Replan)), "{effects:?}");
+    let up = m.panels.iter().find(|p| p.spec.title == "Up").unwrap();
+    assert_eq!(m.queries[up.query].expr, "pg_up{instance=\"db2:9187\"}");
+    assert!(m.queries[up.query].series.is_empty(), "the new query starts without data");
+    assert!(
+        m.panels.iter().any(|p| p.spec.title == "Transactions on db2:9187 · A"),
+        "titles follow"
+    );
+    let polled: Vec<String> = m.query_specs().into_iter().map(|q| q.expr).collect();
+    assert_eq!(polled.len(), before.len(), "the old queries are no longer polled");
+    assert!(polled.iter().all(|q| !q.contains("db1:9187")), "{polled:#?}");
+    // The id alert rules would name is kept.
+    assert_eq!(m.panels[4].spec.id.as_deref(), Some("transactions-on-db1-9187-a"));
+
+    // $datname (multi, All): tick one database, choose it.
+    press(&mut m, KeyCode::Char(':'));
+    press(&mut m, KeyCode::Right);
+    press(&mut m, KeyCode::Down); // All → shop
+    press(&mut m, KeyCode::Char(' '));
+    let effects = press(&mut m, KeyCode::Enter);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Replan)));
+    let conns = m.panels.iter().find(|p| p.spec.title == "Connections").unwrap();
+    assert_eq!(
+        m.queries[conns.query].expr,
+        "sum(pg_stat_activity_count{instance=\"db2:9187\", datname=~\"shop\"})"
+    );
+    // Choosing what is chosen changes nothing; Esc closes.
+    press(&mut m, KeyCode::Char(':'));
+    let effects = press(&mut m, KeyCode::Enter);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Replan)));
+    press(&mut m, KeyCode::Char(':'));
+    press(&mut m, KeyCode::Esc);
+    assert!(matches!(m.ui.overlay, warroom::model::Overlay::None));
+}
+
+#[test]
+fn without_dashboards_the_picker_says_so() {
+    let text = "[[sources]]\nname = \"prom\"\nurl = \"http://127.0.0.1:9\"\n";
+    let file = load_str(text, Path::new("test.toml"), &Overrides::default()).unwrap();
+    let mut m = Model::new(&file.config, at(T0));
+    press(&mut m, crossterm::event::KeyCode::Char(':'));
+    assert!(matches!(m.ui.overlay, warroom::model::Overlay::None));
+    assert_eq!(m.flash.as_ref().map(|f| f.0.as_str()), Some("no dashboard variables to choose"));
+}
