@@ -160,6 +160,28 @@ impl App {
                             urgent = true;
                         }
                         Effect::CreateSilence(request) => pager.create_silence(*request),
+                        Effect::ResolveVars { dashboard, generation, mut vars } => {
+                            // Off the loop: the answer comes back as a message.
+                            if let Some((client, live)) = self
+                                .clients
+                                .first()
+                                .cloned()
+                                .zip(self.model.dashboards.get(dashboard))
+                            {
+                                let (tx, builtins) = (tx.clone(), live.builtins);
+                                tokio::spawn(async move {
+                                    let problems = crate::grafana::resolve::resolve(
+                                        &mut vars, &client, &builtins,
+                                    )
+                                    .await;
+                                    for p in problems {
+                                        tracing::warn!("dashboard {dashboard}: {p}");
+                                    }
+                                    let msg = Msg::VarsResolved { dashboard, generation, vars };
+                                    let _ = tx.send(msg).await;
+                                });
+                            }
+                        }
                         Effect::Replan => {
                             // New queries for chosen variables: as a change of range costs,
                             // one fetch of each query, then polling as before.
@@ -451,7 +473,8 @@ impl<'a> EffectRunner<'a> {
             | Effect::Redraw
             | Effect::Repaint
             | Effect::CreateSilence(_)
-            | Effect::Replan => {}
+            | Effect::Replan
+            | Effect::ResolveVars { .. } => {}
         }
         None
     }

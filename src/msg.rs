@@ -36,6 +36,8 @@ pub enum Msg {
     Pager(crate::pager::PagerMsg),
     /// Recent alert history read from disk at start-up.
     History(Vec<Event>),
+    /// A dashboard's variables asked of the source again after choice `generation`.
+    VarsResolved { dashboard: usize, generation: u64, vars: Vec<crate::grafana::vars::Variable> },
     /// Leave now (signal, terminal gone).
     Quit,
 }
@@ -54,6 +56,9 @@ pub enum Effect {
     /// Panels got new queries (a dashboard variable was chosen): restart the pollers on the
     /// model's queries.
     Replan,
+    /// Ask the default source again for the options of a dashboard's query variables (a chosen
+    /// value changes what a later variable's query selects); the answer is `Msg::VarsResolved`.
+    ResolveVars { dashboard: usize, generation: u64, vars: Vec<crate::grafana::vars::Variable> },
     /// Ring the terminal bell.
     Bell,
     /// Append alert events to the history file.

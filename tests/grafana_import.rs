@@ -402,7 +402,7 @@ fn picker_model() -> Model {
     file.config.panels = d.specs(&builtins, &mut HashSet::new());
     let panels = (0..file.config.panels.len()).collect();
     let mut m = Model::new(&file.config, at(T0));
-    m.dashboards = vec![grafana::live::Live { dashboard: d, builtins, panels }];
+    m.dashboards = vec![grafana::live::Live { dashboard: d, builtins, panels, generation: 0 }];
     update(&mut m, Msg::Resize { width: 120, height: 40 });
     update(&mut m, Msg::Tick(at(T0)));
     m
@@ -436,11 +436,25 @@ fn choosing_a_value_gives_the_panels_new_queries() {
     assert!(polled.iter().all(|q| !q.contains("db1:9187")), "{polled:#?}");
     // The id alert rules would name is kept.
     assert_eq!(m.panels[4].spec.id.as_deref(), Some("transactions-on-db1-9187-a"));
+    // $datname's query names $instance: its options are asked again, off the loop.
+    let Some(Effect::ResolveVars { dashboard, generation, mut vars }) =
+        effects.into_iter().find(|e| matches!(e, Effect::ResolveVars { .. }))
+    else {
+        panic!("no ResolveVars effect");
+    };
+    vars[1].options = vec!["billing".into(), "shop".into()];
+    let stale = Msg::VarsResolved { dashboard, generation: generation - 1, vars: vars.clone() };
+    assert!(!update(&mut m, stale).iter().any(|e| matches!(e, Effect::Replan)), "stale: ignored");
+    let effects = update(&mut m, Msg::VarsResolved { dashboard, generation, vars });
+    assert!(effects.iter().any(|e| matches!(e, Effect::Replan)), "{effects:?}");
+    let conns = m.panels.iter().find(|p| p.spec.title == "Connections").unwrap();
+    assert!(m.queries[conns.query].expr.contains("datname=~\"(billing|shop)\""), "All follows");
 
     // $datname (multi, All): tick one database, choose it.
     press(&mut m, KeyCode::Char(':'));
     press(&mut m, KeyCode::Right);
-    press(&mut m, KeyCode::Down); // All → shop
+    press(&mut m, KeyCode::Down); // All → billing
+    press(&mut m, KeyCode::Down); // → shop
     press(&mut m, KeyCode::Char(' '));
     let effects = press(&mut m, KeyCode::Enter);
     assert!(effects.iter().any(|e| matches!(e, Effect::Replan)));

@@ -1,7 +1,7 @@
 //! A dashboard on screen: its variables as chosen, and which of the model's panels it made, so
 //! choosing a value gives the affected panels their new queries.
 
-use super::vars::{Builtins, Selection, Variable};
+use super::vars::{substitute, Builtins, Place, Selection, Source, Variable};
 use super::Dashboard;
 use crate::config::PanelSpec;
 
@@ -12,6 +12,8 @@ pub struct Live {
     pub builtins: Builtins,
     /// Indexes into the model's panels, in the order [`Dashboard::specs`] makes them.
     pub panels: Vec<usize>,
+    /// Counts choices, so variables resolved for an older choice are not applied.
+    pub generation: u64,
 }
 
 impl Live {
@@ -22,7 +24,7 @@ impl Live {
             .vars
             .iter()
             .enumerate()
-            .filter(|(_, v)| !v.options.is_empty() && v.source != super::vars::Source::Datasource)
+            .filter(|(_, v)| !v.options.is_empty() && v.source != Source::Datasource)
             .map(|(i, _)| i)
             .collect()
     }
@@ -45,6 +47,40 @@ impl Live {
             return Vec::new();
         }
         v.current = selection;
+        self.generation += 1;
+        self.respec(current)
+    }
+
+    /// Whether a query variable after `var` names it: choosing `var` changes its options.
+    pub fn has_dependents(&self, var: usize) -> bool {
+        let Some(chosen) = self.dashboard.vars.get(var) else { return false };
+        // A query names the variable when substituting a marker value changes it.
+        let mut marker = chosen.clone();
+        marker.current = Selection::Values(vec!["\u{0}".into()]);
+        let marker = [marker];
+        self.dashboard.vars.iter().skip(var + 1).any(|v| match &v.source {
+            Source::Query(q) => substitute(q, &marker, &self.builtins, Place::Text) != *q,
+            _ => false,
+        })
+    }
+
+    /// Takes variables resolved again after choice `generation` (their options and settled
+    /// choices); stale ones (a newer choice was made since) are ignored. Returns the panels
+    /// whose spec changed, as [`Live::choose`] does.
+    pub fn resolved(
+        &mut self,
+        generation: u64,
+        vars: Vec<Variable>,
+        current: impl Fn(usize) -> Option<PanelSpec>,
+    ) -> Vec<(usize, PanelSpec)> {
+        if generation != self.generation || vars.len() != self.dashboard.vars.len() {
+            return Vec::new();
+        }
+        self.dashboard.vars = vars;
+        self.respec(current)
+    }
+
+    fn respec(&self, current: impl Fn(usize) -> Option<PanelSpec>) -> Vec<(usize, PanelSpec)> {
         let fresh = self.dashboard.specs(&self.builtins, &mut std::collections::HashSet::new());
         self.panels
             .iter()

@@ -84,6 +84,9 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.remember(events);
             vec![Effect::Redraw]
         }
+        Msg::VarsResolved { dashboard, generation, vars } => {
+            vars::resolved(model, dashboard, generation, vars)
+        }
         Msg::Quit => quit(model),
     }
 }

@@ -127,6 +127,28 @@ pub fn choose(
     let Some(live) = model.dashboards.get_mut(dashboard) else { return Vec::new() };
     let panels = &model.panels;
     let changed = live.choose(var, selection, |i| panels.get(i).map(|p| p.spec.clone()));
+    let mut effects = apply(model, changed);
+    if let Some(live) = model.dashboards.get(dashboard).filter(|l| l.has_dependents(var)) {
+        let (generation, vars) = (live.generation, live.dashboard.vars.clone());
+        effects.push(Effect::ResolveVars { dashboard, generation, vars });
+    }
+    effects
+}
+
+/// Variables asked of the source again: their panels follow.
+pub(super) fn resolved(
+    model: &mut Model,
+    dashboard: usize,
+    generation: u64,
+    vars: Vec<crate::grafana::vars::Variable>,
+) -> Vec<Effect> {
+    let Some(live) = model.dashboards.get_mut(dashboard) else { return Vec::new() };
+    let panels = &model.panels;
+    let changed = live.resolved(generation, vars, |i| panels.get(i).map(|p| p.spec.clone()));
+    apply(model, changed)
+}
+
+fn apply(model: &mut Model, changed: Vec<(usize, crate::config::PanelSpec)>) -> Vec<Effect> {
     if changed.is_empty() {
         return vec![Effect::Redraw];
     }
