@@ -8,6 +8,9 @@
 use super::vars::{substitute, Builtins, Place, Selection, Source, Variable, MAX_VALUES};
 use crate::prom::{Client, QueryData};
 
+/// Most query variables of one dashboard asked of the source (one request each).
+pub const MAX_QUERY_VARS: usize = 50;
+
 /// What a variable's query asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VarQuery {
@@ -114,8 +117,17 @@ pub fn result_lines(data: &QueryData) -> Vec<String> {
 /// resolved; such a variable keeps the value saved in the dashboard.
 pub async fn resolve(vars: &mut [Variable], client: &Client, builtins: &Builtins) -> Vec<String> {
     let mut problems = Vec::new();
+    let mut asked = 0;
     for i in 0..vars.len() {
         let Source::Query(q) = &vars[i].source else { continue };
+        asked += 1;
+        if asked > MAX_QUERY_VARS {
+            problems.push(format!(
+                "variable ${}: more than {MAX_QUERY_VARS} query variables; the rest keep their saved values",
+                crate::sanitize::clean(&vars[i].name)
+            ));
+            break;
+        }
         let q = substitute(q, &vars[..i], builtins, Place::Query);
         let name = vars[i].name.clone();
         match options(&q, client).await.and_then(|o| filter(o, vars[i].regex.as_deref())) {
@@ -124,7 +136,7 @@ pub async fn resolve(vars: &mut [Variable], client: &Client, builtins: &Builtins
                 vars[i].options = options;
                 vars[i].settle();
             }
-            Err(e) => problems.push(format!("variable ${name}: {e}")),
+            Err(e) => problems.push(format!("variable ${}: {e}", crate::sanitize::clean(&name))),
         }
     }
     for v in vars.iter_mut().filter(|v| v.source == Source::Fixed) {

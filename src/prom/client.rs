@@ -195,8 +195,8 @@ impl Client {
     }
 
     /// The values of label `name` (`/api/v1/label/<name>/values`), of the series `matchers`
-    /// select when there are any: the first `max` (cleaned of control characters) and how many
-    /// there were. `name` must be a valid label name; it is never sent otherwise.
+    /// select when there are any: the first `max`, as the server sent them (clean them before
+    /// showing them), and how many there were. `name` must be a valid label name; it is never sent otherwise.
     pub async fn label_values(
         &self,
         name: &str,
