@@ -60,7 +60,8 @@ fn the_imported_dashboard_resolves_its_variables_and_has_data() {
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grafana/postgres.json");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let report = runtime.block_on(warroom::grafana::import_into(&mut file, &[fixture], true));
+    let report =
+        runtime.block_on(warroom::grafana::import_into(&mut file, &[fixture.clone()], true));
     assert_eq!(report.unreadable, 0);
     // Only what the dashboard itself cannot show; no variable failed to resolve.
     assert_eq!(report.problems.len(), 4, "{:#?}", report.problems);
@@ -74,6 +75,22 @@ fn the_imported_dashboard_resolves_its_variables_and_has_data() {
     assert_eq!(panels[0].query, format!("pg_up{{instance=\"{instance}\"}}"));
     assert!(panels[1].query.contains("datname=~\"(analytics|shop)\""), "{}", panels[1].query);
     assert_eq!(panels[4].title, format!("Transactions on {instance} · A"));
+
+    // `warroom check --grafana` against the same server: the variables resolve and every
+    // query is accepted, so only what the dashboard cannot show is listed.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("warroom.toml");
+    std::fs::write(&cfg, &text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["check", "--config", cfg.to_str().unwrap(), "--grafana", fixture.to_str().unwrap()])
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.ends_with("4 problem(s) found\n"), "{stdout}");
+    assert!(!stdout.contains("variable $"), "{stdout}");
 
     let client = Client::new(&file.config.sources[0]).unwrap();
     runtime.block_on(async {
