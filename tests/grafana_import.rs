@@ -481,3 +481,32 @@ fn without_dashboards_the_picker_says_so() {
     assert!(matches!(m.ui.overlay, warroom::model::Overlay::None));
     assert_eq!(m.flash.as_ref().map(|f| f.0.as_str()), Some("no dashboard variables to choose"));
 }
+
+/// Any prefix of the fixture, and the fixture with any one value turned into another type,
+/// gives a dashboard or a diagnostic naming the file, never a panic.
+#[test]
+fn damaged_fixtures_never_panic() {
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let p = Path::new("damaged.json");
+    let builtins = grafana::builtins(Duration::from_secs(5), Duration::from_secs(900));
+    let mut cuts: Vec<usize> = (0..text.len()).step_by(37).collect();
+    cuts.push(text.len());
+    for cut in cuts {
+        let Some(prefix) = text.get(..cut) else { continue };
+        match grafana::parse(p, prefix, &["prom"]) {
+            Ok(d) => drop(d.specs(&builtins, &mut HashSet::new())),
+            Err(e) => assert_eq!(e.file, p),
+        }
+    }
+    let swaps = ["null", "[]", "{}", "-1e308", "\"\\u001b[2J\"", "true", "\"$__all\""];
+    let mut starts: Vec<usize> = text.match_indices(": ").map(|(i, _)| i + 2).collect();
+    starts.dedup();
+    for (k, start) in starts.into_iter().enumerate() {
+        let end = text[start..].find([',', '\n', '}']).map_or(text.len(), |e| start + e);
+        let damaged = format!("{}{}{}", &text[..start], swaps[k % swaps.len()], &text[end..]);
+        match grafana::parse(p, &damaged, &["prom"]) {
+            Ok(d) => drop(d.specs(&builtins, &mut HashSet::new())),
+            Err(e) => assert!(e.line.is_some(), "{e}"),
+        }
+    }
+}

@@ -35,6 +35,8 @@ use vars::{substitute, Builtins, Place, Variable};
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
 /// Most panels imported from one dashboard.
 pub const MAX_PANELS: usize = 500;
+/// Most visible targets of one panel shown (each becomes a panel).
+pub const MAX_TARGETS: usize = 20;
 /// Longest query, title or legend taken (longer ones are refused or cut).
 const MAX_QUERY: usize = 16 * 1024;
 const MAX_TITLE: usize = 120;
@@ -72,6 +74,8 @@ pub struct Dashboard {
     pub panels: Vec<Draft>,
     /// What the dashboard has that warroom does not show.
     pub problems: Vec<Diagnostic>,
+    /// Where its panels and variables are in the file.
+    pub lines: KeyLines,
 }
 
 /// Reads and parses the dashboard at `path`; `sources` are the config's source names.
@@ -129,14 +133,16 @@ pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Dia
         vars: Vec::new(),
         panels: Vec::new(),
         problems: Vec::new(),
+        lines: KeyLines::default(),
     };
-    let at = |key: &str, name: &str| find_line(text, key, name);
+    let lines = KeyLines::new(text, &["title", "name", "rows"]);
+    let at = |key: &str, name: &str| lines.get(key, name);
     let mut problem = |line: Option<usize>, msg: String, fix: &str| {
         d.problems.push(Diagnostic::new(path, line, msg).with_fix(fix));
     };
     if !json.rows.is_empty() {
         problem(
-            find_line(text, "rows", ""),
+            text.find("\"rows\"").map(|at| line_of(text, at)),
             "the pre-5.0 `rows` layout is not read: its panels are not shown".into(),
             "open and save the dashboard in Grafana 5 or later, which converts it to `panels`",
         );
@@ -168,6 +174,7 @@ pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Dia
         }
         d.panels.extend(draft);
     }
+    d.lines = lines;
     Ok(d)
 }
 
@@ -229,7 +236,14 @@ fn draft(
         _ => (None, None),
     };
     let mut queries = Vec::new();
-    for t in panel.targets.iter().filter(|t| !t.hide) {
+    let visible = panel.targets.iter().filter(|t| !t.hide).count();
+    if visible > MAX_TARGETS {
+        found.push((
+            format!("{visible} visible queries: the first {MAX_TARGETS} are shown"),
+            "hide the queries not needed on call".into(),
+        ));
+    }
+    for t in panel.targets.iter().filter(|t| !t.hide).take(MAX_TARGETS) {
         let ref_id = clip(&crate::sanitize::clean(t.ref_id.as_deref().unwrap_or("")), 20);
         let ds = if t.datasource.is_null() { &panel.datasource } else { &t.datasource };
         let source = match datasource(ds, inputs, sources) {
@@ -435,9 +449,8 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
         report.problems.append(&mut dashboard.problems);
         if let Some(client) = &client {
             for msg in resolve::resolve(&mut dashboard.vars, client, &builtins).await {
-                let text = std::fs::read_to_string(&path).unwrap_or_default();
                 let name = msg.split(':').next().unwrap_or("").trim_start_matches("variable $");
-                let line = find_line(&text, "name", name);
+                let line = dashboard.lines.get("name", name);
                 report.problems.push(
                     Diagnostic::new(&path, line, msg)
                         .with_fix("the variable keeps the value saved in the dashboard"),
@@ -458,20 +471,60 @@ fn clip(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// Line of `"key": "value"` in the JSON text (the first one), for messages.
-fn find_line(text: &str, key: &str, value: &str) -> Option<usize> {
-    let key = format!("\"{key}\"");
-    let value = serde_json::to_string(value).ok()?;
-    let mut from = 0;
-    while let Some(at) = text.get(from..)?.find(&key) {
-        let start = from + at;
-        let rest = text.get(start + key.len()..)?.trim_start();
-        if let Some(after) = rest.strip_prefix(':') {
-            if value == "\"\"" || after.trim_start().starts_with(&value) {
-                return Some(line_of(text, start));
+/// Lines of `"key": "value"` pairs in a JSON text, found in one pass: for messages about the
+/// panel titled or the variable named so. The first of equal pairs wins; a value written with
+/// other escapes than `serde_json` writes is not found (the message then has no line).
+#[derive(Debug, Clone, Default)]
+pub struct KeyLines(std::collections::HashMap<(String, String), usize>);
+
+impl KeyLines {
+    pub fn new(text: &str, keys: &[&str]) -> Self {
+        let mut map = std::collections::HashMap::new();
+        let bytes = text.as_bytes();
+        let mut line = 1;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' {
+                line += 1;
+                continue;
+            }
+            if b != b'"' {
+                continue;
+            }
+            let Some(rest) = text.get(i + 1..) else { continue };
+            for key in keys {
+                let Some(after) = rest.strip_prefix(key).and_then(|r| r.strip_prefix('"')) else {
+                    continue;
+                };
+                let Some(value) = after.trim_start().strip_prefix(':').map(str::trim_start) else {
+                    continue;
+                };
+                if let Some(literal) = string_literal(value) {
+                    map.entry(((*key).to_string(), literal.to_string())).or_insert(line);
+                }
             }
         }
-        from = start + key.len();
+        KeyLines(map)
+    }
+
+    /// The line of `"key": value`.
+    pub fn get(&self, key: &str, value: &str) -> Option<usize> {
+        let literal = serde_json::to_string(value).ok()?;
+        self.0.get(&(key.to_string(), literal)).copied()
+    }
+}
+
+/// The JSON string literal `s` starts with, quotes included.
+fn string_literal(s: &str) -> Option<&str> {
+    let body = s.strip_prefix('"')?;
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return s.get(..i + 2),
+            '\n' => return None,
+            _ => {}
+        }
     }
     None
 }
@@ -534,7 +587,13 @@ mod tests {
     #[test]
     fn lines_of_keys() {
         let text = "{\n  \"title\": \"a\",\n  \"panels\": [{\n    \"title\" : \"b\"}]}";
-        assert_eq!(find_line(text, "title", "b"), Some(4));
-        assert_eq!(find_line(text, "title", "c"), None);
+        let lines = KeyLines::new(text, &["title"]);
+        assert_eq!(lines.get("title", "b"), Some(4));
+        assert_eq!(lines.get("title", "a"), Some(2));
+        assert_eq!(lines.get("title", "c"), None);
+        let tricky = "{\"title\": \"q\\\"x\", \"title\":\n\"y\"}";
+        let lines = KeyLines::new(tricky, &["title"]);
+        assert_eq!(lines.get("title", "q\"x"), Some(1));
+        assert_eq!(lines.get("title", "y"), Some(1), "the key's line");
     }
 }
