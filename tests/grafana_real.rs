@@ -60,8 +60,11 @@ fn the_imported_dashboard_resolves_its_variables_and_has_data() {
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grafana/postgres.json");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let report =
-        runtime.block_on(warroom::grafana::import_into(&mut file, &[fixture.clone()], true));
+    let report = runtime.block_on(warroom::grafana::import_into(
+        &mut file,
+        std::slice::from_ref(&fixture),
+        true,
+    ));
     assert_eq!(report.unreadable, 0);
     // Only what the dashboard itself cannot show; no variable failed to resolve.
     assert_eq!(report.problems.len(), 4, "{:#?}", report.problems);
