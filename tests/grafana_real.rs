@@ -116,6 +116,25 @@ fn the_imported_dashboard_resolves_its_variables_and_has_data() {
             }
         }
     });
+    // `warroom snapshot --grafana`: the real pollers fill the imported panels (charts of a
+    // server seconds old may have no step with data yet, and say so).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "snapshot",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--grafana",
+            fixture.to_str().unwrap(),
+        ])
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let frame = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{frame}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(frame.contains(&format!("Transactions on {instance}")), "{frame}");
+    // 100 × 52 sessions / 100 max_connections.
+    assert!(frame.contains("52%"), "{frame}");
 }
 
 #[test]
