@@ -162,16 +162,12 @@ impl App {
                         Effect::CreateSilence(request) => pager.create_silence(*request),
                         Effect::ResolveVars { dashboard, generation, mut vars } => {
                             // Off the loop: the answer comes back as a message.
-                            if let Some((client, live)) = self
-                                .clients
-                                .first()
-                                .cloned()
-                                .zip(self.model.dashboards.get(dashboard))
-                            {
+                            if let Some(live) = self.model.dashboards.get(dashboard) {
                                 let (tx, builtins) = (tx.clone(), live.builtins);
+                                let clients = self.clients.clone();
                                 tokio::spawn(async move {
                                     let problems = crate::grafana::resolve::resolve(
-                                        &mut vars, &client, &builtins,
+                                        &mut vars, &clients, &builtins,
                                     )
                                     .await;
                                     for p in problems {

@@ -149,7 +149,11 @@ pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Dia
     }
     for v in &json.templating.list {
         match Variable::from_json(v) {
-            Ok(var) => d.vars.push(var),
+            Ok(mut var) => {
+                // A variable of another kind of datasource is asked of the default source.
+                var.datasource = datasource(&v.datasource, &json.inputs, sources).ok().flatten();
+                d.vars.push(var);
+            }
             Err(e) => problem(
                 at("name", &v.name),
                 format!("variable ${}: {e}", crate::sanitize::clean(&v.name)),
@@ -405,7 +409,7 @@ pub struct Report {
 }
 
 /// Reads the dashboards the config names (relative to it) and then `extra` (from
-/// `--grafana`), resolves their variables from the default source when `live`, and appends
+/// `--grafana`), resolves their variables from the sources when `live`, and appends
 /// their panels to the config's.
 pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool) -> Report {
     let base = config.base_dir();
@@ -423,19 +427,18 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
     let names: Vec<String> = config.config.sources.iter().map(|s| s.name.clone()).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let builtins = builtins(config.config.refresh, config.config.range);
-    let client = if live {
-        match config.config.sources.first().map(crate::prom::Client::new) {
-            Some(Ok(c)) => Some(c),
-            Some(Err(e)) => {
-                let msg = format!("dashboard variables cannot be resolved: {e}");
-                report.problems.push(Diagnostic::new(paths[0].clone(), None, msg));
-                None
+    let mut clients = Vec::new();
+    if live {
+        for spec in &config.config.sources {
+            match crate::prom::Client::new(spec) {
+                Ok(c) => clients.push(c),
+                Err(e) => {
+                    let msg = format!("dashboard variables cannot be resolved: {e}");
+                    report.problems.push(Diagnostic::new(paths[0].clone(), None, msg));
+                }
             }
-            None => None,
         }
-    } else {
-        None
-    };
+    }
     let mut taken: HashSet<String> = config.config.panels.iter().map(PanelSpec::id).collect();
     for path in paths {
         let mut dashboard = match read(&path, &names) {
@@ -447,8 +450,8 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
             }
         };
         report.problems.append(&mut dashboard.problems);
-        if let Some(client) = &client {
-            for msg in resolve::resolve(&mut dashboard.vars, client, &builtins).await {
+        if !clients.is_empty() {
+            for msg in resolve::resolve(&mut dashboard.vars, &clients, &builtins).await {
                 let name = msg.split(':').next().unwrap_or("").trim_start_matches("variable $");
                 let line = dashboard.lines.get("name", name);
                 report.problems.push(

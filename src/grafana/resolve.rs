@@ -112,10 +112,15 @@ pub fn result_lines(data: &QueryData) -> Vec<String> {
         .collect()
 }
 
-/// Resolves every query variable in order (a variable's query may name earlier ones), then
-/// settles each selection on its options. Returns a line per variable that could not be
-/// resolved; such a variable keeps the value saved in the dashboard.
-pub async fn resolve(vars: &mut [Variable], client: &Client, builtins: &Builtins) -> Vec<String> {
+/// Resolves every query variable in order (a variable's query may name earlier ones), each
+/// from the client of the source its datasource names, else the first of `clients` (the
+/// default source), then settles each selection on its options. Returns a line per variable
+/// that could not be resolved; such a variable keeps the value saved in the dashboard.
+pub async fn resolve(
+    vars: &mut [Variable],
+    clients: &[Client],
+    builtins: &Builtins,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let mut asked = 0;
     for i in 0..vars.len() {
@@ -130,6 +135,9 @@ pub async fn resolve(vars: &mut [Variable], client: &Client, builtins: &Builtins
         }
         let q = substitute(q, &vars[..i], builtins, Place::Query);
         let name = vars[i].name.clone();
+        let named = vars[i].datasource.as_deref();
+        let client = named.and_then(|n| clients.iter().find(|c| c.name() == n)).or(clients.first());
+        let Some(client) = client else { break };
         match options(&q, client).await.and_then(|o| filter(o, vars[i].regex.as_deref())) {
             Ok(mut options) => {
                 options.truncate(MAX_VALUES);

@@ -48,6 +48,8 @@ pub struct Variable {
     pub current: Selection,
     /// The `interval` type's `auto` option stands for the computed interval.
     pub auto_interval: bool,
+    /// The config source its datasource names; `None`: the default source.
+    pub datasource: Option<String>,
 }
 
 impl Variable {
@@ -101,6 +103,7 @@ impl Variable {
             options,
             current,
             auto_interval,
+            datasource: None,
         })
     }
 
@@ -304,6 +307,7 @@ mod tests {
             options: options.iter().map(|s| (*s).to_string()).collect(),
             current,
             auto_interval: false,
+            datasource: None,
         }
     }
 
