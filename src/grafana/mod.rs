@@ -563,6 +563,21 @@ mod tests {
     }
 
     #[test]
+    fn variables_are_asked_of_the_source_their_datasource_names() {
+        let json = r#"{
+            "__inputs": [{"name": "DS_EU", "label": "eu", "pluginId": "prometheus"}],
+            "templating": {"list": [
+                {"name": "a", "type": "query", "query": "label_values(x)", "datasource": "${DS_EU}"},
+                {"name": "b", "type": "query", "query": "label_values(y)", "datasource": {"type": "prometheus", "uid": "zzz"}},
+                {"name": "c", "type": "query", "query": "label_values(z)"}
+            ]}
+        }"#;
+        let d = parse(Path::new("d.json"), json, &["main", "eu"]).unwrap();
+        let named: Vec<Option<&str>> = d.vars.iter().map(|v| v.datasource.as_deref()).collect();
+        assert_eq!(named, [Some("eu"), None, None]);
+    }
+
+    #[test]
     fn hostile_files_give_diagnostics_not_panics() {
         let p = Path::new("d.json");
         for text in [
