@@ -13,32 +13,30 @@
 //! wherever their labels equal the first's, and a panel has one legend.
 
 pub mod layout;
+pub mod lines;
 pub mod live;
 pub mod map;
 pub mod model;
+mod panels;
 pub mod resolve;
 pub mod vars;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use crate::config::{slug, ConfigFile, PanelKind, PanelSpec};
 use crate::diag::{line_of, Diagnostic};
 use crate::prom::plan::Window;
 use crate::units::Unit;
-use model::{DashboardJson, Input};
+pub use lines::KeyLines;
+use model::DashboardJson;
 use vars::{substitute, Builtins, Place, Variable};
 
 /// Largest dashboard file read.
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
 /// Most panels imported from one dashboard.
 pub const MAX_PANELS: usize = 500;
-/// Most visible targets of one panel shown (each becomes a panel).
-pub const MAX_TARGETS: usize = 20;
-/// Longest query, title or legend taken (longer ones are refused or cut).
-const MAX_QUERY: usize = 16 * 1024;
+/// Longest title taken (longer ones are cut).
 const MAX_TITLE: usize = 120;
 
 /// One query of a panel draft.
@@ -151,7 +149,8 @@ pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Dia
         match Variable::from_json(v) {
             Ok(mut var) => {
                 // A variable of another kind of datasource is asked of the default source.
-                var.datasource = datasource(&v.datasource, &json.inputs, sources).ok().flatten();
+                var.datasource =
+                    panels::datasource(&v.datasource, &json.inputs, sources).ok().flatten();
                 d.vars.push(var);
             }
             Err(e) => problem(
@@ -170,7 +169,7 @@ pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Dia
         );
     }
     for p in placed.iter().take(MAX_PANELS) {
-        let (draft, found) = draft(p, &json.inputs, sources);
+        let (draft, found) = panels::draft(p, &json.inputs, sources);
         let line = at("title", &p.panel.title);
         let title = crate::sanitize::clean(&p.panel.title);
         for (msg, fix) in found {
@@ -180,161 +179,6 @@ pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Dia
     }
     d.lines = lines;
     Ok(d)
-}
-
-/// A panel as a draft, and what of it is not shown (message, fix).
-fn draft(
-    p: &layout::Placed,
-    inputs: &[Input],
-    sources: &[&str],
-) -> (Option<Draft>, Vec<(String, String)>) {
-    let panel = p.panel;
-    let mut found: Vec<(String, String)> = Vec::new();
-    let Some(kind) = map::kind(&panel.kind) else {
-        let msg =
-            format!("type {:?} is not supported: the panel is not shown", clip(&panel.kind, 40));
-        found.push((
-            msg,
-            "warroom shows timeseries, graph, stat, gauge, bargauge and table panels".into(),
-        ));
-        return (None, found);
-    };
-    if let Some(var) = &panel.repeat {
-        found.push((
-            format!(
-                "repeat by ${}: shown once, for every value at once",
-                crate::sanitize::clean(var)
-            ),
-            "repeated panels are drawn once; narrow the variable to see one value".into(),
-        ));
-    }
-    let d = &panel.field_config.defaults;
-    let legacy_unit =
-        panel.format.clone().or_else(|| panel.yaxes.first().and_then(|a| a.format.clone()));
-    let unit = match d.unit.clone().or(legacy_unit) {
-        None => Unit::None,
-        Some(id) => map::unit(&id).unwrap_or_else(|| {
-            found.push((
-                format!("unit {:?} is not one warroom has: values are shown as plain numbers", clip(&id, 40)),
-                "warroom has none, short, percent, percentunit, bytes, decbytes, Bps, binBps, s, ms, \
-                 ops, reqps, rps, wps, iops, cps and suffix:TEXT"
-                    .into(),
-            ));
-            Unit::None
-        }),
-    };
-    let (min, max) = (d.min.filter(|v| v.is_finite()), d.max.filter(|v| v.is_finite()));
-    let (warning, critical) = match (&d.thresholds, &panel.thresholds) {
-        (Some(t), _) => {
-            let percent = t.mode.as_deref() == Some("percentage");
-            map::thresholds(&t.steps, percent, min, max).unwrap_or_else(|e| {
-                found.push((
-                    e,
-                    "set absolute steps where higher is worse, or alert on the query instead"
-                        .into(),
-                ));
-                (None, None)
-            })
-        }
-        (None, Value::String(s)) => map::legacy_thresholds(s),
-        _ => (None, None),
-    };
-    let mut queries = Vec::new();
-    let visible = panel.targets.iter().filter(|t| !t.hide).count();
-    if visible > MAX_TARGETS {
-        found.push((
-            format!("{visible} visible queries: the first {MAX_TARGETS} are shown"),
-            "hide the queries not needed on call".into(),
-        ));
-    }
-    for t in panel.targets.iter().filter(|t| !t.hide).take(MAX_TARGETS) {
-        let ref_id = clip(&crate::sanitize::clean(t.ref_id.as_deref().unwrap_or("")), 20);
-        let ds = if t.datasource.is_null() { &panel.datasource } else { &t.datasource };
-        let source = match datasource(ds, inputs, sources) {
-            Ok(s) => s,
-            Err(e) => {
-                found.push((
-                    format!("query {ref_id}: {e}: not shown"),
-                    "warroom reads Prometheus datasources".into(),
-                ));
-                continue;
-            }
-        };
-        let Some(expr) = t.expr.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
-            found.push((
-                format!("query {ref_id} has no PromQL `expr`: not shown"),
-                "give the target a PromQL expression".into(),
-            ));
-            continue;
-        };
-        if expr.len() > MAX_QUERY {
-            found.push((
-                format!("query {ref_id} is longer than {MAX_QUERY} bytes: not shown"),
-                "shorten it".into(),
-            ));
-            continue;
-        }
-        let legend = vars::legend(t.legend_format.as_deref()).map(|l| clip(&l, 200));
-        queries.push(Query { expr: expr.to_string(), legend, ref_id, source });
-    }
-    if queries.is_empty() {
-        if panel.targets.iter().all(|t| t.hide) {
-            found.push((
-                "no visible query: the panel is not shown".into(),
-                "unhide a target or remove the panel".into(),
-            ));
-        }
-        return (None, found);
-    }
-    let title = clip(&panel.title, MAX_TITLE);
-    let draft = Draft { title, kind, queries, unit, min, max, warning, critical, width: p.width };
-    (Some(draft), found)
-}
-
-/// The config source a datasource reference names (`None`: the default source), or why it is
-/// not a Prometheus one.
-fn datasource(v: &Value, inputs: &[Input], sources: &[&str]) -> Result<Option<String>, String> {
-    let (kind, name) = match v {
-        Value::Null => return Ok(None),
-        Value::String(s) => (None, s.as_str()),
-        Value::Object(o) => (
-            o.get("type").and_then(Value::as_str),
-            o.get("uid").and_then(Value::as_str).unwrap_or(""),
-        ),
-        _ => return Ok(None),
-    };
-    let foreign =
-        |t: &str| Err(format!("datasource type {:?}", clip(&crate::sanitize::clean(t), 40)));
-    match kind {
-        Some("datasource") | None
-            if matches!(name, "-- Mixed --" | "-- Dashboard --" | "grafana" | "-- Grafana --") =>
-        {
-            return foreign(name)
-        }
-        Some("__expr__") => return foreign("expression"),
-        Some(t) if !t.contains("prometheus") && t != "datasource" => return foreign(t),
-        _ => {}
-    }
-    let var = name
-        .strip_prefix("${")
-        .and_then(|n| n.strip_suffix('}'))
-        .or_else(|| name.strip_prefix('$'));
-    let label = match var {
-        Some(var) => match inputs.iter().find(|i| i.name == var) {
-            Some(input) => {
-                if let Some(plugin) =
-                    input.plugin_id.as_deref().filter(|p| !p.contains("prometheus"))
-                {
-                    return foreign(plugin);
-                }
-                input.label.as_deref().unwrap_or("")
-            }
-            // A datasource variable: the default source stands for it.
-            None => return Ok(None),
-        },
-        None => name,
-    };
-    Ok(sources.iter().find(|s| **s == label).map(|s| (*s).to_string()))
 }
 
 impl Dashboard {
@@ -470,97 +314,13 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
 }
 
 /// `s` cut to at most `max` characters.
-fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
-}
-
-/// Lines of `"key": "value"` pairs in a JSON text, found in one pass: for messages about the
-/// panel titled or the variable named so. The first of equal pairs wins; a value written with
-/// other escapes than `serde_json` writes is not found (the message then has no line).
-#[derive(Debug, Clone, Default)]
-pub struct KeyLines(std::collections::HashMap<(String, String), usize>);
-
-impl KeyLines {
-    pub fn new(text: &str, keys: &[&str]) -> Self {
-        let mut map = std::collections::HashMap::new();
-        let bytes = text.as_bytes();
-        let mut line = 1;
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\n' {
-                line += 1;
-                continue;
-            }
-            if b != b'"' {
-                continue;
-            }
-            let Some(rest) = text.get(i + 1..) else { continue };
-            for key in keys {
-                let Some(after) = rest.strip_prefix(key).and_then(|r| r.strip_prefix('"')) else {
-                    continue;
-                };
-                let Some(value) = after.trim_start().strip_prefix(':').map(str::trim_start) else {
-                    continue;
-                };
-                if let Some(literal) = string_literal(value) {
-                    map.entry(((*key).to_string(), literal.to_string())).or_insert(line);
-                }
-            }
-        }
-        KeyLines(map)
-    }
-
-    /// The line of `"key": value`.
-    pub fn get(&self, key: &str, value: &str) -> Option<usize> {
-        let literal = serde_json::to_string(value).ok()?;
-        self.0.get(&(key.to_string(), literal)).copied()
-    }
-}
-
-/// The JSON string literal `s` starts with, quotes included.
-fn string_literal(s: &str) -> Option<&str> {
-    let body = s.strip_prefix('"')?;
-    let mut escaped = false;
-    for (i, c) in body.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' => return s.get(..i + 2),
-            '\n' => return None,
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn datasources() {
-        let inputs: Vec<Input> = serde_json::from_str(
-            r#"[{"name":"DS_PROMETHEUS","label":"eu","type":"datasource","pluginId":"prometheus"},
-                {"name":"DS_LOKI","label":"logs","type":"datasource","pluginId":"loki"}]"#,
-        )
-        .unwrap();
-        let ds =
-            |json: &str| datasource(&serde_json::from_str(json).unwrap(), &inputs, &["main", "eu"]);
-        let table: [(&str, Result<Option<&str>, ()>); 10] = [
-            ("null", Ok(None)),
-            (r#""${DS_PROMETHEUS}""#, Ok(Some("eu"))),
-            (r#""$datasource""#, Ok(None)),
-            (r#""main""#, Ok(Some("main"))),
-            (r#""Prometheus""#, Ok(None)),
-            (r#"{"type":"prometheus","uid":"${DS_PROMETHEUS}"}"#, Ok(Some("eu"))),
-            (r#"{"type":"prometheus","uid":"abc123"}"#, Ok(None)),
-            (r#"{"type":"loki","uid":"x"}"#, Err(())),
-            (r#""${DS_LOKI}""#, Err(())),
-            (r#"{"type":"datasource","uid":"-- Mixed --"}"#, Err(())),
-        ];
-        for (json, want) in table {
-            assert_eq!(ds(json).map_err(|_| ()), want.map(|o| o.map(String::from)), "{json}");
-        }
-    }
 
     #[test]
     fn variables_are_asked_of_the_source_their_datasource_names() {
@@ -600,18 +360,5 @@ mod tests {
         );
         assert_eq!(specs[0].title, "\\x1b[2Jx");
         assert_eq!(specs[0].width, Some(12));
-    }
-
-    #[test]
-    fn lines_of_keys() {
-        let text = "{\n  \"title\": \"a\",\n  \"panels\": [{\n    \"title\" : \"b\"}]}";
-        let lines = KeyLines::new(text, &["title"]);
-        assert_eq!(lines.get("title", "b"), Some(4));
-        assert_eq!(lines.get("title", "a"), Some(2));
-        assert_eq!(lines.get("title", "c"), None);
-        let tricky = "{\"title\": \"q\\\"x\", \"title\":\n\"y\"}";
-        let lines = KeyLines::new(tricky, &["title"]);
-        assert_eq!(lines.get("title", "q\"x"), Some(1));
-        assert_eq!(lines.get("title", "y"), Some(1), "the key's line");
     }
 }
