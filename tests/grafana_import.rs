@@ -415,6 +415,10 @@ fn choosing_a_value_gives_the_panels_new_queries() {
     let mut m = picker_model();
     feed(&mut m, T0);
     let before: Vec<String> = m.query_specs().into_iter().map(|q| q.expr).collect();
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| warroom::ui::render(&m, &Theme::default(), f)).unwrap();
+    let footer = buffer_text(t.backend().buffer()).lines().last().unwrap_or("").to_string();
+    assert!(footer.contains(": variables"), "the footer offers the picker: {footer}");
     press(&mut m, KeyCode::Char(':'));
     let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
     t.draw(|f| warroom::ui::render(&m, &Theme::default(), f)).unwrap();

@@ -81,6 +81,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             if !model.window.offset.is_zero() {
                 keys.push((A::Live, "live"));
             }
+            if model.dashboards.iter().any(|d| !d.choosable().is_empty()) {
+                keys.push((A::Variables, "variables"));
+            }
             keys.extend([(A::Help, "help"), (A::Quit, "quit")]);
             keys
         }
