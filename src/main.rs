@@ -83,9 +83,7 @@ async fn run(cli: Cli) -> ExitCode {
         tracing::warn!("dashboard problem: {p}");
     }
     match &cli.command {
-        Some(Command::Check { offline, .. }) => {
-            check(&args, &config, *offline, dashboards.problems).await
-        }
+        Some(Command::Check { offline, .. }) => check(&args, &config, *offline, dashboards).await,
         Some(Command::Timeline { since, format, .. }) => timeline(&config, *since, *format),
         Some(Command::Snapshot { size: (w, h), .. }) => {
             let (w, h) = (*w, *h);
@@ -148,10 +146,10 @@ async fn check(
     args: &DashboardArgs,
     config: &ConfigFile,
     offline: bool,
-    dashboard_problems: Vec<Diagnostic>,
+    dashboards: warroom::grafana::Report,
 ) -> ExitCode {
     let demo = args.run.config.demo_dashboard();
-    let mut problems = dashboard_problems;
+    let mut problems = dashboards.problems;
     if let Err(p) = setup::load_theme(config, args.theme.is_some()) {
         problems.extend(p);
     }
@@ -165,9 +163,10 @@ async fn check(
     problems.extend(runbook_problems);
     problems.extend(setup::lock_dir_problems(config, &loaded));
     if !offline {
-        problems.extend(
-            warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await,
-        );
+        let mut found =
+            warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await;
+        warroom::grafana::relocate(&mut found, &dashboards.dashboards, &config.config.panels);
+        problems.extend(found);
     }
     let summary = warroom::cmd::check::Summary::new(config, &loaded, demo);
     print!("{}", warroom::cmd::check::report(&problems, &summary));

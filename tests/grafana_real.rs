@@ -94,6 +94,22 @@ fn the_imported_dashboard_resolves_its_variables_and_has_data() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.ends_with("4 problem(s) found\n"), "{stdout}");
     assert!(!stdout.contains("variable $"), "{stdout}");
+    // A query the server refuses is named at the panel's line in the dashboard.
+    let broken = dir.path().join("broken.json");
+    let json = "{\n  \"panels\": [\n    {\"type\": \"stat\", \"title\": \"Fine\", \"targets\": [{\"expr\": \"pg_up\"}]},\n    \
+                {\"type\": \"stat\", \"title\": \"Broken\",\n     \"targets\": [{\"expr\": \"rate(pg_up[5m]\"}]}\n  ]\n}\n";
+    std::fs::write(&broken, json).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["check", "--config", cfg.to_str().unwrap(), "--grafana", broken.to_str().unwrap()])
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let at = format!("error: {}:4: panel \"Broken\": ", broken.display());
+    assert!(stdout.lines().any(|l| l.starts_with(&at)), "{at} in:\n{stdout}");
+    assert!(stdout.ends_with("1 problem(s) found\n"), "{stdout}");
 
     let client = Client::new(&file.config.sources[0]).unwrap();
     runtime.block_on(async {

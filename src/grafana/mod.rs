@@ -313,6 +313,25 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
     report
 }
 
+/// Moves what `warroom check` found wrong with imported panels' queries (said of the config,
+/// without a line, as the panels are not in it) to the dashboard file and the line of the
+/// panel they come from. `panels` are the config's panels after [`import_into`].
+pub fn relocate(problems: &mut [Diagnostic], dashboards: &[live::Live], panels: &[PanelSpec]) {
+    for live in dashboards {
+        let titles = live.dashboard.panels.iter().flat_map(|d| d.queries.iter().map(|_| &d.title));
+        for (&i, title) in live.panels.iter().zip(titles) {
+            let Some(spec) = panels.get(i) else { continue };
+            let prefix = format!("panel {:?}:", spec.title);
+            for p in
+                problems.iter_mut().filter(|p| p.line.is_none() && p.message.starts_with(&prefix))
+            {
+                p.file.clone_from(&live.dashboard.path);
+                p.line = live.dashboard.lines.get("title", title);
+            }
+        }
+    }
+}
+
 /// `s` cut to at most `max` characters.
 pub(crate) fn clip(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
