@@ -36,6 +36,9 @@ pub enum Action {
     Find,
     /// Choose the values of the dashboards' template variables.
     Variables,
+    /// The previous / next tab (the config's panels, then each Grafana dashboard).
+    PrevTab,
+    NextTab,
 }
 
 /// One binding: the keys, the action and the text shown in help and the footer.
@@ -166,6 +169,18 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Variables,
         help: "choose dashboard variable values",
     },
+    Binding {
+        keys: &[KeyCode::Char('<')],
+        label: "<",
+        action: Action::PrevTab,
+        help: "previous dashboard tab",
+    },
+    Binding {
+        keys: &[KeyCode::Char('>')],
+        label: ">",
+        action: Action::NextTab,
+        help: "next dashboard tab",
+    },
 ];
 
 /// How the footer names `action` with its pair (`+/-` for a shorter or longer range, `hjkl` for
@@ -177,6 +192,7 @@ pub fn hint(action: Action) -> &'static str {
         Action::Left | Action::Right => "←/→",
         Action::RangeIn | Action::RangeOut => "+/-",
         Action::PanBack | Action::PanForward => "[/]",
+        Action::PrevTab | Action::NextTab => "</>",
         other => label(other),
     }
 }

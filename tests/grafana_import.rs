@@ -514,3 +514,40 @@ fn damaged_fixtures_never_panic() {
         }
     }
 }
+
+#[test]
+fn the_configs_panels_and_each_dashboard_are_tabs() {
+    use crossterm::event::KeyCode;
+    let text = "[[sources]]\nname = \"prom\"\nurl = \"http://127.0.0.1:9\"\n\
+                [[panels]]\ntitle = \"Own\"\nkind = \"stat\"\nquery = \"up\"\n";
+    let mut file = load_str(text, Path::new("test.toml"), &Overrides::default()).unwrap();
+    let d = dashboard();
+    let builtins = grafana::builtins(file.config.refresh, file.config.range);
+    file.config.panels.extend(d.specs(&builtins, &mut HashSet::new()));
+    let panels: Vec<usize> = (1..file.config.panels.len()).collect();
+    let mut m = Model::new(&file.config, at(T0));
+    m.dashboards =
+        vec![grafana::live::Live { dashboard: d, builtins, panels: panels.clone(), generation: 0 }];
+    update(&mut m, Msg::Resize { width: 120, height: 40 });
+    update(&mut m, Msg::Tick(at(T0)));
+    let tabs: Vec<String> = m.tabs().into_iter().map(|t| t.title).collect();
+    assert_eq!(tabs, ["panels", "PostgreSQL Database"]);
+    assert_eq!(m.visible_panels(), [0]);
+    press(&mut m, KeyCode::Char('>'));
+    assert_eq!(m.visible_panels(), panels);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| warroom::ui::render(&m, &Theme::default(), f)).unwrap();
+    insta::assert_snapshot!("grafana_tabs_120x40", buffer_text(t.backend().buffer()));
+    press(&mut m, KeyCode::Char('>'));
+    assert_eq!(m.visible_panels(), [0], "round");
+    press(&mut m, KeyCode::Char('<'));
+    assert_eq!(m.visible_panels(), panels);
+    // The filter works within the tab.
+    press(&mut m, KeyCode::Char('/'));
+    for c in "conn".chars() {
+        press(&mut m, KeyCode::Char(c));
+    }
+    let titles: Vec<&str> =
+        m.visible_panels().iter().map(|&i| m.panels[i].spec.title.as_str()).collect();
+    assert_eq!(titles, ["Connections", "Connections used"]);
+}

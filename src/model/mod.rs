@@ -5,6 +5,7 @@ mod replan;
 mod runs;
 mod shown;
 mod source;
+mod tabs;
 mod ui;
 
 use std::collections::{HashMap, VecDeque};
@@ -16,6 +17,7 @@ pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
 pub use runs::{Run, Runs, OUTPUT_LINES};
 pub use shown::{PanelData, Shown};
 pub use source::{Caveat, Health, SourceState};
+pub use tabs::Tab;
 pub use ui::{Confirmation, Find, Focus, Overlay, Pane, Ui, VarPicker, ACK_EXPIRIES};
 
 use crate::alert::{Acks, AlertBook, AlertList, AlertView, Event};
@@ -241,7 +243,9 @@ impl Model {
     /// Panels matching the filter, as indexes into `panels`.
     pub fn visible_panels(&self) -> Vec<usize> {
         let f = self.ui.filter.to_lowercase();
-        (0..self.panels.len())
+        let on_tab = self.tab_panels().unwrap_or_else(|| (0..self.panels.len()).collect());
+        on_tab
+            .into_iter()
             .filter(|&i| f.is_empty() || self.panels[i].spec.title.to_lowercase().contains(&f))
             .collect()
     }

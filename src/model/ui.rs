@@ -99,6 +99,8 @@ pub struct Ui {
     pub alert_key: Option<crate::alert::AlertKey>,
     /// Panel shown full screen (index into all panels).
     pub zoom: Option<usize>,
+    /// The tab shown (an index into [`Model::tabs`](super::Model::tabs)).
+    pub tab: usize,
     /// Value-inspection cursor in a zoomed chart: steps back from the newest point.
     pub cursor: Option<usize>,
     pub overlay: Overlay,

@@ -84,6 +84,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             if model.dashboards.iter().any(|d| !d.choosable().is_empty()) {
                 keys.push((A::Variables, "variables"));
             }
+            if !model.dashboards.is_empty() && model.tabs().len() > 1 {
+                keys.push((A::NextTab, "tabs"));
+            }
             keys.extend([(A::Help, "help"), (A::Quit, "quit")]);
             keys
         }

@@ -183,6 +183,15 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             ui.find = Some(crate::model::Find::default());
         }
         Action::Variables => return super::vars::open(model),
+        Action::PrevTab | Action::NextTab => {
+            let n = model.tabs().len().max(1);
+            let ui = &mut model.ui;
+            let at = ui.tab.min(n - 1);
+            ui.tab = if action == Action::NextTab { (at + 1) % n } else { (at + n - 1) % n };
+            ui.panel = 0;
+            ui.zoom = None;
+            ui.cursor = None;
+        }
     }
     vec![Effect::Redraw]
 }
