@@ -56,7 +56,7 @@ pub struct RunArgs {
     /// Poll interval of every panel, e.g. 1s, 5s, 1m.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub refresh: Option<Duration>,
-    /// Grafana dashboard (Classic JSON) whose panels follow the config's; repeatable.
+    /// Grafana dashboard (Classic JSON), opened as a tab beside the config's panels; repeatable.
     #[arg(long, value_name = "FILE")]
     pub grafana: Vec<PathBuf>,
 }

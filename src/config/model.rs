@@ -40,8 +40,8 @@ pub struct Config {
     pub sources: Vec<SourceSpec>,
     #[serde(default)]
     pub panels: Vec<PanelSpec>,
-    /// Grafana dashboards (Classic JSON) whose panels follow the config's own, relative to
-    /// the config file.
+    /// Grafana dashboards (Classic JSON), each a tab beside the config's own panels; relative
+    /// to the config file.
     #[serde(default)]
     pub dashboards: Vec<PathBuf>,
     /// Threshold alert rules.

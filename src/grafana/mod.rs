@@ -254,7 +254,7 @@ pub struct Report {
 
 /// Reads the dashboards the config names (relative to it) and then `extra` (from
 /// `--grafana`), resolves their variables from the sources when `live`, and appends
-/// their panels to the config's.
+/// their panels to the config's (the model shows each dashboard's as a tab).
 pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool) -> Report {
     let base = config.base_dir();
     let paths: Vec<PathBuf> = config
