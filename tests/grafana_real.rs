@@ -1,10 +1,12 @@
 //! The postgres Grafana fixture against a real Prometheus scraping a postgres_exporter-like
 //! exporter: its variables resolve from the server (`label_values` with `match[]`, the regex
-//! applied), and every imported panel's query has data.
+//! applied), every imported panel's query has data, and in the real binary (in tmux) choosing
+//! a variable's value re-plans the panels' queries and the pollers fetch them.
 
 #![allow(clippy::unwrap_used)]
 
 mod support;
+mod tmux;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -172,4 +174,56 @@ fn a_variable_the_source_cannot_resolve_keeps_its_saved_value_and_says_so() {
     assert!(vars[0].starts_with("variable $instance: source \"prom\""), "{}", vars[0]);
     assert!(report.problems.iter().all(|p| p.line.is_some()), "{:#?}", report.problems);
     assert_eq!(file.config.panels.len(), 9);
+}
+
+#[test]
+fn choosing_a_value_in_the_running_dashboard_fetches_the_new_queries() {
+    let exporter = StaticExporter::start(METRICS);
+    let prometheus = Prometheus::start(PrometheusOpts::scraping(exporter.target()));
+    prometheus.wait_for_series("pg_stat_database_xact_commit", Duration::from_secs(30));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("warroom.toml");
+    let text = format!(
+        "refresh = \"1s\"\nrange = \"1m\"\n[[sources]]\nname = \"prom\"\nurl = \"{}\"\n",
+        prometheus.url()
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grafana/postgres.json");
+    let env = vec![
+        ("XDG_STATE_HOME".to_string(), dir.path().join("state").display().to_string()),
+        ("WARROOM_CONFIG".to_string(), cfg.display().to_string()),
+    ];
+    let argv = vec![
+        env!("CARGO_BIN_EXE_warroom").to_string(),
+        "--grafana".to_string(),
+        fixture.display().to_string(),
+    ];
+    let term = tmux::Tmux::start(
+        "grafana",
+        tmux::Start { width: 160, height: 48, env, argv, ..tmux::Start::default() },
+    );
+    let both = |s: &str| s.contains("analytics commits") && s.contains("shop commits");
+    term.wait_until(Duration::from_secs(40), "both databases' commits", both);
+
+    // $datname (All) → analytics alone.
+    term.send_keys(&[":"]);
+    term.wait_for("$instance — PostgreSQL Database", Duration::from_secs(5));
+    term.send_keys(&["Right"]);
+    term.wait_for("$datname — PostgreSQL Database", Duration::from_secs(5));
+    term.send_keys(&["Down", "Enter"]);
+    let screen = term.wait_until(Duration::from_secs(30), "analytics' commits alone", |s| {
+        s.contains("analytics commits") && !s.contains("shop commits")
+    });
+    assert!(!screen.contains("$datname —"), "the picker closed:\n{screen}");
+    // The panel's query says so (`e`).
+    term.send_keys(&["l", "e"]);
+    term.wait_for("datname=~\"analytics\"", Duration::from_secs(5));
+    // Escape alone (followed at once by a key it would read as Alt-key).
+    term.send_keys(&["Escape"]);
+    term.wait_until(Duration::from_secs(5), "the query overlay closed", |s| {
+        !s.contains("any key closes")
+    });
+    term.send_keys(&["q"]);
+    assert_eq!(term.wait_exit(Duration::from_secs(10)), Some(0));
 }
