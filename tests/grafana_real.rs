@@ -176,11 +176,31 @@ fn a_variable_the_source_cannot_resolve_keeps_its_saved_value_and_says_so() {
     assert_eq!(file.config.panels.len(), 9);
 }
 
+/// A second postgres_exporter, of a server with database `billing` alone.
+const METRICS_B: &str = "\
+# TYPE pg_up gauge
+pg_up 1
+# TYPE pg_stat_database_xact_commit counter
+pg_stat_database_xact_commit{datname=\"billing\"} 10
+# TYPE pg_stat_database_xact_rollback counter
+pg_stat_database_xact_rollback{datname=\"billing\"} 1
+";
+
 #[test]
 fn choosing_a_value_in_the_running_dashboard_fetches_the_new_queries() {
     let exporter = StaticExporter::start(METRICS);
-    let prometheus = Prometheus::start(PrometheusOpts::scraping(exporter.target()));
-    prometheus.wait_for_series("pg_stat_database_xact_commit", Duration::from_secs(30));
+    let other = StaticExporter::start(METRICS_B);
+    let opts = PrometheusOpts {
+        targets: vec![exporter.target(), other.target()],
+        ..PrometheusOpts::default()
+    };
+    let prometheus = Prometheus::start(opts);
+    prometheus.wait_for_series(
+        "pg_stat_database_xact_commit{datname=\"billing\"}",
+        Duration::from_secs(30),
+    );
+    prometheus
+        .wait_for_series("pg_stat_database_xact_commit{datname=\"shop\"}", Duration::from_secs(30));
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("warroom.toml");
     let text = format!(
@@ -203,8 +223,32 @@ fn choosing_a_value_in_the_running_dashboard_fetches_the_new_queries() {
         "grafana",
         tmux::Start { width: 160, height: 48, env, argv, ..tmux::Start::default() },
     );
-    let both = |s: &str| s.contains("analytics commits") && s.contains("shop commits");
-    term.wait_until(Duration::from_secs(40), "both databases' commits", both);
+    let shop = |s: &str| s.contains("analytics commits") && s.contains("shop commits");
+    let billing = |s: &str| s.contains("billing commits") && !s.contains("shop commits");
+    // $instance starts on the first of the two servers.
+    let screen =
+        term.wait_until(Duration::from_secs(40), "one server's commits", |s| shop(s) || billing(s));
+    let on_shop = shop(&screen);
+
+    // $instance → the other server: $datname (All), whose query names $instance, is asked
+    // again, so the other server's databases are shown.
+    term.send_keys(&[":"]);
+    term.wait_for("$instance — PostgreSQL Database", Duration::from_secs(5));
+    // The first is chosen (the saved choice is empty): the other is the second.
+    term.send_keys(&["Down", "Enter"]);
+    let other_set: &dyn Fn(&str) -> bool = if on_shop { &billing } else { &shop };
+    term.wait_until(Duration::from_secs(30), "the other server's databases", other_set);
+    if !on_shop {
+        // Back on the server of two databases: $instance is now the first option.
+        term.wait_until(Duration::from_secs(5), "the picker closed", |s| {
+            !s.contains("$instance —")
+        });
+    } else {
+        term.send_keys(&[":"]);
+        term.wait_for("$instance — PostgreSQL Database", Duration::from_secs(5));
+        term.send_keys(&["Up", "Enter"]);
+        term.wait_until(Duration::from_secs(30), "both databases again", shop);
+    }
 
     // $datname (All) → analytics alone.
     term.send_keys(&[":"]);
