@@ -402,7 +402,7 @@ fn picker_model() -> Model {
     file.config.panels = d.specs(&builtins, &mut HashSet::new());
     let panels = (0..file.config.panels.len()).collect();
     let mut m = Model::new(&file.config, at(T0));
-    m.dashboards = vec![grafana::live::Live { dashboard: d, builtins, panels, generation: 0 }];
+    m.dashboards = vec![grafana::live::Live::new(d, panels, file.config.refresh, &m.window)];
     update(&mut m, Msg::Resize { width: 120, height: 40 });
     update(&mut m, Msg::Tick(at(T0)));
     m
@@ -527,7 +527,7 @@ fn the_configs_panels_and_each_dashboard_are_tabs() {
     let panels: Vec<usize> = (1..file.config.panels.len()).collect();
     let mut m = Model::new(&file.config, at(T0));
     m.dashboards =
-        vec![grafana::live::Live { dashboard: d, builtins, panels: panels.clone(), generation: 0 }];
+        vec![grafana::live::Live::new(d, panels.clone(), file.config.refresh, &m.window)];
     update(&mut m, Msg::Resize { width: 120, height: 40 });
     update(&mut m, Msg::Tick(at(T0)));
     let tabs: Vec<String> = m.tabs().into_iter().map(|t| t.title).collect();
@@ -550,4 +550,22 @@ fn the_configs_panels_and_each_dashboard_are_tabs() {
     let titles: Vec<&str> =
         m.visible_panels().iter().map(|&i| m.panels[i].spec.title.as_str()).collect();
     assert_eq!(titles, ["Connections", "Connections used"]);
+}
+
+#[test]
+fn a_longer_range_changes_range_and_interval_in_the_queries() {
+    use crossterm::event::KeyCode;
+    use warroom::msg::Effect;
+    let mut m = picker_model();
+    let deadlocks = |m: &Model| {
+        let p = m.panels.iter().find(|p| p.spec.title == "Deadlocks by database").unwrap();
+        m.queries[p.query].expr.clone()
+    };
+    assert!(deadlocks(&m).contains("[900s]"), "{}", deadlocks(&m));
+    let effects = press(&mut m, KeyCode::Char('-'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Replan)), "{effects:?}");
+    assert!(deadlocks(&m).contains("[1800s]"), "{}", deadlocks(&m));
+    // Panning keeps the range: nothing to re-plan.
+    let effects = press(&mut m, KeyCode::Char('['));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Replan)), "{effects:?}");
 }

@@ -1,9 +1,12 @@
 //! A dashboard on screen: its variables as chosen, and which of the model's panels it made, so
 //! choosing a value gives the affected panels their new queries.
 
+use std::time::Duration;
+
 use super::vars::{substitute, Builtins, Place, Selection, Source, Variable};
 use super::Dashboard;
 use crate::config::PanelSpec;
+use crate::prom::plan::Window;
 
 /// An imported dashboard and the model panels it made.
 #[derive(Debug, Clone)]
@@ -14,9 +17,38 @@ pub struct Live {
     pub panels: Vec<usize>,
     /// Counts choices, so variables resolved for an older choice are not applied.
     pub generation: u64,
+    /// The dashboard's poll interval, from which `$__interval` follows the chart window.
+    pub refresh: Duration,
 }
 
 impl Live {
+    /// A dashboard whose panels are the model's `panels`, polled every `refresh`, with the
+    /// built-ins of `window`.
+    pub fn new(
+        dashboard: Dashboard,
+        panels: Vec<usize>,
+        refresh: Duration,
+        window: &Window,
+    ) -> Self {
+        let builtins = Builtins { interval: window.step(refresh), range: window.range };
+        Live { dashboard, builtins, panels, generation: 0, refresh }
+    }
+
+    /// The chart window changed (range, width): the built-ins follow it, and the panels whose
+    /// spec changes with them are returned, as [`Live::choose`] does.
+    pub fn window_changed(
+        &mut self,
+        window: &Window,
+        current: impl Fn(usize) -> Option<PanelSpec>,
+    ) -> Vec<(usize, PanelSpec)> {
+        let builtins = Builtins { interval: window.step(self.refresh), range: window.range };
+        if builtins == self.builtins {
+            return Vec::new();
+        }
+        self.builtins = builtins;
+        self.respec(current)
+    }
+
     /// The dashboard's variables a person can choose from (datasource variables stand for the
     /// configured source and constants are constant).
     pub fn choosable(&self) -> Vec<usize> {

@@ -308,7 +308,8 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
         let first = config.config.panels.len();
         let panels = (first..first + specs.len()).collect();
         config.config.panels.extend(specs);
-        report.dashboards.push(live::Live { dashboard, builtins, panels, generation: 0 });
+        let refresh = config.config.refresh;
+        report.dashboards.push(live::Live { dashboard, builtins, panels, generation: 0, refresh });
     }
     report
 }

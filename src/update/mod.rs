@@ -182,5 +182,7 @@ pub(crate) fn set_window(
             q.last_ok = None;
         }
     }
-    vec![Effect::SetWindow(w), Effect::Redraw]
+    let mut effects = vec![Effect::SetWindow(w), Effect::Redraw];
+    effects.extend(vars::window_changed(model));
+    effects
 }

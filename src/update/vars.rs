@@ -148,6 +148,21 @@ pub(super) fn resolved(
     apply(model, changed)
 }
 
+/// The chart window changed: `$__interval`, `$__rate_interval` and `$__range` follow it in
+/// the dashboards' queries (a restart of the pollers when a query changed).
+pub(super) fn window_changed(model: &mut Model) -> Vec<Effect> {
+    let window = model.window;
+    let mut effects = Vec::new();
+    for d in 0..model.dashboards.len() {
+        let panels = &model.panels;
+        let changed =
+            model.dashboards[d].window_changed(&window, |i| panels.get(i).map(|p| p.spec.clone()));
+        effects.extend(apply(model, changed).into_iter().filter(|e| matches!(e, Effect::Replan)));
+    }
+    effects.truncate(1);
+    effects
+}
+
 fn apply(model: &mut Model, changed: Vec<(usize, crate::config::PanelSpec)>) -> Vec<Effect> {
     if changed.is_empty() {
         return vec![Effect::Redraw];
