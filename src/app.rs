@@ -191,6 +191,16 @@ impl App {
                                 |r| Msg::Poll(Box::new(r)),
                             );
                         }
+                        Effect::Explain { query, source, expr } => {
+                            if let Some(client) = self.clients.get(source).cloned() {
+                                let tx = tx.clone();
+                                tokio::spawn(async move {
+                                    let e = crate::explain::explain_on(&client, &expr).await;
+                                    let explanation = Box::new(e);
+                                    let _ = tx.send(Msg::Explained { query, explanation }).await;
+                                });
+                            }
+                        }
                         other => feedback.extend(io.run(other)),
                     }
                 }
@@ -470,7 +480,8 @@ impl<'a> EffectRunner<'a> {
             | Effect::Repaint
             | Effect::CreateSilence(_)
             | Effect::Replan
-            | Effect::ResolveVars { .. } => {}
+            | Effect::ResolveVars { .. }
+            | Effect::Explain { .. } => {}
         }
         None
     }

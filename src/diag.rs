@@ -13,17 +13,32 @@ pub struct Diagnostic {
     pub message: String,
     /// What to change, when there is something concrete to say.
     pub fix: Option<String>,
+    /// A warning: worth reading, but nothing stops working (`check` still succeeds).
+    pub warning: bool,
 }
 
 impl Diagnostic {
     pub fn new(file: impl Into<PathBuf>, line: Option<usize>, message: impl Into<String>) -> Self {
-        Self { file: file.into(), line, message: message.into(), fix: None }
+        Self { file: file.into(), line, message: message.into(), fix: None, warning: false }
+    }
+
+    /// The same, as a warning.
+    pub fn as_warning(mut self) -> Self {
+        self.warning = true;
+        self
     }
 
     pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
     }
+}
+
+/// Where something was written: a file and a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub file: PathBuf,
+    pub line: Option<usize>,
 }
 
 impl fmt::Display for Diagnostic {

@@ -149,7 +149,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('e')],
         label: "e",
         action: Action::ShowQuery,
-        help: "show the panel's query and source",
+        help: "the panel's query (why no data?)",
     },
     Binding {
         keys: &[KeyCode::Char('y')],

@@ -162,15 +162,18 @@ async fn check(
         setup::load_runbooks(config, args.run.runbooks.as_deref(), demo);
     problems.extend(runbook_problems);
     problems.extend(setup::lock_dir_problems(config, &loaded));
+    problems.extend(warroom::cmd::check::promql_warnings(config));
     if !offline {
         let mut found =
             warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await;
         warroom::grafana::relocate(&mut found, &dashboards.dashboards, &config.config.panels);
         problems.extend(found);
+        problems
+            .extend(warroom::cmd::rule_names::check_runbook_alerts(&config.config, &loaded).await);
     }
     let summary = warroom::cmd::check::Summary::new(config, &loaded, demo);
     print!("{}", warroom::cmd::check::report(&problems, &summary));
-    if problems.is_empty() {
+    if problems.iter().all(|p| p.warning) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

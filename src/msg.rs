@@ -34,6 +34,8 @@ pub enum Msg {
     CanRun { runbook: String, key: char, target: String, refusal: Option<String> },
     /// A result of the pager side: Prometheus's alerts, Alertmanager's silences, a new silence.
     Pager(crate::pager::PagerMsg),
+    /// What asking an empty query's parts found ("why no data?").
+    Explained { query: usize, explanation: Box<crate::explain::Explanation> },
     /// Recent alert history read from disk at start-up.
     History(Vec<Event>),
     /// A dashboard's variables asked of the source again after choice `generation`.
@@ -73,4 +75,7 @@ pub enum Effect {
     /// Ask the launcher whether the action in the confirm dialog could run now (lock held,
     /// cooldown); the answer comes back as `Msg::CanRun`.
     PeekRun(Box<crate::runbook::Resolved>),
+    /// Ask the source of query `query` why `expr` returns nothing, part by part; the answer
+    /// comes back as `Msg::Explained`.
+    Explain { query: usize, source: usize, expr: String },
 }

@@ -146,7 +146,12 @@ pub fn load_runbooks(
             }
         }
     }
-    let alerts: Vec<String> = config.config.alerts.iter().map(|r| r.name.clone()).collect();
+    let mut alerts: Vec<String> = config.config.alerts.iter().map(|r| r.name.clone()).collect();
+    if config.config.sources.iter().any(|s| s.fetch_alerts) {
+        // Runbooks may name alerts that only the sources' own rules define: the sources know
+        // those, and `warroom check` asks them (see `cmd::sources::check_runbook_alerts`).
+        alerts.extend(runbooks.iter().flat_map(|rb| rb.alerts.iter().cloned()));
+    }
     problems.extend(check_runbooks(&runbooks, &alerts, &crate::keymap::reserved_chars()));
     problems.extend(unknown_runbook_ids(config, &runbooks));
     (runbooks, problems)
@@ -165,15 +170,19 @@ fn unknown_runbook_ids(config: &ConfigFile, runbooks: &[Runbook]) -> Vec<Diagnos
         .enumerate()
         .filter_map(|(i, rule)| {
             let id = rule.runbook.as_deref()?;
-            if ids.contains(&id) {
+            // A link is shown when no runbook of the folder has its name: nothing to fix.
+            if ids.contains(&id) || crate::runbook::reference::is_link(id) {
                 return None;
             }
             let fix = crate::diag::suggest(id, ids.iter().copied())
                 .map(|s| format!("did you mean {s:?}?"))
                 .unwrap_or_else(|| format!("use one of the runbook ids: {}", ids.join(", ")));
-            let line = crate::diag::table_line(&text, "alerts", i);
             let msg = format!("alert {:?}: runbook {id:?} is not in the runbook folder", rule.name);
-            Some(Diagnostic::new(&file, line, msg).with_fix(fix))
+            let (file, line) = match &rule.defined_at {
+                Some(p) => (p.file.clone(), p.line),
+                None => (file.clone(), crate::diag::table_line(&text, "alerts", i)),
+            };
+            Some(Diagnostic::new(file, line, msg).with_fix(fix))
         })
         .collect()
 }

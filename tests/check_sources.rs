@@ -58,6 +58,8 @@ critical = 1
     let took = started.elapsed();
     let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
     let shown = shown.join("\n");
+    // A panel whose query returns nothing yet (before the first scrape) is a warning only.
+    let problems: Vec<_> = problems.into_iter().filter(|p| !p.warning).collect();
     assert_eq!(problems.len(), 3, "{shown}");
 
     // Sorted by line: the dead source (line 7), the bad panel (line 15), the typo alert (24).
@@ -108,4 +110,59 @@ critical = 1
         .expect("run warroom check --offline");
     let printed = String::from_utf8_lossy(&offline.stdout);
     assert!(offline.status.success(), "--offline contacts no source: {printed}");
+    // Offline, queries that are no PromQL are warnings (a MetricsQL source may take them).
+    for needle in [
+        "warroom.toml:15: panel \"Bad\": the query is not PromQL: unclosed left parenthesis",
+        "warroom.toml:24: alert \"Typo\": the query is not PromQL",
+    ] {
+        assert!(printed.contains(needle), "{needle:?} missing in\n{printed}");
+    }
+    assert!(!printed.contains("\"Good\""), "{printed}");
+}
+
+/// A runbook may name an alert that only the source's own rules define: the offline check
+/// cannot know it and lets it pass, the live check asks `/api/v1/rules` and still finds a typo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runbooks_may_name_alerts_only_prometheus_defines() {
+    let rules = "groups:\n  - name: theirs\n    rules:\n      - alert: ReplicaLagging\n        expr: vector(1) > 2\n";
+    let prometheus = tokio::task::spawn_blocking(move || {
+        Prometheus::start(PrometheusOpts::default().rule(rules))
+    })
+    .await
+    .expect("start prometheus");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let books = dir.path().join("runbooks");
+    std::fs::create_dir(&books).expect("runbooks dir");
+    for (id, alert) in [("lag", "ReplicaLagging"), ("typo", "ReplicaLaging")] {
+        let text =
+            format!("+++\nid = \"{id}\"\ntitle = \"{id}\"\nalerts = [\"{alert}\"]\n+++\n# {id}\n");
+        std::fs::write(books.join(format!("{id}.md")), text).expect("write runbook");
+    }
+    let config = dir.path().join("warroom.toml");
+    let text = format!(
+        "runbooks_dir = \"runbooks\"\n\n[[sources]]\nname = \"prom\"\nurl = \"{}\"\n\n[[panels]]\ntitle = \"Up\"\nquery = \"vector(1)\"\n",
+        prometheus.url()
+    );
+    std::fs::write(&config, text).expect("write config");
+    let check = |offline: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"));
+        cmd.arg("check").arg("--config").arg(&config);
+        if offline {
+            cmd.arg("--offline");
+        }
+        let out = cmd.env("XDG_STATE_HOME", dir.path().join("state")).output().expect("run check");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let ((offline_code, offline), (live_code, live)) =
+        tokio::task::block_in_place(|| (check(true), check(false)));
+    assert_eq!(offline_code, Some(0), "offline, the sources' rules are unknown: {offline}");
+    assert_eq!(live_code, Some(1), "{live}");
+    assert!(live.contains("typo.md") && live.contains("\"ReplicaLaging\""), "{live}");
+    assert!(live.contains("did you mean \"ReplicaLagging\"?"), "{live}");
+    assert!(!live.contains("lag.md"), "ReplicaLagging is Prometheus's: {live}");
 }

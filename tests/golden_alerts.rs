@@ -1,6 +1,6 @@
 //! Golden comparison: one gauge, scripted over time (below, above for a while, below, then
 //! flapping faster than `for`), fed both to a real Prometheus evaluating an alerting rule and to
-//! warroom's engine with the same expression and the same `for`. warroom is fed the instant
+//! warroom's engine with that very rule (read from the same rule file). warroom is fed the instant
 //! query's answer at each of Prometheus's own evaluation times; its pending and firing
 //! transitions must be Prometheus's (read back from the `ALERTS` and `ALERTS_FOR_STATE` series),
 //! each within one evaluation interval.
@@ -30,12 +30,14 @@ groups:
         for: 3s
 "#;
 
-const WARROOM_RULE: &str = r#"
-name = "GoldenHigh"
-query = "golden_gauge"
-warning = 50
-for = "3s"
-"#;
+/// warroom's rules from the very file Prometheus evaluates: one source of truth.
+fn warroom_rules() -> Vec<RuleSpec> {
+    let file = warroom::rules::file::parse(RULES).unwrap();
+    let (rules, problems) =
+        warroom::rules::convert::convert(std::path::Path::new("golden.yml"), &file.groups);
+    assert!(problems.is_empty(), "{problems:?}");
+    rules
+}
 
 /// `(seconds from the start, value from then on)`: below, above for 8 s (pending, then
 /// firing), below (resolved), then above for 2 s twice (pending, never firing), then below.
@@ -138,13 +140,16 @@ fn pending_and_firing_match_prometheus_within_one_evaluation() {
         .collect();
 
     // warroom's, fed the instant query at the same evaluation times.
-    let rule: RuleSpec = toml::from_str(WARROOM_RULE).unwrap();
-    let mut book = AlertBook::new(vec![rule]);
+    let rules = warroom_rules();
+    assert_eq!(rules.len(), 1, "{rules:?}");
+    let query = rules[0].query.clone().unwrap();
+    assert_eq!(query, "golden_gauge", "the comparison's query side");
+    let mut book = AlertBook::new(rules);
     let mut pending_starts = Vec::new();
     let ours: Vec<(f64, AlertState)> = rt.block_on(async {
         let mut out = Vec::new();
         for &t in &evals {
-            let answer = client.query("golden_gauge", Some(t)).await.unwrap();
+            let answer = client.query(&query, Some(t)).await.unwrap();
             let samples = answer.response.data.latest();
             for e in book.observe(0, Observation::Samples(&samples), ts(t)) {
                 if let warroom::alert::Event::Transition { to: AlertState::Pending, at, .. } = e {

@@ -27,7 +27,12 @@ fn at(secs: i64) -> DateTime<Utc> {
 }
 
 fn model(config: &str) -> Model {
-    let file = load_str(config, Path::new("test.toml"), &Overrides::default()).unwrap();
+    model_of(config, Path::new("test.toml"))
+}
+
+/// The model of `config` read as if from the file `shown` (its rule files are beside it).
+fn model_of(config: &str, shown: &Path) -> Model {
+    let file = load_str(config, shown, &Overrides::default()).unwrap();
     let mut m = Model::new(&file.config, at(T0));
     update(&mut m, Msg::Resize { width: 100, height: 30 });
     update(&mut m, Msg::Tick(at(T0)));
@@ -577,17 +582,15 @@ fn the_3am_screen_at_narrow_sizes() {
 /// that repeats its panel's unit is drawn as written.
 #[test]
 fn shipped_dashboards_say_each_unit_once() {
-    let example = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/postgres.toml"),
-    )
-    .unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/postgres.toml");
+    let example = std::fs::read_to_string(&path).unwrap();
     let shipped = [
-        ("built-in", warroom::config::DEFAULT_CONFIG),
-        ("example", example.as_str()),
-        ("demo", warroom::demo::DASHBOARD),
+        ("built-in", warroom::config::DEFAULT_CONFIG, Path::new("test.toml")),
+        ("example", example.as_str(), path.as_path()),
+        ("demo", warroom::demo::DASHBOARD, Path::new("test.toml")),
     ];
-    for (name, config) in shipped {
-        let mut m = model(config);
+    for (name, config, shown) in shipped {
+        let mut m = model_of(config, shown);
         update(&mut m, Msg::Resize { width: 200, height: 60 });
         for p in 0..m.panels.len() {
             let query = m.panels[p].query;

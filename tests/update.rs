@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use warroom::demo::{demo_model, PINNED_START};
-use warroom::model::{DataStatus, Focus, Health, Overlay};
+use warroom::model::{DataStatus, Focus, Health, Overlay, QueryOwner};
 use warroom::msg::{Effect, Msg};
 use warroom::prom::client::Fetched;
 use warroom::prom::poller::{FetchKind, PollResult};
@@ -243,7 +243,7 @@ fn zero_goes_back_to_live_e_shows_the_query_and_ctrl_l_repaints() {
     update(&mut m, ch('0'));
     assert!(m.flash.as_ref().is_some_and(|(t, _)| t.contains("already live")), "{:?}", m.flash);
     update(&mut m, ch('e'));
-    assert!(matches!(m.ui.overlay, Overlay::Query { panel: 0 }));
+    assert!(matches!(m.ui.overlay, Overlay::Query { of: QueryOwner::Panel(0), .. }));
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
     t.draw(|f| warroom::ui::render(&m, &warroom::theme::Theme::default(), f)).unwrap();
     let screen = warroom::snapshot::buffer_text(t.backend().buffer());
@@ -360,4 +360,79 @@ fn the_output_pane_scrolls_sideways_instead_of_wrapping() {
     assert_eq!(m.ui.pane_hscroll, 16);
     update(&mut m, key(KeyCode::Left));
     assert_eq!(m.ui.pane_hscroll, 8);
+}
+
+/// `e` on an alert of a rule whose query answers with no series: the rule's query, and the
+/// question to its source; the answer shows in the overlay, and only while it is open.
+#[test]
+fn e_on_a_no_data_alert_shows_its_rule_query_and_asks_why() {
+    let text = r#"
+[[sources]]
+name = "p"
+url = "http://127.0.0.1:9"
+
+[[panels]]
+title = "Up"
+kind = "bars"
+query = "up"
+
+[[alerts]]
+name = "Gone"
+query = 'sum(pg_up{instance="db-1"})'
+direction = "below"
+critical = 1
+"#;
+    let file = warroom::config::load_str(text, std::path::Path::new("t.toml"), &Default::default())
+        .unwrap();
+    let mut m = warroom::model::Model::new(&file.config, at(1_000));
+    update(&mut m, Msg::Resize { width: 120, height: 40 });
+    let rule_query = m.alerts.query_of("Gone").unwrap();
+    let empty = Ok(Fetched {
+        response: QueryResponse {
+            data: QueryData::Vector(vec![]),
+            warnings: vec![],
+            partial: false,
+        },
+        rtt: Duration::from_millis(3),
+        bytes: 50,
+    });
+    let generation = m.window.generation;
+    let Msg::Poll(mut answer) = result(rule_query, generation, 1_000, empty) else {
+        unreachable!()
+    };
+    answer.kind = FetchKind::Instant;
+    update(&mut m, Msg::Poll(answer));
+    update(&mut m, Msg::Tick(at(1_001)));
+    update(&mut m, key(KeyCode::Tab));
+    assert_eq!(m.ui.focus, Focus::Alerts);
+    assert_eq!(m.selected_alert().map(|a| a.rule.as_str()), Some("Gone"), "{:?}", m.alert_list);
+    let effects = update(&mut m, ch('e'));
+    assert!(matches!(&m.ui.overlay, Overlay::Query { of: QueryOwner::Rule(r), .. } if r == "Gone"));
+    let asked = effects.iter().find_map(|e| match e {
+        Effect::Explain { query, expr, .. } => Some((*query, expr.clone())),
+        _ => None,
+    });
+    assert_eq!(asked, Some((rule_query, "sum(pg_up{instance=\"db-1\"})".to_string())));
+    let explanation = warroom::explain::Explanation {
+        returns: Ok(0),
+        selectors: vec![("pg_up{instance=\"db-1\"}".into(), Ok(0))],
+        findings: vec![warroom::explain::Finding {
+            what: "pg_up has 2 series, none with instance=\"db-1\"".into(),
+            fix: "label mismatch: instance is one of \"db-1:9187\"".into(),
+        }],
+    };
+    update(
+        &mut m,
+        Msg::Explained { query: rule_query, explanation: Box::new(explanation.clone()) },
+    );
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| warroom::ui::render(&m, &warroom::theme::Theme::default(), f)).unwrap();
+    let screen = warroom::snapshot::buffer_text(t.backend().buffer());
+    assert!(screen.contains("alert    Gone"), "{screen}");
+    assert!(screen.contains("why no data?") && screen.contains("label mismatch"), "{screen}");
+    // Closed, a late answer shows nowhere.
+    update(&mut m, ch('x'));
+    assert!(m.ui.why.is_none());
+    update(&mut m, Msg::Explained { query: rule_query, explanation: Box::new(explanation) });
+    assert!(m.ui.why.is_none());
 }

@@ -186,7 +186,15 @@ impl AlertBook {
         match obs {
             Observation::Samples([]) => {
                 let text = summary::no_data(spec);
-                degraded(spec, entries, spec.no_data, Input::NoData, text, now, &mut events);
+                degraded(
+                    spec,
+                    entries,
+                    spec.no_data_policy(),
+                    Input::NoData,
+                    text,
+                    now,
+                    &mut events,
+                );
             }
             Observation::Error(message) => {
                 let text = summary::query_error(spec, message);
@@ -200,7 +208,8 @@ impl AlertBook {
                 let stamp = self.evaluation;
                 for sample in samples {
                     let v = sample.point.v;
-                    let input = if !v.is_nan() {
+                    // A `present` rule's series is an alert whatever its value, NaN included.
+                    let input = if !v.is_nan() || !spec.direction.has_thresholds() {
                         Input::Value(v)
                     } else {
                         match spec.no_data {

@@ -3,6 +3,7 @@
 //! and an append-only history. Pure and deterministic except for [`history`], which owns the file.
 //!
 //! - [`rule`]: the `[[alerts]]` config entry and its validation.
+//! - [`direction`]: which values are bad (above, below, at least, at most, present).
 //! - [`state`]: one alert's state machine.
 //! - [`book`]: all alerts of all rules, each rule bound to its live query; observe, tick.
 //! - [`prom`]: the sources' own alerts, merged across sources.
@@ -16,6 +17,7 @@
 
 pub mod acks;
 pub mod book;
+pub mod direction;
 pub mod event;
 pub mod history;
 pub mod list;

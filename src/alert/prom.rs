@@ -72,7 +72,7 @@ fn view(a: &PromAlert, sources: &[String], labels: Arc<Labels>, now: DateTime<Ut
         value: a.value,
         value_at: None,
         summary: a.summary().into(),
-        runbook: a.annotations.get("runbook").map(|r| crate::sanitize::clean_owned(r)),
+        runbook: crate::runbook::reference::from_annotations(&a.annotations),
         ack: None,
         origins: vec![Origin::Prometheus { source: sources.join(",") }],
         twins: Vec::new(),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::direction::Direction;
 use crate::template;
 
 /// How bad an alert is. Ordered: `Warning < Critical`.
@@ -30,35 +31,6 @@ impl Severity {
         match self {
             Severity::Warning => "WARN",
             Severity::Critical => "CRIT",
-        }
-    }
-}
-
-/// Which side of the threshold is bad.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Values strictly greater than the threshold breach it (CPU, latency, errors).
-    #[default]
-    Above,
-    /// Values strictly less than the threshold breach it (free connections, throughput, `pg_up`).
-    Below,
-}
-
-impl Direction {
-    /// Whether `value` is strictly past `limit` on the bad side. `NaN` is never past anything.
-    pub fn beyond(self, value: f64, limit: f64) -> bool {
-        match self {
-            Direction::Above => value > limit,
-            Direction::Below => value < limit,
-        }
-    }
-
-    /// The word used in config and messages: `"above"` or `"below"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Above => "above",
-            Direction::Below => "below",
         }
     }
 }
@@ -103,9 +75,13 @@ pub struct RuleSpec {
     /// Source to query; the default source when absent.
     #[serde(default)]
     pub source: Option<String>,
-    /// Which side of the thresholds is bad; `above` by default.
+    /// Which side of the thresholds is bad; `above` by default. `present`: every series the
+    /// query returns is an alert of `severity` (no thresholds).
     #[serde(default)]
     pub direction: Direction,
+    /// The severity of a `present` rule's alerts (`warning` when absent).
+    #[serde(default)]
+    pub severity: Option<Severity>,
     /// Threshold for a warning.
     #[serde(default)]
     pub warning: Option<f64>,
@@ -126,7 +102,8 @@ pub struct RuleSpec {
     /// `{{ labels.NAME }}`; `"{{ rule }} is {{ value }}"` when absent.
     #[serde(default)]
     pub summary: Option<String>,
-    /// Id of the runbook to show beside the alert.
+    /// Id of the runbook to show beside the alert, or a URL (whose last path segment may name
+    /// a runbook of the folder; else the link is shown).
     #[serde(default)]
     pub runbook: Option<String>,
     /// What an empty answer (or a `NaN` value) means.
@@ -138,6 +115,10 @@ pub struct RuleSpec {
     /// Extra labels added to every alert of this rule (they win over the series' own labels).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Where the rule was written, when not in the config's `[[alerts]]` (a Prometheus rule
+    /// file's alert), for messages.
+    #[serde(skip)]
+    pub defined_at: Option<crate::diag::Place>,
 }
 
 /// Summary template used when a rule has none.
@@ -149,6 +130,9 @@ pub const SUMMARY_VARS: [&str; 4] = ["value", "threshold", "severity", "rule"];
 impl RuleSpec {
     /// The severity a value calls for on its own, ignoring hysteresis and `for`.
     pub fn level(&self, value: f64) -> Option<Severity> {
+        if !self.direction.has_thresholds() {
+            return Some(self.present_severity());
+        }
         let beyond = |t: Option<f64>| t.is_some_and(|t| self.direction.beyond(value, t));
         if beyond(self.critical) {
             Some(Severity::Critical)
@@ -157,6 +141,11 @@ impl RuleSpec {
         } else {
             None
         }
+    }
+
+    /// The severity of a `present` rule's alerts.
+    fn present_severity(&self) -> Severity {
+        self.severity.unwrap_or(Severity::Warning)
     }
 
     /// The least severe configured threshold: the one that starts an alert.
@@ -169,14 +158,29 @@ impl RuleSpec {
         self.resolve.or_else(|| self.firing_threshold())
     }
 
-    /// Whether a firing alert with this value keeps firing (hysteresis).
+    /// Whether a firing alert with this value keeps firing (hysteresis). A `present` rule's
+    /// series fires for as long as it is there.
     pub fn still_firing(&self, value: f64) -> bool {
+        if !self.direction.has_thresholds() {
+            return true;
+        }
         self.resolve_threshold().is_some_and(|r| self.direction.beyond(value, r))
+    }
+
+    /// What an empty answer means: a `present` rule's empty answer is all being well.
+    pub fn no_data_policy(&self) -> Policy {
+        if self.direction.has_thresholds() {
+            self.no_data
+        } else {
+            Policy::Ok
+        }
     }
 
     /// The most severe severity this rule can raise (used for no-data and error alerts).
     pub fn max_severity(&self) -> Severity {
-        if self.critical.is_some() {
+        if !self.direction.has_thresholds() {
+            self.present_severity()
+        } else if self.critical.is_some() {
             Severity::Critical
         } else {
             Severity::Warning
@@ -185,7 +189,9 @@ impl RuleSpec {
 
     /// The least severe severity this rule can raise.
     pub fn min_severity(&self) -> Severity {
-        if self.warning.is_some() {
+        if !self.direction.has_thresholds() {
+            self.present_severity()
+        } else if self.warning.is_some() {
             Severity::Warning
         } else {
             Severity::Critical
@@ -257,6 +263,22 @@ impl RuleSpec {
             }
         }
         let dir = self.direction;
+        if !dir.has_thresholds() {
+            if self.warning.is_some() || self.critical.is_some() || self.resolve.is_some() {
+                problems.push(
+                    "direction \"present\" has no thresholds: remove warning, critical and \
+                     resolve, and set severity = \"warning\" or \"critical\""
+                        .into(),
+                );
+            }
+            return;
+        }
+        if self.severity.is_some() {
+            problems.push(
+                "severity is only for direction = \"present\": the thresholds give the severity"
+                    .into(),
+            );
+        }
         match (self.warning, self.critical) {
             (None, None) => problems.push(
                 "no threshold: set warning = N and/or critical = N".into(),
@@ -269,13 +291,9 @@ impl RuleSpec {
             _ => {}
         }
         if let (Some(r), Some(t)) = (self.resolve, self.firing_threshold()) {
-            if dir.beyond(r, t) {
-                let (name, fix) = match (self.warning.is_some(), dir) {
-                    (true, Direction::Above) => ("warning", "below"),
-                    (true, Direction::Below) => ("warning", "above"),
-                    (false, Direction::Above) => ("critical", "below"),
-                    (false, Direction::Below) => ("critical", "above"),
-                };
+            if dir.beyond(r, t) && r != t {
+                let name = if self.warning.is_some() { "warning" } else { "critical" };
+                let fix = if dir.rising() { "below" } else { "above" };
                 problems.push(format!(
                     "resolve {r} is {} {name} {t} for direction {}: set resolve {fix} the threshold",
                     dir.as_str(),

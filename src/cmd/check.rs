@@ -46,15 +46,47 @@ impl Summary {
 pub fn report(problems: &[Diagnostic], summary: &Summary) -> String {
     let mut out = String::new();
     for p in problems {
-        out.push_str(&format!("error: {p}\n"));
+        let kind = if p.warning { "warning" } else { "error" };
+        out.push_str(&format!("{kind}: {p}\n"));
     }
-    if problems.is_empty() {
+    let warnings = problems.iter().filter(|p| p.warning).count();
+    let errors = problems.len() - warnings;
+    if errors == 0 {
+        let also =
+            if warnings > 0 { format!(" ({warnings} warning(s) above)") } else { String::new() };
         out.push_str(&format!(
-            "ok: {} — {} panels, {} alert rules, {} runbooks\n",
+            "ok: {} — {} panels, {} alert rules, {} runbooks{also}\n",
             summary.config, summary.panels, summary.alerts, summary.runbooks
         ));
     } else {
-        out.push_str(&format!("{} problem(s) found\n", problems.len()));
+        out.push_str(&format!("{errors} problem(s) found\n"));
     }
     out
+}
+
+/// Panel and alert queries that do not parse as PromQL, as warnings: a source that speaks
+/// MetricsQL (VictoriaMetrics) takes more than PromQL, so only the source can say they are
+/// wrong; the live check asks it. Rule files' expressions are PromQL by definition and are
+/// errors when the config loads.
+pub fn promql_warnings(config: &ConfigFile) -> Vec<Diagnostic> {
+    let file = config.path.clone().unwrap_or_else(|| "<built-in config>".into());
+    let text =
+        config.path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    let panels = config.config.panels.iter().enumerate().map(|(i, p)| {
+        (crate::diag::table_line(&text, "panels", i), format!("panel {:?}", p.title), &p.query)
+    });
+    let alerts = config.config.alerts.iter().enumerate().filter(|(_, r)| r.defined_at.is_none());
+    let alerts = alerts.filter_map(|(i, r)| {
+        let q = r.query.as_ref()?;
+        Some((crate::diag::table_line(&text, "alerts", i), format!("alert {:?}", r.name), q))
+    });
+    panels
+        .chain(alerts)
+        .filter_map(|(line, what, query)| {
+            let e = crate::promql::parse(query).err()?;
+            let msg = format!("{what}: the query is not PromQL: {e}");
+            let fix = "fix the query (fine if the source speaks MetricsQL: the live check asks it)";
+            Some(Diagnostic::new(&file, line, msg).with_fix(fix).as_warning())
+        })
+        .collect()
 }

@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod man;
+pub mod rule_names;
 pub mod sources;
 pub mod timeline;

@@ -10,18 +10,19 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::config::Config;
-use crate::diag::{table_line, Diagnostic};
+use crate::diag::{table_line, Diagnostic, Place};
 use crate::prom::{Client, PromError};
 
 /// How long one check request may take.
 pub const CHECK_DEADLINE: Duration = Duration::from_secs(3);
 
-/// Where a query comes from, for messages: table, index in it, and a name.
+/// Where a query comes from, for messages: the file and line, and a name.
 #[derive(Debug, Clone)]
 struct Owner {
-    table: &'static str,
-    index: usize,
+    place: Place,
     what: String,
+    /// An empty answer is all being well here (a `present` rule, `no_data = "ok"`).
+    empty_ok: bool,
 }
 
 /// Tries each source once (`query=1`), then each distinct panel and alert query of the
@@ -64,7 +65,7 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
             None => {}
         }
     }
-    let queries = distinct_queries(config);
+    let queries = distinct_queries(config, file, text);
     let caps: Vec<Arc<Semaphore>> =
         config.sources.iter().map(|s| Arc::new(Semaphore::new(s.concurrency()))).collect();
     let runs = queries.iter().filter(|((src, _), _)| reachable.get(*src) == Some(&true)).map(
@@ -73,20 +74,43 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
             let cap = Arc::clone(&caps[*src]);
             async move {
                 let _permit = cap.acquire().await;
-                let outcome = match client {
-                    Some(c) => c.query(expr, None).await.map(|_| ()),
-                    None => Ok(()),
+                let outcome = match &client {
+                    Some(c) => c.query(expr, None).await.map(|f| f.response.data.is_empty()),
+                    None => Ok(false),
                 };
-                (*src, owners, outcome)
+                drop(_permit);
+                let explained = match (&client, &outcome) {
+                    (Some(c), Ok(true)) if owners.iter().any(|o| !o.empty_ok) => {
+                        Some(crate::explain::explain_on(c, expr).await)
+                    }
+                    _ => None,
+                };
+                (*src, owners, outcome.map(|_| explained))
             }
         },
     );
     for (src, owners, outcome) in futures_util::future::join_all(runs).await {
-        let Err(e) = outcome else { continue };
+        let e = match outcome {
+            Ok(None) => continue,
+            Ok(Some(why)) => {
+                for o in owners.iter().filter(|o| !o.empty_ok) {
+                    let msg = format!("{}: the query returns nothing: {}", o.what, why.headline());
+                    let fix = "run `warroom check` again once the data should be there; press e \
+                               on the panel for the whole explanation";
+                    out.push(
+                        Diagnostic::new(&o.place.file, o.place.line, msg)
+                            .with_fix(fix)
+                            .as_warning(),
+                    );
+                }
+                continue;
+            }
+            Err(e) => e,
+        };
         let (problem, fix) = query_problem(&config.sources[src].name, &e, config.refresh);
         for o in owners {
-            let line = table_line(text, o.table, o.index);
-            out.push(Diagnostic::new(file, line, format!("{}: {problem}", o.what)).with_fix(&fix));
+            let msg = format!("{}: {problem}", o.what);
+            out.push(Diagnostic::new(&o.place.file, o.place.line, msg).with_fix(&fix));
         }
     }
     out.sort_by_key(|d| d.line);
@@ -94,18 +118,29 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
 }
 
 /// Each distinct (source, expression) pair and the panels and alerts that use it.
-fn distinct_queries(config: &Config) -> BTreeMap<(usize, String), Vec<Owner>> {
+fn distinct_queries(
+    config: &Config,
+    file: &Path,
+    text: &str,
+) -> BTreeMap<(usize, String), Vec<Owner>> {
+    let at = |table: &str, index: usize| Place {
+        file: file.to_path_buf(),
+        line: table_line(text, table, index),
+    };
     let source_of = |name: &Option<String>| {
         name.as_ref().and_then(|n| config.sources.iter().position(|s| &s.name == n)).unwrap_or(0)
     };
     let mut out: BTreeMap<(usize, String), Vec<Owner>> = BTreeMap::new();
     for (index, p) in config.panels.iter().enumerate() {
-        let owner = Owner { table: "panels", index, what: format!("panel {:?}", p.title) };
+        let what = format!("panel {:?}", p.title);
+        let owner = Owner { place: at("panels", index), what, empty_ok: false };
         out.entry((source_of(&p.source), p.query.trim().to_string())).or_default().push(owner);
     }
     for (index, rule) in config.alerts.iter().enumerate() {
         if let Some(expr) = &rule.query {
-            let owner = Owner { table: "alerts", index, what: format!("alert {:?}", rule.name) };
+            let place = rule.defined_at.clone().unwrap_or_else(|| at("alerts", index));
+            let empty_ok = rule.no_data_policy() == crate::alert::Policy::Ok;
+            let owner = Owner { place, what: format!("alert {:?}", rule.name), empty_ok };
             out.entry((source_of(&rule.source), expr.trim().to_string())).or_default().push(owner);
         }
     }

@@ -128,7 +128,8 @@ pub fn load_str(
     let mut config: Config =
         toml::from_str(text).map_err(|e| super::typos::parse_problems(text, shown, e))?;
     apply(&mut config, overrides);
-    let problems = validate(&config, shown, text);
+    let mut problems = validate(&config, shown, text);
+    problems.extend(add_rule_files(&mut config, shown, text));
     if problems.is_empty() {
         Ok(ConfigFile { config, path: None })
     } else {
@@ -359,6 +360,39 @@ fn validate_alerts(
             }
         }
     }
+}
+
+/// Loads `rule_files` (relative to the config file `shown`) into the config's alert rules. A
+/// name defined both here and in `[[alerts]]` is a problem: one source of truth.
+fn add_rule_files(config: &mut Config, shown: &Path, text: &str) -> Vec<Diagnostic> {
+    if config.rule_files.is_empty() {
+        return Vec::new();
+    }
+    // The built-in dashboard's rule files are built in too, whatever name it is shown under.
+    let base = if text == DEFAULT_CONFIG || shown.to_string_lossy().starts_with("<built-in") {
+        Path::new(crate::rules::file::BUILT_IN_DIR)
+    } else {
+        shown.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    };
+    let line = diag::key_line(text, None, "rule_files");
+    let (rules, mut problems) = crate::rules::load(&config.rule_files, base, shown, line);
+    for rule in &rules {
+        if let Some(i) = config.alerts.iter().position(|a| a.name == rule.name) {
+            let at = rule.defined_at.as_ref();
+            let msg = format!(
+                "alert {:?} is defined in [[alerts]] and in {}",
+                rule.name,
+                at.map_or_else(|| "a rule file".into(), |p| p.file.display().to_string())
+            );
+            problems.push(
+                Diagnostic::new(shown, diag::table_line(text, "alerts", i), msg).with_fix(
+                    "keep one of the two: the rule file is what Prometheus evaluates too",
+                ),
+            );
+        }
+    }
+    config.alerts.extend(rules);
+    problems
 }
 
 fn find_key_line(text: &str, key: &str) -> Option<usize> {

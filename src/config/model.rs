@@ -44,9 +44,13 @@ pub struct Config {
     /// to the config file.
     #[serde(default)]
     pub dashboards: Vec<PathBuf>,
-    /// Threshold alert rules.
+    /// Threshold alert rules. After loading, also the alerting rules of `rule_files`.
     #[serde(default)]
     pub alerts: Vec<crate::alert::RuleSpec>,
+    /// Prometheus rule files whose alerting rules are alert rules here too (relative to this
+    /// file; `*` and `?` allowed in the file name): the same file Prometheus loads.
+    #[serde(default)]
+    pub rule_files: Vec<String>,
     /// Ring the terminal bell when an alert starts firing (at most once per 30 s).
     #[serde(default)]
     pub bell: bool,

@@ -18,7 +18,9 @@ pub use runs::{Run, Runs, OUTPUT_LINES};
 pub use shown::{PanelData, Shown};
 pub use source::{Caveat, Health, SourceState};
 pub use tabs::Tab;
-pub use ui::{Confirmation, Find, Focus, Overlay, Pane, Ui, VarPicker, ACK_EXPIRIES};
+pub use ui::{
+    Confirmation, Find, Focus, Overlay, Pane, QueryOwner, Ui, VarPicker, Why, ACK_EXPIRIES,
+};
 
 use crate::alert::{Acks, AlertBook, AlertList, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};
@@ -303,11 +305,12 @@ impl Model {
         self.ui.alert_key = key;
     }
 
-    /// Runbooks for an alert: the one its rule names, then any whose `alerts`/`matchers` apply.
+    /// Runbooks for an alert: the one its rule names (by id, or by the last segment of a
+    /// link), then any whose `alerts`/`matchers` apply.
     pub fn runbooks_for(&self, alert: &AlertView) -> Vec<&Runbook> {
         let mut out: Vec<&Runbook> = Vec::new();
-        if let Some(id) = &alert.runbook {
-            out.extend(self.runbooks.iter().filter(|r| &r.id == id));
+        if let Some(id) = alert.runbook.as_deref().and_then(crate::runbook::reference::id_of) {
+            out.extend(self.runbooks.iter().filter(|r| r.id == id));
         }
         for rb in &self.runbooks {
             if !out.iter().any(|o| o.id == rb.id) && rb.applies_to(&alert.rule, &alert.labels) {

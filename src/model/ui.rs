@@ -26,9 +26,11 @@ pub enum Overlay {
     Confirm(Box<Confirmation>),
     /// Typing what to find in the pane; the text lives in [`Ui::find`].
     Find,
-    /// The query and source of panel `panel` (an index into the model's panels).
+    /// The query `query` (an index into the model's queries) and its source, behind what is
+    /// selected: a panel, or an alert rule.
     Query {
-        panel: usize,
+        query: usize,
+        of: QueryOwner,
     },
     /// Choosing the values of a dashboard's variables.
     Variables(Box<VarPicker>),
@@ -43,6 +45,15 @@ pub struct VarPicker {
     pub var: usize,
     pub cursor: usize,
     pub ticked: Vec<String>,
+}
+
+/// What a query shown by the `e` overlay belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryOwner {
+    /// A panel (index into the model's panels).
+    Panel(usize),
+    /// The alert rule of this name.
+    Rule(String),
 }
 
 /// What the confirm dialog shows and what confirming it runs.
@@ -119,6 +130,17 @@ pub struct Ui {
     pub find: Option<Find>,
     /// A still frame to share (`warroom snapshot`): no key hints, the full date in the header.
     pub still: bool,
+    /// "Why no data?" for the query of the `e` overlay, while it is open on an empty panel.
+    pub why: Option<Why>,
+}
+
+/// The explanation of an empty query, asked of its source part by part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Why {
+    /// The query explained (index into the model's queries).
+    pub query: usize,
+    /// `None` while the source is being asked.
+    pub answer: Option<crate::explain::Explanation>,
 }
 
 impl Ui {

@@ -71,9 +71,9 @@ fn excerpt(body: &[u8], secrets: &Secrets) -> String {
 }
 
 #[derive(Deserialize)]
-struct AlertsEnvelope {
+struct Envelope<T> {
     status: String,
-    data: Option<AlertsData>,
+    data: Option<T>,
     #[serde(rename = "errorType")]
     error_type: Option<String>,
     error: Option<String>,
@@ -97,13 +97,13 @@ struct RawAlert {
     value: Option<Value>,
 }
 
-/// Decodes an answer of `/api/v1/alerts`.
-pub fn decode_alerts(
+/// The `data` of a Prometheus API answer, or the error it is.
+fn open<T: serde::de::DeserializeOwned>(
     status: u16,
     body: &[u8],
     secrets: &Secrets,
-) -> Result<Vec<PromAlert>, PromError> {
-    let env: AlertsEnvelope = serde_json::from_slice(body).map_err(|e| {
+) -> Result<T, PromError> {
+    let env: Envelope<T> = serde_json::from_slice(body).map_err(|e| {
         if (200..300).contains(&status) {
             PromError::Decode(format!("not Prometheus JSON ({e})"))
         } else {
@@ -117,7 +117,63 @@ pub fn decode_alerts(
             message: bounded(&secrets.scrub(env.error.as_deref().unwrap_or("no error text"))),
         });
     }
-    let data = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
+    env.data.ok_or_else(|| PromError::Decode("success without data".into()))
+}
+
+/// The names of a Prometheus's own alerting rules (`/api/v1/rules?type=alert`), sorted, once
+/// each.
+pub async fn prom_rule_names(client: &Client) -> Result<Vec<String>, PromError> {
+    let url = format!("{}/api/v1/rules", client.base_url());
+    let request = client.http().get(url).query(&[("type", "alert")]);
+    let (status, body) = client.exchange(request).await?;
+    decode_rule_names(status, &body, client.secrets())
+}
+
+#[derive(Deserialize)]
+struct RulesData {
+    #[serde(default)]
+    groups: Vec<RuleGroup>,
+}
+
+#[derive(Deserialize)]
+struct RuleGroup {
+    #[serde(default)]
+    rules: Vec<NamedRule>,
+}
+
+#[derive(Deserialize)]
+struct NamedRule {
+    name: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+/// Decodes an answer of `/api/v1/rules`: the alerting rules' names.
+pub fn decode_rule_names(
+    status: u16,
+    body: &[u8],
+    secrets: &Secrets,
+) -> Result<Vec<String>, PromError> {
+    let data: RulesData = open(status, body, secrets)?;
+    let mut names: Vec<String> = data
+        .groups
+        .into_iter()
+        .flat_map(|g| g.rules)
+        .filter(|r| r.kind.is_empty() || r.kind == "alerting")
+        .map(|r| bounded(&r.name))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Decodes an answer of `/api/v1/alerts`.
+pub fn decode_alerts(
+    status: u16,
+    body: &[u8],
+    secrets: &Secrets,
+) -> Result<Vec<PromAlert>, PromError> {
+    let data: AlertsData = open(status, body, secrets)?;
     Ok(data
         .alerts
         .into_iter()
@@ -278,7 +334,7 @@ mod tests {
         let s = decode_silences(200, body, &Secrets::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].id, "a");
-        assert!(s[0].matchers[0].is_equal, "isEqual defaults to true for older servers");
+        assert!(s[0].matchers[0].is_equal(), "isEqual defaults to true for older servers");
     }
 
     #[test]

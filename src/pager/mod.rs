@@ -14,7 +14,9 @@ pub mod types;
 
 pub use state::{matcher_labels, AmState, Notice, PagerState, PromSource};
 pub use tasks::{create_silence, fetch_once, PagerMsg, PagerSetup, PagerTasks};
-pub use types::{Matcher, PromAlert, PromState, Silence, SilenceRequest};
+pub use types::{
+    severity_of, Matcher, PromAlert, PromState, Silence, SilenceRequest, SUMMARY_ANNOTATIONS,
+};
 
 /// How long a silence made for an alert acknowledged "until resolved" lasts: Alertmanager
 /// needs an end.

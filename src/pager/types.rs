@@ -2,7 +2,6 @@
 //! matchers, and the request that creates a silence.
 
 use chrono::{DateTime, Utc};
-use regex::Regex;
 
 use crate::alert::{AlertKey, Severity};
 use crate::prom::Labels;
@@ -43,13 +42,16 @@ impl PromAlert {
 
     /// The `summary` annotation (else `description`, else `message`), cleaned and bounded.
     pub fn summary(&self) -> String {
-        ["summary", "description", "message"]
+        SUMMARY_ANNOTATIONS
             .iter()
             .find_map(|k| self.annotations.get(*k).filter(|v| !v.trim().is_empty()))
             .map(|v| bounded(v))
             .unwrap_or_default()
     }
 }
+
+/// Annotations that hold an alert's summary, in order of preference.
+pub const SUMMARY_ANNOTATIONS: [&str; 3] = ["summary", "description", "message"];
 
 /// Maps a `severity` label to warroom's two levels: `critical`, `page`, `error`, `high`,
 /// `emergency`, `fatal`, `p1` and `sev1` are critical; anything else (or none) is a warning.
@@ -63,69 +65,8 @@ pub fn severity_of(label: Option<&str>) -> Severity {
     }
 }
 
-/// One matcher of a silence, with Alertmanager's semantics: a missing label matches as the
-/// empty string, regular expressions are anchored at both ends, `is_equal = false` negates.
-#[derive(Debug, Clone)]
-pub struct Matcher {
-    pub name: String,
-    pub value: String,
-    pub is_regex: bool,
-    pub is_equal: bool,
-    regex: Option<Regex>,
-}
-
-impl PartialEq for Matcher {
-    fn eq(&self, o: &Self) -> bool {
-        (&self.name, &self.value, self.is_regex, self.is_equal)
-            == (&o.name, &o.value, o.is_regex, o.is_equal)
-    }
-}
-
-impl Matcher {
-    /// A matcher; `Err` when a regular expression does not compile.
-    pub fn new(name: &str, value: &str, is_regex: bool, is_equal: bool) -> Result<Self, String> {
-        let regex = if is_regex {
-            let re = Regex::new(&format!("^(?:{value})$"))
-                .map_err(|e| format!("matcher {name}=~{value:?}: {e}"))?;
-            Some(re)
-        } else {
-            None
-        };
-        Ok(Matcher { name: name.into(), value: value.into(), is_regex, is_equal, regex })
-    }
-
-    /// `name = value`.
-    pub fn equal(name: &str, value: &str) -> Self {
-        Matcher {
-            name: name.into(),
-            value: value.into(),
-            is_regex: false,
-            is_equal: true,
-            regex: None,
-        }
-    }
-
-    /// Whether `labels` satisfy this matcher.
-    pub fn matches(&self, labels: &Labels) -> bool {
-        let v = labels.get(&self.name).map(String::as_str).unwrap_or_default();
-        let hit = match &self.regex {
-            Some(re) => re.is_match(v),
-            None => v == self.value,
-        };
-        hit == self.is_equal
-    }
-
-    /// As Alertmanager writes it: `name="v"`, `name!="v"`, `name=~"v"`, `name!~"v"`.
-    pub fn text(&self) -> String {
-        let op = match (self.is_regex, self.is_equal) {
-            (false, true) => "=",
-            (false, false) => "!=",
-            (true, true) => "=~",
-            (true, false) => "!~",
-        };
-        format!("{}{op}{:?}", self.name, self.value)
-    }
-}
+/// One matcher of a silence, with Alertmanager's semantics (the one matcher of the crate).
+pub use crate::matcher::Matcher;
 
 /// An Alertmanager silence. Texts are cleaned when decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,7 +86,7 @@ impl Silence {
         self.starts_at <= now
             && now < self.ends_at
             && !self.matchers.is_empty()
-            && self.matchers.iter().all(|m| m.matches(labels))
+            && self.matchers.iter().all(|m| m.matches_labels(labels))
     }
 }
 
@@ -206,13 +147,16 @@ mod tests {
     fn matchers_follow_alertmanager() {
         let l = labels(&[("alertname", "HighCPU"), ("instance", "db-1")]);
         let m = |n, v, re, eq| Matcher::new(n, v, re, eq).unwrap_or_else(|e| panic!("{e}"));
-        assert!(m("instance", "db-1", false, true).matches(&l));
-        assert!(!m("instance", "db-2", false, true).matches(&l));
-        assert!(m("instance", "db-2", false, false).matches(&l));
-        assert!(m("instance", "db-.*", true, true).matches(&l));
-        assert!(!m("instance", "db", true, true).matches(&l), "regexes are anchored");
-        assert!(m("instance", "web.*", true, false).matches(&l));
-        assert!(m("job", "", false, true).matches(&l), "a missing label is the empty string");
+        assert!(m("instance", "db-1", false, true).matches_labels(&l));
+        assert!(!m("instance", "db-2", false, true).matches_labels(&l));
+        assert!(m("instance", "db-2", false, false).matches_labels(&l));
+        assert!(m("instance", "db-.*", true, true).matches_labels(&l));
+        assert!(!m("instance", "db", true, true).matches_labels(&l), "regexes are anchored");
+        assert!(m("instance", "web.*", true, false).matches_labels(&l));
+        assert!(
+            m("job", "", false, true).matches_labels(&l),
+            "a missing label is the empty string"
+        );
         assert!(Matcher::new("x", "(", true, true).is_err());
         assert_eq!(m("a", "b", true, false).text(), "a!~\"b\"");
     }

@@ -16,18 +16,8 @@ pub fn check_runbooks(
     // The dashboard's own keys: pass `crate::keymap::reserved_chars()`.
     reserved_keys: &[char],
 ) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut out = unknown_alerts(runbooks, known_alerts);
     for rb in runbooks {
-        for alert in &rb.alerts {
-            if !known_alerts.iter().any(|k| k == alert) {
-                out.push(diag(
-                    &rb.file,
-                    rb.alerts_line,
-                    format!("alert {alert:?} is not defined by any alert rule"),
-                    suggest(alert, known_alerts),
-                ));
-            }
-        }
         for action in &rb.actions {
             if reserved_keys.contains(&action.key) {
                 out.push(diag(
@@ -42,6 +32,22 @@ pub fn check_runbooks(
         }
     }
     check_clashes(runbooks, &mut out);
+    out
+}
+
+/// The runbooks' `alerts` entries that name none of `known_alerts`.
+pub fn unknown_alerts(runbooks: &[Runbook], known_alerts: &[String]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rb in runbooks {
+        for alert in rb.alerts.iter().filter(|a| !known_alerts.contains(a)) {
+            out.push(diag(
+                &rb.file,
+                rb.alerts_line,
+                format!("alert {alert:?} is not defined by any alert rule"),
+                suggest(alert, known_alerts),
+            ));
+        }
+    }
     out
 }
 
@@ -76,7 +82,7 @@ fn suggest(alert: &str, known: &[String]) -> String {
         return format!("did you mean {close:?}?");
     }
     if known.is_empty() {
-        "define an alert rule with this name in the config".into()
+        "define an alert rule with this name in the config or in a rule file".into()
     } else if known.len() <= 12 {
         format!("use one of: {}", known.join(", "))
     } else {

@@ -24,6 +24,7 @@ pub mod launch;
 pub mod lock;
 pub mod parse;
 pub mod quote;
+pub mod reference;
 pub mod resolve;
 pub mod spec;
 mod validate;
@@ -31,7 +32,7 @@ mod validate;
 pub use crate::diag::Diagnostic;
 
 pub use audit::{AuditLog, AuditRecord, Identity, RecordKind};
-pub use check::check_runbooks;
+pub use check::{check_runbooks, unknown_alerts};
 pub use env::BaseEnv;
 pub use exec::{Outcome, RunEvent, RunHandle, Stream};
 pub use launch::{prepare, Launcher, Mode, Order, Refused, Submitted};

@@ -68,100 +68,9 @@ impl Runbook {
     }
 }
 
-/// How a label matcher compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchOp {
-    /// `=`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `=~` (anchored regex)
-    Re,
-    /// `!~`
-    NotRe,
-}
+pub use crate::matcher::{MatchOp, Matcher};
 
-/// A Prometheus-style label matcher such as `instance=~"pg-.*"`.
-#[derive(Debug, Clone)]
-pub struct Matcher {
-    /// Label name.
-    pub name: String,
-    /// Comparison.
-    pub op: MatchOp,
-    /// The value or pattern as written.
-    pub value: String,
-    regex: Option<Regex>,
-}
-
-impl Matcher {
-    /// Parses `name="value"`, `name!="value"`, `name=~"re"` or `name!~"re"` (single or double
-    /// quotes). Regexes are anchored, as in PromQL.
-    pub fn parse(text: &str) -> Result<Matcher, String> {
-        let text = text.trim();
-        let name_end = text
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .ok_or_else(|| format!("{text:?} has no operator; write e.g. severity=\"critical\""))?;
-        let name = &text[..name_end];
-        if name.is_empty() {
-            return Err(format!("{text:?} does not start with a label name"));
-        }
-        let rest = text[name_end..].trim_start();
-        let (op, rest) = if let Some(r) = rest.strip_prefix("=~") {
-            (MatchOp::Re, r)
-        } else if let Some(r) = rest.strip_prefix("!~") {
-            (MatchOp::NotRe, r)
-        } else if let Some(r) = rest.strip_prefix("!=") {
-            (MatchOp::Ne, r)
-        } else if let Some(r) = rest.strip_prefix('=') {
-            (MatchOp::Eq, r)
-        } else {
-            return Err(format!("{text:?}: expected =, !=, =~ or !~ after the label name"));
-        };
-        let value = unquote(rest.trim())
-            .ok_or_else(|| format!("{text:?}: the value must be in quotes, e.g. \"critical\""))?;
-        let regex = match op {
-            MatchOp::Re | MatchOp::NotRe => Some(
-                anchored(&value)
-                    .map_err(|e| format!("{text:?}: invalid regular expression: {e}"))?,
-            ),
-            MatchOp::Eq | MatchOp::Ne => None,
-        };
-        Ok(Matcher { name: name.to_string(), op, value, regex })
-    }
-
-    /// Whether `value` (empty when the label is absent) satisfies the matcher.
-    pub fn matches(&self, value: &str) -> bool {
-        match (self.op, &self.regex) {
-            (MatchOp::Eq, _) => value == self.value,
-            (MatchOp::Ne, _) => value != self.value,
-            (MatchOp::Re, Some(re)) => re.is_match(value),
-            (MatchOp::NotRe, Some(re)) => !re.is_match(value),
-            (MatchOp::Re | MatchOp::NotRe, None) => false,
-        }
-    }
-}
-
-fn unquote(s: &str) -> Option<String> {
-    let quote = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let inner = s.strip_prefix(quote)?.strip_suffix(quote)?;
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            out.push(chars.next()?);
-        } else if c == quote {
-            return None;
-        } else {
-            out.push(c);
-        }
-    }
-    Some(out)
-}
-
-/// Compiles `pattern` so that it must match the whole value.
-pub fn anchored(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&format!("^(?:{pattern})$"))
-}
+pub use crate::matcher::anchored;
 
 /// An allow-list entry: the pattern as written and its anchored compiled form. Named capture
 /// groups are available to templates as `{{ labels.NAME.GROUP }}`.
@@ -325,19 +234,6 @@ pub fn render_label(template: &str, vars: &BTreeMap<String, String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn matchers_parse_and_match() {
-        let m = Matcher::parse(r#"instance=~"pg-.*""#).unwrap();
-        assert!(m.matches("pg-1:9187"));
-        assert!(!m.matches("xpg-1"));
-        let m = Matcher::parse("severity='critical'").unwrap();
-        assert!(m.matches("critical"));
-        assert!(Matcher::parse("severity critical").is_err());
-        assert!(Matcher::parse(r#"x=~"(""#).is_err());
-        let m = Matcher::parse(r#"env!="dev""#).unwrap();
-        assert!(m.matches(""));
-    }
 
     #[test]
     fn default_pattern_refuses_the_usual_tricks() {

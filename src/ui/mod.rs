@@ -65,7 +65,9 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
             ack::render(theme, key, note, *expiry, silence, area, frame.buffer_mut())
         }
         Overlay::Confirm(c) => confirm::render(model, theme, c, area, frame.buffer_mut()),
-        Overlay::Query { panel } => query::render(model, theme, *panel, area, frame.buffer_mut()),
+        Overlay::Query { query, of } => {
+            query::render(model, theme, (*query, of), area, frame.buffer_mut())
+        }
         Overlay::Variables(p) => variables::render(model, theme, p, area, frame.buffer_mut()),
         Overlay::Filter | Overlay::Find | Overlay::None => {}
     }

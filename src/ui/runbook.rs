@@ -80,6 +80,12 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     let runbooks = model.runbooks_for(a);
     if runbooks.is_empty() {
         let hint = match &a.runbook {
+            Some(link) if crate::runbook::reference::is_link(link) => {
+                out.push(Line::styled("runbook (not in the runbooks folder):", muted));
+                out.push(Line::styled(sanitize::clean_owned(link), theme.style(Role::Accent)));
+                out.push(Line::styled("y copies the alert with this link", muted));
+                return out;
+            }
             Some(id) => format!(
                 "runbook {:?} is not loaded (check the runbooks folder)",
                 sanitize::clean(id)

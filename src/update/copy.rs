@@ -1,7 +1,8 @@
 //! `y`: the selected panel's query (panels focused, or the query overlay open), or the selected
-//! alert as one line of text (alerts focused), put on the terminal's clipboard.
+//! alert as one line of text (alerts focused; with its runbook link, if a rule gives one), put
+//! on the terminal's clipboard.
 
-use crate::model::{Focus, Model, Overlay};
+use crate::model::{Focus, Model, Overlay, QueryOwner};
 use crate::msg::Effect;
 use crate::sanitize;
 
@@ -18,8 +19,13 @@ pub(super) fn selected(model: &mut Model) -> Vec<Effect> {
 
 /// What `y` copies here, and its name for the notice.
 fn copied(model: &Model) -> Option<(String, String)> {
-    let panel = match model.ui.overlay {
-        Overlay::Query { panel } => Some(panel),
+    let panel = match &model.ui.overlay {
+        Overlay::Query { of: QueryOwner::Panel(panel), .. } => Some(*panel),
+        Overlay::Query { query, of: QueryOwner::Rule(rule) } => {
+            let expr = &model.queries.get(*query)?.expr;
+            let what = format!("the query of alert {}", sanitize::clean(rule));
+            return Some((what, sanitize::clean_owned(expr)));
+        }
         _ if model.ui.focus == Focus::Panels => model.selected_panel(),
         _ => None,
     };
@@ -30,8 +36,14 @@ fn copied(model: &Model) -> Option<(String, String)> {
     }
     let a = model.selected_alert()?;
     let labels: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let link = a
+        .runbook
+        .as_deref()
+        .filter(|r| crate::runbook::reference::is_link(r))
+        .map(|r| format!(" — runbook {r}"))
+        .unwrap_or_default();
     let line = format!(
-        "{} {} {} {} value {} since {} — {}",
+        "{} {} {} {} value {} since {} — {}{link}",
         a.state.label(),
         a.severity.label(),
         a.rule,

@@ -24,6 +24,7 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
         }
         Overlay::Help | Overlay::Query { .. } => {
             model.ui.overlay = Overlay::None;
+            model.ui.why = None;
             return if action_for(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
                 quit(model)
             } else {
@@ -169,13 +170,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
                 ..w
             });
         }
-        Action::ShowQuery => {
-            let panel = ui.zoom.or_else(|| visible.get(ui.panel).copied());
-            match panel {
-                Some(panel) => ui.overlay = Overlay::Query { panel },
-                None => return notice(model, "no panel selected"),
-            }
-        }
+        Action::ShowQuery => return super::why::show_query(model),
         Action::Repaint => return vec![Effect::Repaint],
         Action::Copy => return super::copy::selected(model),
         Action::Find => {

@@ -11,6 +11,7 @@ mod pager;
 mod paste;
 mod record;
 pub mod vars;
+mod why;
 
 pub use actions::{action_for_key, CONFIRM_GUARD};
 
@@ -73,6 +74,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
             actions::can_run(model, (runbook, key, target), refusal)
         }
         Msg::Pager(m) => pager::message(model, m),
+        Msg::Explained { query, explanation } => why::answered(model, query, *explanation),
         Msg::History(events) => {
             // A restart remembers: pending and firing alerts, acknowledgements in force.
             let now = model.now;
