@@ -130,6 +130,11 @@ fn build_app(
     }
     let mut app = App::new(config, theme, runbooks).map_err(|e| fail(&format!("{e:#}")))?;
     app.model.dashboards = dashboards.dashboards.clone();
+    // `--grafana FILE` asks for that dashboard: its tab is shown first.
+    if let Some(first) = dashboards.first_from_flag.and_then(|k| dashboards.dashboards.get(k)) {
+        let tab = app.model.tabs().iter().position(|t| t.panels == first.panels);
+        app.model.ui.tab = tab.unwrap_or(0);
+    }
     let said: Vec<String> = [(problems.len(), "runbook"), (dashboard_problems, "dashboard")]
         .iter()
         .filter(|(n, _)| *n > 0)

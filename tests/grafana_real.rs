@@ -153,6 +153,27 @@ fn the_imported_dashboard_resolves_its_variables_and_has_data() {
     assert!(frame.contains(&format!("Transactions on {instance}")), "{frame}");
     // 100 × 52 sessions / 100 max_connections.
     assert!(frame.contains("52%"), "{frame}");
+
+    // With panels of the config's own, `--grafana` opens on the dashboard's tab.
+    let own = dir.path().join("own.toml");
+    std::fs::write(&own, format!("{text}[[panels]]\ntitle = \"Own panel\"\nquery = \"up\"\n"))
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "snapshot",
+            "--config",
+            own.to_str().unwrap(),
+            "--grafana",
+            fixture.to_str().unwrap(),
+        ])
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let frame = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{frame}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(frame.contains(" panels │ PostgreSQL Database "), "the tab bar:\n{frame}");
+    assert!(frame.contains("Connections used") && !frame.contains("Own panel"), "{frame}");
 }
 
 #[test]

@@ -250,6 +250,8 @@ pub struct Report {
     pub unreadable: usize,
     /// The dashboards read, each with the indexes of the config panels it added.
     pub dashboards: Vec<live::Live>,
+    /// The first of `dashboards` given with `--grafana`: the tab shown first.
+    pub first_from_flag: Option<usize>,
 }
 
 /// Reads the dashboards the config names (relative to it) and then `extra` (from
@@ -284,7 +286,8 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
         }
     }
     let mut taken: HashSet<String> = config.config.panels.iter().map(PanelSpec::id).collect();
-    for path in paths {
+    let from_config = config.config.dashboards.len();
+    for (k, path) in paths.into_iter().enumerate() {
         let mut dashboard = match read(&path, &names) {
             Ok(d) => d,
             Err(p) => {
@@ -309,6 +312,9 @@ pub async fn import_into(config: &mut ConfigFile, extra: &[PathBuf], live: bool)
         let panels = (first..first + specs.len()).collect();
         config.config.panels.extend(specs);
         let refresh = config.config.refresh;
+        if k >= from_config && report.first_from_flag.is_none() {
+            report.first_from_flag = Some(report.dashboards.len());
+        }
         report.dashboards.push(live::Live { dashboard, builtins, panels, generation: 0, refresh });
     }
     report
