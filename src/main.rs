@@ -115,7 +115,7 @@ async fn run(cli: Cli) -> ExitCode {
 
 /// Theme and runbooks loaded, clients built. Runbook problems do not stop the dashboard (the
 /// broken files are left out and the footer says so), nor do the parts of Grafana dashboards
-/// warroom cannot show (`dashboard_problems`); config and theme problems do.
+/// warroom cannot show (`dashboards.problems`); config and theme problems do.
 fn build_app(
     args: &DashboardArgs,
     config: &ConfigFile,
