@@ -160,6 +160,37 @@ impl App {
                             urgent = true;
                         }
                         Effect::CreateSilence(request) => pager.create_silence(*request),
+                        Effect::ResolveVars { dashboard, generation, mut vars } => {
+                            // Off the loop: the answer comes back as a message.
+                            if let Some(live) = self.model.dashboards.get(dashboard) {
+                                let (tx, builtins) = (tx.clone(), live.builtins);
+                                let clients = self.clients.clone();
+                                tokio::spawn(async move {
+                                    let problems = crate::grafana::resolve::resolve(
+                                        &mut vars, &clients, &builtins,
+                                    )
+                                    .await;
+                                    for p in problems {
+                                        tracing::warn!("dashboard {dashboard}: {p}");
+                                    }
+                                    let msg = Msg::VarsResolved { dashboard, generation, vars };
+                                    let _ = tx.send(msg).await;
+                                });
+                            }
+                        }
+                        Effect::Replan => {
+                            // New queries for chosen variables: as a change of range costs,
+                            // one fetch of each query, then polling as before.
+                            pollers.stop();
+                            pollers = Pollers::start(
+                                self.query_specs(),
+                                &self.clients,
+                                &self.caps,
+                                io.window.subscribe(),
+                                tx.clone(),
+                                |r| Msg::Poll(Box::new(r)),
+                            );
+                        }
                         Effect::Explain { query, source, expr } => {
                             if let Some(client) = self.clients.get(source).cloned() {
                                 let tx = tx.clone();
@@ -448,6 +479,8 @@ impl<'a> EffectRunner<'a> {
             | Effect::Redraw
             | Effect::Repaint
             | Effect::CreateSilence(_)
+            | Effect::Replan
+            | Effect::ResolveVars { .. }
             | Effect::Explain { .. } => {}
         }
         None

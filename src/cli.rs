@@ -56,6 +56,9 @@ pub struct RunArgs {
     /// Poll interval of every panel, e.g. 1s, 5s, 1m.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub refresh: Option<Duration>,
+    /// Grafana dashboard (Classic JSON), opened as a tab beside the config's panels; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub grafana: Vec<PathBuf>,
 }
 
 /// Everything the dashboard takes; `check` takes it all too, to validate that very run.
@@ -82,6 +85,7 @@ impl DashboardArgs {
                 runbooks: run.runbooks.or_else(|| b.runbooks.clone()),
                 read_only: run.read_only || b.read_only,
                 refresh: run.refresh.or(b.refresh),
+                grafana: if run.grafana.is_empty() { b.grafana.clone() } else { run.grafana },
             },
             theme: self.theme.or_else(|| before.theme.clone()),
         }
@@ -244,7 +248,7 @@ mod help_tests {
 
     /// Every dashboard flag.
     const DASHBOARD: &str =
-        "--config --demo --prometheus-url --runbooks --read-only --refresh --theme";
+        "--config --demo --prometheus-url --runbooks --read-only --refresh --grafana --theme";
 
     /// Each command (its words, none for the dashboard itself), its own flags, and the
     /// dashboard flags it takes.
@@ -254,7 +258,7 @@ mod help_tests {
         (
             &["snapshot"],
             "--size",
-            "--config --demo --prometheus-url --runbooks --read-only --refresh",
+            "--config --demo --prometheus-url --runbooks --read-only --refresh --grafana",
         ),
         (&["timeline"], "--since --format", "--config --demo"),
         (&["completions", "bash"], "", ""),
@@ -269,6 +273,7 @@ mod help_tests {
             "--runbooks" => "runbooks",
             "--refresh" => "5s",
             "--theme" => "dark",
+            "--grafana" => "dashboard.json",
             _ => return vec![flag],
         };
         vec![flag, value]
@@ -334,6 +339,7 @@ mod help_tests {
                         "--read-only" => args.run.read_only,
                         "--refresh" => args.run.refresh.is_some(),
                         "--theme" => args.theme.is_some(),
+                        "--grafana" => !args.run.grafana.is_empty(),
                         other => panic!("unknown flag {other}"),
                     };
                     assert!(set, "{shown} is not in the dashboard args");

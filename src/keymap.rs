@@ -34,6 +34,11 @@ pub enum Action {
     Copy,
     /// Find text in the pane beside the alert list (then `n`/`N`).
     Find,
+    /// Choose the values of the dashboards' template variables.
+    Variables,
+    /// The previous / next tab (the config's panels, then each Grafana dashboard).
+    PrevTab,
+    NextTab,
 }
 
 /// One binding: the keys, the action and the text shown in help and the footer.
@@ -158,6 +163,24 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Find,
         help: "find in the pane (n/N next)",
     },
+    Binding {
+        keys: &[KeyCode::Char(':')],
+        label: ":",
+        action: Action::Variables,
+        help: "choose dashboard variable values",
+    },
+    Binding {
+        keys: &[KeyCode::Char('<')],
+        label: "<",
+        action: Action::PrevTab,
+        help: "previous dashboard tab",
+    },
+    Binding {
+        keys: &[KeyCode::Char('>')],
+        label: ">",
+        action: Action::NextTab,
+        help: "next dashboard tab",
+    },
 ];
 
 /// How the footer names `action` with its pair (`+/-` for a shorter or longer range, `hjkl` for
@@ -169,6 +192,7 @@ pub fn hint(action: Action) -> &'static str {
         Action::Left | Action::Right => "←/→",
         Action::RangeIn | Action::RangeOut => "+/-",
         Action::PanBack | Action::PanForward => "[/]",
+        Action::PrevTab | Action::NextTab => "</>",
         other => label(other),
     }
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod diag;
 pub mod duration;
 pub mod explain;
+pub mod grafana;
 pub mod identity;
 pub mod jsonl;
 pub mod keymap;

@@ -67,17 +67,27 @@ async fn run(cli: Cli) -> ExitCode {
         None
     };
     let overrides = setup::overrides(&args, demo.as_ref().map(DemoServer::url));
-    let config = match setup::load_config(&args.run.config, &overrides) {
+    let mut config = match setup::load_config(&args.run.config, &overrides) {
         Ok(c) => c,
         Err(problems) => return report(&problems),
     };
     let _log = setup::init_logging(&config);
+    // Dashboard variables are resolved from the source, except by `check --offline`.
+    let offline = matches!(&cli.command, Some(Command::Check { offline: true, .. }));
+    let dashboards = warroom::grafana::import_into(&mut config, &args.run.grafana, !offline).await;
+    let checking = matches!(&cli.command, Some(Command::Check { .. }));
+    if dashboards.unreadable > 0 && !checking {
+        return report(&dashboards.problems);
+    }
+    for p in &dashboards.problems {
+        tracing::warn!("dashboard problem: {p}");
+    }
     match &cli.command {
-        Some(Command::Check { offline, .. }) => check(&args, &config, *offline).await,
+        Some(Command::Check { offline, .. }) => check(&args, &config, *offline, dashboards).await,
         Some(Command::Timeline { since, format, .. }) => timeline(&config, *since, *format),
         Some(Command::Snapshot { size: (w, h), .. }) => {
             let (w, h) = (*w, *h);
-            let app = match build_app(&args, &config) {
+            let app = match build_app(&args, &config, &dashboards) {
                 Ok(app) => app,
                 Err(code) => return code,
             };
@@ -91,7 +101,7 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
         None => {
-            let app = match build_app(&args, &config) {
+            let app = match build_app(&args, &config, &dashboards) {
                 Ok(app) => app,
                 Err(code) => return code,
             };
@@ -104,8 +114,14 @@ async fn run(cli: Cli) -> ExitCode {
 }
 
 /// Theme and runbooks loaded, clients built. Runbook problems do not stop the dashboard (the
-/// broken files are left out and the footer says so); config and theme problems do.
-fn build_app(args: &DashboardArgs, config: &ConfigFile) -> Result<App, ExitCode> {
+/// broken files are left out and the footer says so), nor do the parts of Grafana dashboards
+/// warroom cannot show (`dashboards.problems`); config and theme problems do.
+fn build_app(
+    args: &DashboardArgs,
+    config: &ConfigFile,
+    dashboards: &warroom::grafana::Report,
+) -> Result<App, ExitCode> {
+    let dashboard_problems = dashboards.problems.len();
     let theme = setup::load_theme(config, args.theme.is_some()).map_err(|p| report(&p))?;
     let demo = args.run.config.demo_dashboard();
     let (runbooks, problems) = setup::load_runbooks(config, args.run.runbooks.as_deref(), demo);
@@ -113,16 +129,32 @@ fn build_app(args: &DashboardArgs, config: &ConfigFile) -> Result<App, ExitCode>
         tracing::warn!("runbook problem: {p}");
     }
     let mut app = App::new(config, theme, runbooks).map_err(|e| fail(&format!("{e:#}")))?;
-    if !problems.is_empty() {
-        let msg = format!("{} runbook problem(s): run `warroom check` for details", problems.len());
+    app.model.dashboards = dashboards.dashboards.clone();
+    // `--grafana FILE` asks for that dashboard: its tab is shown first.
+    if let Some(first) = dashboards.first_from_flag.and_then(|k| dashboards.dashboards.get(k)) {
+        let tab = app.model.tabs().iter().position(|t| t.panels == first.panels);
+        app.model.ui.tab = tab.unwrap_or(0);
+    }
+    let said: Vec<String> = [(problems.len(), "runbook"), (dashboard_problems, "dashboard")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what} problem(s)"))
+        .collect();
+    if !said.is_empty() {
+        let msg = format!("{}: run `warroom check` for details", said.join(", "));
         app.model.flash = Some((msg, app.model.now));
     }
     Ok(app)
 }
 
-async fn check(args: &DashboardArgs, config: &ConfigFile, offline: bool) -> ExitCode {
+async fn check(
+    args: &DashboardArgs,
+    config: &ConfigFile,
+    offline: bool,
+    dashboards: warroom::grafana::Report,
+) -> ExitCode {
     let demo = args.run.config.demo_dashboard();
-    let mut problems = Vec::new();
+    let mut problems = dashboards.problems;
     if let Err(p) = setup::load_theme(config, args.theme.is_some()) {
         problems.extend(p);
     }
@@ -137,9 +169,10 @@ async fn check(args: &DashboardArgs, config: &ConfigFile, offline: bool) -> Exit
     problems.extend(setup::lock_dir_problems(config, &loaded));
     problems.extend(warroom::cmd::check::promql_warnings(config));
     if !offline {
-        problems.extend(
-            warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await,
-        );
+        let mut found =
+            warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await;
+        warroom::grafana::relocate(&mut found, &dashboards.dashboards, &config.config.panels);
+        problems.extend(found);
         problems
             .extend(warroom::cmd::rule_names::check_runbook_alerts(&config.config, &loaded).await);
     }

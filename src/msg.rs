@@ -38,6 +38,8 @@ pub enum Msg {
     Explained { query: usize, explanation: Box<crate::explain::Explanation> },
     /// Recent alert history read from disk at start-up.
     History(Vec<Event>),
+    /// A dashboard's variables asked of the source again after choice `generation`.
+    VarsResolved { dashboard: usize, generation: u64, vars: Vec<crate::grafana::vars::Variable> },
     /// Leave now (signal, terminal gone).
     Quit,
 }
@@ -53,6 +55,12 @@ pub enum Effect {
     Repaint,
     /// The chart window changed: tell the pollers (they re-fetch).
     SetWindow(Window),
+    /// Panels got new queries (a dashboard variable was chosen): restart the pollers on the
+    /// model's queries.
+    Replan,
+    /// Ask the default source again for the options of a dashboard's query variables (a chosen
+    /// value changes what a later variable's query selects); the answer is `Msg::VarsResolved`.
+    ResolveVars { dashboard: usize, generation: u64, vars: Vec<crate::grafana::vars::Variable> },
     /// Ring the terminal bell.
     Bell,
     /// Append alert events to the history file.

@@ -40,6 +40,10 @@ pub struct Config {
     pub sources: Vec<SourceSpec>,
     #[serde(default)]
     pub panels: Vec<PanelSpec>,
+    /// Grafana dashboards (Classic JSON), each a tab beside the config's own panels; relative
+    /// to the config file.
+    #[serde(default)]
+    pub dashboards: Vec<PathBuf>,
     /// Threshold alert rules. After loading, also the alerting rules of `rule_files`.
     #[serde(default)]
     pub alerts: Vec<crate::alert::RuleSpec>,

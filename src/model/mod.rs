@@ -1,9 +1,11 @@
 //! The dashboard's whole state. Changed only by `update`; read by `render`.
 
 mod query;
+mod replan;
 mod runs;
 mod shown;
 mod source;
+mod tabs;
 mod ui;
 
 use std::collections::{HashMap, VecDeque};
@@ -15,7 +17,10 @@ pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
 pub use runs::{Run, Runs, OUTPUT_LINES};
 pub use shown::{PanelData, Shown};
 pub use source::{Caveat, Health, SourceState};
-pub use ui::{Confirmation, Find, Focus, Overlay, Pane, QueryOwner, Ui, Why, ACK_EXPIRIES};
+pub use tabs::Tab;
+pub use ui::{
+    Confirmation, Find, Focus, Overlay, Pane, QueryOwner, Ui, VarPicker, Why, ACK_EXPIRIES,
+};
 
 use crate::alert::{Acks, AlertBook, AlertList, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};
@@ -74,6 +79,8 @@ pub struct Model {
     pub flash: Option<(String, DateTime<Utc>)>,
     /// Prometheus's own alerts, Alertmanager's silences.
     pub pager: crate::pager::PagerState,
+    /// Grafana dashboards on screen, with their variables as chosen.
+    pub dashboards: Vec<crate::grafana::live::Live>,
 }
 
 /// What the alert list is built from, out of the model's parts (borrowed apart, so the
@@ -210,16 +217,19 @@ impl Model {
             runs: Runs::default(),
             flash: None,
             pager: crate::pager::PagerState::new(config),
+            dashboards: Vec::new(),
         };
         model.rebuild_alerts();
         model
     }
 
-    /// What the pollers should fetch.
+    /// What the pollers should fetch: every query a panel or an alert rule uses.
     pub fn query_specs(&self) -> Vec<QuerySpec> {
+        let used = self.queries_in_use();
         self.queries
             .iter()
             .enumerate()
+            .filter(|(id, _)| used[*id])
             .map(|(id, q)| QuerySpec {
                 id,
                 source: q.source,
@@ -241,7 +251,9 @@ impl Model {
     /// Panels matching the filter, as indexes into `panels`.
     pub fn visible_panels(&self) -> Vec<usize> {
         let f = self.ui.filter.to_lowercase();
-        (0..self.panels.len())
+        let on_tab = self.tab_panels().unwrap_or_else(|| (0..self.panels.len()).collect());
+        on_tab
+            .into_iter()
             .filter(|&i| f.is_empty() || self.panels[i].spec.title.to_lowercase().contains(&f))
             .collect()
     }

@@ -32,6 +32,19 @@ pub enum Overlay {
         query: usize,
         of: QueryOwner,
     },
+    /// Choosing the values of a dashboard's variables.
+    Variables(Box<VarPicker>),
+}
+
+/// Where the variable picker stands: which dashboard and variable (an index into its
+/// variables), the option under the cursor (0 is "All" when the variable has it) and, for a
+/// multi-value variable, the options ticked so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VarPicker {
+    pub dashboard: usize,
+    pub var: usize,
+    pub cursor: usize,
+    pub ticked: Vec<String>,
 }
 
 /// What a query shown by the `e` overlay belongs to.
@@ -97,6 +110,8 @@ pub struct Ui {
     pub alert_key: Option<crate::alert::AlertKey>,
     /// Panel shown full screen (index into all panels).
     pub zoom: Option<usize>,
+    /// The tab shown (an index into [`Model::tabs`](super::Model::tabs)).
+    pub tab: usize,
     /// Value-inspection cursor in a zoomed chart: steps back from the newest point.
     pub cursor: Option<usize>,
     pub overlay: Overlay,

@@ -194,6 +194,30 @@ impl Client {
         self.post("/api/v1/query_range", form).await
     }
 
+    /// The values of label `name` (`/api/v1/label/<name>/values`), of the series `matchers`
+    /// select when there are any: the first `max`, as the server sent them (clean them before
+    /// showing them), and how many there were. `name` must be a valid label name; it is never sent otherwise.
+    pub async fn label_values(
+        &self,
+        name: &str,
+        matchers: &[String],
+        max: usize,
+    ) -> Result<(Vec<String>, usize), PromError> {
+        let valid = name
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()));
+        if name.is_empty() || !valid {
+            let shown = crate::sanitize::clean(name);
+            return Err(PromError::Decode(format!("{shown:?} is not a label name")));
+        }
+        let url = format!("{}/api/v1/label/{name}/values", self.base);
+        let query: Vec<(&str, &str)> = matchers.iter().map(|m| ("match[]", m.as_str())).collect();
+        let (status, body) = self.exchange(self.http.get(url).query(&query)).await?;
+        let decoded = super::decode::decode_values(status, &body, max, &self.secrets);
+        self.scrub(decoded)
+    }
+
     async fn post(&self, path: &str, mut form: Vec<(&str, String)>) -> Result<Fetched, PromError> {
         // Ask the server to give up a little before we do, so it stops working for nobody.
         let server_timeout = self.timeout.mul_f64(0.9).max(Duration::from_millis(100));

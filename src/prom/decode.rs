@@ -96,6 +96,51 @@ pub fn decode(
     Ok(QueryResponse { data, warnings, partial })
 }
 
+/// The envelope of `/api/v1/label/<name>/values`: `data` is a list of strings.
+#[derive(Deserialize)]
+struct ValuesEnvelope<'a> {
+    status: String,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+    error: Option<String>,
+}
+
+/// Decodes an answer of `/api/v1/label/<name>/values`: the first `max` values and how many
+/// there were. Errors are typed (and cleaned) as for queries.
+pub fn decode_values(
+    status: u16,
+    body: &[u8],
+    max: usize,
+    secrets: &Secrets,
+) -> Result<(Vec<String>, usize), PromError> {
+    let text = |s: &str| clean(&secrets.scrub(s));
+    let env: ValuesEnvelope = match serde_json::from_slice(body) {
+        Ok(env) => env,
+        Err(e) => {
+            return Err(if (200..300).contains(&status) {
+                PromError::Decode(format!("not Prometheus JSON ({e})"))
+            } else {
+                PromError::Http { status, excerpt: excerpt(body, secrets) }
+            })
+        }
+    };
+    if env.status != "success" {
+        let message = text(env.error.as_deref().unwrap_or("no error text"));
+        let error_type =
+            error_type(env.error_type.as_deref().map(text).as_deref(), status, &message);
+        return Err(PromError::Api { status, error_type, message });
+    }
+    if !(200..300).contains(&status) {
+        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
+    }
+    let raw = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
+    // Values as they are: they go back into queries, where a cleaned one would match nothing.
+    // Whoever shows one cleans it.
+    capped::<String>(raw, max)
+}
+
 /// The first `max` elements of a JSON array and how many it has; the others are skipped unread.
 struct Capped<T> {
     max: usize,
@@ -390,5 +435,29 @@ mod tests {
         );
         let r = decode(200, warned.as_bytes(), 100, &secrets).unwrap();
         assert!(!r.warnings[0].contains("tok-0123"), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn label_values_come_as_sent_capped_with_typed_errors() {
+        let secrets = Secrets::default();
+        let body = br#"{"status":"success","data":["a","b\u001b[31m","c"]}"#;
+        let (values, total) = decode_values(200, body, 2, &secrets).unwrap();
+        assert_eq!((values, total), (vec!["a".to_string(), "b\u{1b}[31m".to_string()], 3));
+        let refused = br#"{"status":"error","errorType":"bad_data","error":"bad \u001b matcher"}"#;
+        match decode_values(400, refused, 10, &secrets) {
+            Err(PromError::Api { error_type, message, .. }) => {
+                assert_eq!(error_type, "bad_data");
+                assert!(!message.contains('\u{1b}'), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            decode_values(502, b"<html>bad gateway</html>", 10, &secrets),
+            Err(PromError::Http { .. })
+        ));
+        assert!(matches!(
+            decode_values(200, br#"{"status":"success","data":{"x":1}}"#, 10, &secrets),
+            Err(PromError::Decode(_))
+        ));
     }
 }

@@ -50,6 +50,13 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Some(vec![("type the target, Enter", "run"), ("Esc", "cancel")])
         }
         Overlay::Confirm(_) => Some(vec![("y", "run"), ("n/Esc", "cancel")]),
+        Overlay::Variables(_) => Some(vec![
+            ("←/→", "variable"),
+            ("↑/↓", "value"),
+            ("Space", "tick"),
+            ("Enter", "choose"),
+            ("Esc", "close"),
+        ]),
         Overlay::None => None,
     };
     let actions: Vec<(A, &str)> = match (model.ui.zoom, model.ui.focus) {
@@ -73,6 +80,12 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             keys.extend([(A::Filter, "filter"), (A::RangeIn, "range"), (A::ShowQuery, "query")]);
             if !model.window.offset.is_zero() {
                 keys.push((A::Live, "live"));
+            }
+            if model.dashboards.iter().any(|d| !d.choosable().is_empty()) {
+                keys.push((A::Variables, "variables"));
+            }
+            if !model.dashboards.is_empty() && model.tabs().len() > 1 {
+                keys.push((A::NextTab, "tabs"));
             }
             keys.extend([(A::Help, "help"), (A::Quit, "quit")]);
             keys

@@ -24,7 +24,9 @@ mod runbook;
 mod scale;
 mod stat;
 mod table;
+pub mod tabs;
 mod text;
+pub mod variables;
 pub mod width;
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -66,6 +68,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
         Overlay::Query { query, of } => {
             query::render(model, theme, (*query, of), area, frame.buffer_mut())
         }
+        Overlay::Variables(p) => variables::render(model, theme, p, area, frame.buffer_mut()),
         Overlay::Filter | Overlay::Find | Overlay::None => {}
     }
 }
@@ -74,6 +77,14 @@ fn dashboard(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let lower = (area.height / 3).clamp(6, 16);
     let [grid, lower_area] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(lower)]).areas(area);
+    let tabs = if model.dashboards.is_empty() { Vec::new() } else { model.tabs() };
+    let grid = if tabs.len() > 1 && grid.height > 1 {
+        let [bar, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(grid);
+        tabs::render(&tabs, model.ui.tab.min(tabs.len() - 1), theme, bar, frame.buffer_mut());
+        rest
+    } else {
+        grid
+    };
     panel::render_grid(model, theme, grid, frame.buffer_mut());
     let split = if area.width >= 120 { 55 } else { 50 };
     let [list, side] =

@@ -18,6 +18,7 @@ pub(super) fn key_event(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<Ef
         Overlay::Find => return super::find::prompt_key(model, key),
         Overlay::Ack { .. } => return alerts::ack_key(model, key),
         Overlay::Confirm(_) => return actions::confirm_key(model, key, at),
+        Overlay::Variables(_) => return super::vars::key(model, key),
         Overlay::Query { .. } if action_for(&key) == Some(Action::Copy) => {
             return super::copy::selected(model)
         }
@@ -175,6 +176,16 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         Action::Find => {
             ui.overlay = Overlay::Find;
             ui.find = Some(crate::model::Find::default());
+        }
+        Action::Variables => return super::vars::open(model),
+        Action::PrevTab | Action::NextTab => {
+            let n = model.tabs().len().max(1);
+            let ui = &mut model.ui;
+            let at = ui.tab.min(n - 1);
+            ui.tab = if action == Action::NextTab { (at + 1) % n } else { (at + n - 1) % n };
+            ui.panel = 0;
+            ui.zoom = None;
+            ui.cursor = None;
         }
     }
     vec![Effect::Redraw]

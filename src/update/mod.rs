@@ -10,6 +10,7 @@ mod keys;
 mod pager;
 mod paste;
 mod record;
+pub mod vars;
 mod why;
 
 pub use actions::{action_for_key, CONFIRM_GUARD};
@@ -84,6 +85,9 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             model.remember(events);
             vec![Effect::Redraw]
+        }
+        Msg::VarsResolved { dashboard, generation, vars } => {
+            vars::resolved(model, dashboard, generation, vars)
         }
         Msg::Quit => quit(model),
     }
@@ -180,5 +184,7 @@ pub(crate) fn set_window(
             q.last_ok = None;
         }
     }
-    vec![Effect::SetWindow(w), Effect::Redraw]
+    let mut effects = vec![Effect::SetWindow(w), Effect::Redraw];
+    effects.extend(vars::window_changed(model));
+    effects
 }
