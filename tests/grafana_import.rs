@@ -335,7 +335,7 @@ fn check_lists_what_the_dashboard_cannot_show() {
             fixture.to_str().unwrap(),
         ],
     );
-    assert_eq!(code, Some(1), "{out}{err}");
+    assert_eq!(code, Some(0), "what cannot be shown is a warning: {out}{err}");
     let shown = fixture.display().to_string();
     for want in [
         "type \"text\" is not supported",
@@ -345,16 +345,16 @@ fn check_lists_what_the_dashboard_cannot_show() {
     ] {
         let line = out.lines().find(|l| l.contains(want));
         let line = line.unwrap_or_else(|| panic!("{want:?} not in:\n{out}"));
-        assert!(line.starts_with(&format!("error: {shown}:")), "{line}");
+        assert!(line.starts_with(&format!("warning: {shown}:")), "{line}");
     }
-    assert!(out.ends_with("4 problem(s) found\n"), "{out}");
+    assert!(out.ends_with("(4 warning(s) above)\n"), "{out}");
 
     // The same dashboard named in the config, relative to it.
     std::fs::copy(&fixture, dir.path().join("pg.json")).unwrap();
     let cfg = config(dir.path(), "dashboards = [\"pg.json\"]");
     let (code, out, _) =
         warroom(dir.path(), &["check", "--offline", "--config", cfg.to_str().unwrap()]);
-    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(code, Some(0), "{out}");
     assert!(out.contains(&format!("{}:", dir.path().join("pg.json").display())), "{out}");
 }
 

@@ -93,8 +93,17 @@ fn the_imported_dashboard_resolves_its_variables_and_has_data() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.ends_with("4 problem(s) found\n"), "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    // The four parts it cannot show; a panel asked before its second scrape may warn too.
+    assert!(stdout.starts_with("warning:") && stdout.contains(" warning(s) above)\n"), "{stdout}");
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("is not") || l.contains("better as values rise"))
+            .count(),
+        4,
+        "{stdout}"
+    );
     assert!(!stdout.contains("variable $"), "{stdout}");
     // A query the server refuses is named at the panel's line in the dashboard.
     let broken = dir.path().join("broken.json");

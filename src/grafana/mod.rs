@@ -136,7 +136,8 @@ pub fn parse(path: &Path, text: &str, sources: &[&str]) -> Result<Dashboard, Dia
     let lines = KeyLines::new(text, &["title", "name", "rows"]);
     let at = |key: &str, name: &str| lines.get(key, name);
     let mut problem = |line: Option<usize>, msg: String, fix: &str| {
-        d.problems.push(Diagnostic::new(path, line, msg).with_fix(fix));
+        // What the dashboard cannot show is listed, as a warning: the rest of it works.
+        d.problems.push(Diagnostic::new(path, line, msg).with_fix(fix).as_warning());
     };
     if !json.rows.is_empty() {
         problem(
