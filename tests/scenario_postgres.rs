@@ -407,9 +407,13 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     // One key, then the confirmation (after the type-ahead guard of the dialog).
     let key = Instant::now();
     term.send_keys(&["t"]);
+    // The whole dialog: a capture may land while a frame is still being written, so wait for
+    // its last line (the question) too, not only for the dry run's.
     let dialog =
         term.wait_until(Duration::from_secs(15), "the confirm dialog with its dry run", |s| {
-            s.contains("Confirm action") && s.contains("dry run (exit 0")
+            s.contains("Confirm action")
+                && s.contains("dry run (exit 0")
+                && s.contains("and Enter to run")
         });
     let port = lab.var("PGPORT");
     // A stock scrape config: the alert's instance is postgres_exporter's address, port and all.
