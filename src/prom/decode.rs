@@ -61,25 +61,8 @@ pub fn decode(
     secrets: &Secrets,
 ) -> Result<QueryResponse, PromError> {
     let text = |s: &str| clean(&secrets.scrub(s));
-    let env: Envelope = match serde_json::from_slice(body) {
-        Ok(env) => env,
-        Err(e) => {
-            return Err(if (200..300).contains(&status) {
-                PromError::Decode(format!("not Prometheus JSON ({e})"))
-            } else {
-                PromError::Http { status, excerpt: excerpt(body, secrets) }
-            })
-        }
-    };
-    if env.status != "success" {
-        let message = text(env.error.as_deref().unwrap_or("no error text"));
-        let error_type =
-            error_type(env.error_type.as_deref().map(text).as_deref(), status, &message);
-        return Err(PromError::Api { status, error_type, message });
-    }
-    if !(200..300).contains(&status) {
-        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
-    }
+    let env: Envelope = parse(status, body, secrets)?;
+    answered(status, body, secrets, &env.status, env.error_type.as_deref(), env.error.as_deref())?;
     let data = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
     let mut warnings: Vec<String> =
         env.warnings.iter().chain(env.infos.iter()).map(|w| text(w)).collect();
@@ -94,6 +77,44 @@ pub fn decode(
         ));
     }
     Ok(QueryResponse { data, warnings, partial })
+}
+
+/// The body as a Prometheus API envelope; a body that is none is a decoding error on a
+/// success status, else the HTTP error it is.
+fn parse<'a, T: Deserialize<'a>>(
+    status: u16,
+    body: &'a [u8],
+    secrets: &Secrets,
+) -> Result<T, PromError> {
+    serde_json::from_slice(body).map_err(|e| {
+        if (200..300).contains(&status) {
+            PromError::Decode(format!("not Prometheus JSON ({e})"))
+        } else {
+            PromError::Http { status, excerpt: excerpt(body, secrets) }
+        }
+    })
+}
+
+/// Whether an envelope says success on a success status: else the typed, cleaned API error
+/// (`status` of the envelope not `success`) or HTTP error.
+fn answered(
+    status: u16,
+    body: &[u8],
+    secrets: &Secrets,
+    env_status: &str,
+    raw_type: Option<&str>,
+    raw_error: Option<&str>,
+) -> Result<(), PromError> {
+    let text = |s: &str| clean(&secrets.scrub(s));
+    if env_status != "success" {
+        let message = text(raw_error.unwrap_or("no error text"));
+        let error_type = error_type(raw_type.map(text).as_deref(), status, &message);
+        return Err(PromError::Api { status, error_type, message });
+    }
+    if !(200..300).contains(&status) {
+        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
+    }
+    Ok(())
 }
 
 /// The envelope of `/api/v1/label/<name>/values`: `data` is a list of strings.
@@ -115,26 +136,8 @@ pub fn decode_values(
     max: usize,
     secrets: &Secrets,
 ) -> Result<(Vec<String>, usize), PromError> {
-    let text = |s: &str| clean(&secrets.scrub(s));
-    let env: ValuesEnvelope = match serde_json::from_slice(body) {
-        Ok(env) => env,
-        Err(e) => {
-            return Err(if (200..300).contains(&status) {
-                PromError::Decode(format!("not Prometheus JSON ({e})"))
-            } else {
-                PromError::Http { status, excerpt: excerpt(body, secrets) }
-            })
-        }
-    };
-    if env.status != "success" {
-        let message = text(env.error.as_deref().unwrap_or("no error text"));
-        let error_type =
-            error_type(env.error_type.as_deref().map(text).as_deref(), status, &message);
-        return Err(PromError::Api { status, error_type, message });
-    }
-    if !(200..300).contains(&status) {
-        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
-    }
+    let env: ValuesEnvelope = parse(status, body, secrets)?;
+    answered(status, body, secrets, &env.status, env.error_type.as_deref(), env.error.as_deref())?;
     let raw = env.data.ok_or_else(|| PromError::Decode("success without data".into()))?;
     // Values as they are: they go back into queries, where a cleaned one would match nothing.
     // Whoever shows one cleans it.
