@@ -160,22 +160,11 @@ impl App {
                             urgent = true;
                         }
                         Effect::CreateSilence(request) => pager.create_silence(*request),
-                        Effect::ResolveVars { dashboard, generation, mut vars } => {
-                            // Off the loop: the answer comes back as a message.
+                        Effect::ResolveVars { dashboard, generation, vars } => {
                             if let Some(live) = self.model.dashboards.get(dashboard) {
-                                let (tx, builtins) = (tx.clone(), live.builtins);
-                                let clients = self.clients.clone();
-                                tokio::spawn(async move {
-                                    let problems = crate::grafana::resolve::resolve(
-                                        &mut vars, &clients, &builtins,
-                                    )
-                                    .await;
-                                    for p in problems {
-                                        tracing::warn!("dashboard {dashboard}: {p}");
-                                    }
-                                    let msg = Msg::VarsResolved { dashboard, generation, vars };
-                                    let _ = tx.send(msg).await;
-                                });
+                                let (clients, tx) = (self.clients.clone(), tx.clone());
+                                let asked = (dashboard, generation);
+                                crate::asks::resolve_vars(asked, vars, live.builtins, clients, tx);
                             }
                         }
                         Effect::Replan => {
@@ -193,12 +182,7 @@ impl App {
                         }
                         Effect::Explain { query, source, expr } => {
                             if let Some(client) = self.clients.get(source).cloned() {
-                                let tx = tx.clone();
-                                tokio::spawn(async move {
-                                    let e = crate::explain::explain_on(&client, &expr).await;
-                                    let explanation = Box::new(e);
-                                    let _ = tx.send(Msg::Explained { query, explanation }).await;
-                                });
+                                crate::asks::explain(query, expr, client, tx.clone());
                             }
                         }
                         other => feedback.extend(io.run(other)),

@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod app;
+pub mod asks;
 pub mod body;
 pub mod cli;
 pub mod clipboard;
