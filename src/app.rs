@@ -185,6 +185,22 @@ impl App {
                                 crate::asks::explain(query, expr, client, tx.clone());
                             }
                         }
+                        Effect::ReadGuards { action, source, guards, last } => {
+                            let client = self.clients.get(source).cloned();
+                            match client {
+                                Some(c) => {
+                                    crate::asks::read_guards((action, last), guards, c, tx.clone())
+                                }
+                                None => {
+                                    feedback.push(crate::asks::no_source(action, &guards, last))
+                                }
+                            }
+                        }
+                        Effect::Verify { run_id, source, query, within } => {
+                            if let Some(client) = self.clients.get(source).cloned() {
+                                crate::asks::verify(run_id, query, within, client, tx.clone());
+                            }
+                        }
                         other => feedback.extend(io.run(other)),
                     }
                 }
@@ -465,7 +481,9 @@ impl<'a> EffectRunner<'a> {
             | Effect::CreateSilence(_)
             | Effect::Replan
             | Effect::ResolveVars { .. }
-            | Effect::Explain { .. } => {}
+            | Effect::Explain { .. }
+            | Effect::ReadGuards { .. }
+            | Effect::Verify { .. } => {}
         }
         None
     }

@@ -1,11 +1,14 @@
 //! Effects answered by a task off the loop, whose answer comes back as a message: "why no
-//! data?" asked of a source part by part, and a dashboard's variables asked again after a
-//! choice. The loop only starts them; it never waits for a source.
+//! data?" asked of a source part by part, a dashboard's variables asked again after a choice,
+//! an action's guards read before it runs and its verify query watched after. The loop only
+//! starts them; it never waits for a source.
 
 use tokio::sync::mpsc::Sender;
 
 use crate::grafana::vars::{Builtins, Variable};
-use crate::msg::Msg;
+use std::time::{Duration, Instant};
+
+use crate::msg::{Msg, VerifyStage};
 use crate::prom::Client;
 
 /// Asks `client`'s source why `expr` (query `query`) returns nothing; `Msg::Explained`.
@@ -31,4 +34,58 @@ pub fn resolve_vars(
         }
         let _ = tx.send(Msg::VarsResolved { dashboard, generation, vars }).await;
     });
+}
+
+/// How often a verify query is read while it is watched.
+pub const VERIFY_EVERY: Duration = Duration::from_secs(2);
+
+/// Reads the guards of `action` now; `Msg::GuardsRead`.
+pub fn read_guards(
+    (action, last): ((String, char, String), bool),
+    guards: Vec<crate::runbook::Guard>,
+    client: Client,
+    tx: Sender<Msg>,
+) {
+    tokio::spawn(async move {
+        let readings = crate::runbook::guard::read_guards(&client, &guards).await;
+        let _ = tx.send(Msg::GuardsRead { action, readings, last }).await;
+    });
+}
+
+/// Reads run `run_id`'s verify `query` once (`within` none: its value as the run starts), or
+/// every [`VERIFY_EVERY`] until it holds or `within` has passed; `Msg::VerifyRead` each time.
+pub fn verify(
+    run_id: u64,
+    query: String,
+    within: Option<Duration>,
+    client: Client,
+    tx: Sender<Msg>,
+) {
+    tokio::spawn(async move {
+        let start = Instant::now();
+        loop {
+            let reading = crate::runbook::guard::read_on(&client, &query).await;
+            let elapsed = start.elapsed();
+            let stage = match within {
+                None => VerifyStage::Before,
+                Some(w) if reading.ok() || elapsed >= w => VerifyStage::Done { elapsed },
+                Some(_) => VerifyStage::Watching,
+            };
+            if tx.send(Msg::VerifyRead { run_id, reading, stage }).await.is_err() {
+                return;
+            }
+            let Some(within) = within.filter(|_| stage == VerifyStage::Watching) else { return };
+            tokio::time::sleep(VERIFY_EVERY.min(within.saturating_sub(elapsed))).await;
+        }
+    });
+}
+
+/// The readings of guards whose source does not exist: none holds.
+pub fn no_source(
+    action: (String, char, String),
+    guards: &[crate::runbook::Guard],
+    last: bool,
+) -> Msg {
+    let unknown = || crate::runbook::Reading::unknown("no such source");
+    Msg::GuardsRead { action, readings: guards.iter().map(|_| unknown()).collect(), last }
 }

@@ -32,6 +32,15 @@ pub enum Msg {
     RunRefused { run_id: u64, reason: String },
     /// Whether the action `resolved` (runbook, key, target) could run now: `None`, or why not.
     CanRun { runbook: String, key: char, target: String, refusal: Option<String> },
+    /// Live readings of the guards of the action `(runbook, key, target)` in the confirm dialog;
+    /// `last` when read after the engineer confirmed (the action runs if they hold).
+    GuardsRead {
+        action: (String, char, String),
+        readings: Vec<crate::runbook::Reading>,
+        last: bool,
+    },
+    /// A reading of run `run_id`'s verify query.
+    VerifyRead { run_id: u64, reading: crate::runbook::Reading, stage: VerifyStage },
     /// A result of the pager side: Prometheus's alerts, Alertmanager's silences, a new silence.
     Pager(crate::pager::PagerMsg),
     /// What asking an empty query's parts found ("why no data?").
@@ -42,6 +51,17 @@ pub enum Msg {
     VarsResolved { dashboard: usize, generation: u64, vars: Vec<crate::grafana::vars::Variable> },
     /// Leave now (signal, terminal gone).
     Quit,
+}
+
+/// When a verify query was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyStage {
+    /// As the run started: the value it should move.
+    Before,
+    /// After the run ended, not holding yet.
+    Watching,
+    /// The last reading: it holds, or the time is up (`elapsed` after the run ended).
+    Done { elapsed: std::time::Duration },
 }
 
 /// Work `update` asks the loop to do: all I/O lives behind these.
@@ -75,6 +95,16 @@ pub enum Effect {
     /// Ask the launcher whether the action in the confirm dialog could run now (lock held,
     /// cooldown); the answer comes back as `Msg::CanRun`.
     PeekRun(Box<crate::runbook::Resolved>),
+    /// Read `guards` from source `source` now; the answer comes back as `Msg::GuardsRead`.
+    ReadGuards {
+        action: (String, char, String),
+        source: usize,
+        guards: Vec<crate::runbook::Guard>,
+        last: bool,
+    },
+    /// Read run `run_id`'s verify `query` from source `source`: once (`within` none), or every
+    /// few seconds until it holds or `within` passes; answers come back as `Msg::VerifyRead`.
+    Verify { run_id: u64, source: usize, query: String, within: Option<std::time::Duration> },
     /// Ask the source of query `query` why `expr` returns nothing, part by part; the answer
     /// comes back as `Msg::Explained`.
     Explain { query: usize, source: usize, expr: String },

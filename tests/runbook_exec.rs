@@ -39,7 +39,8 @@ fn start_in(
     );
     let rb = parse_runbook(Path::new("t.md"), &text).unwrap();
     let action = Box::new(rb.actions[0].clone());
-    let order = Order::Run { run_id, action, resolved: Box::new(resolved) };
+    let order =
+        Order::Run { run_id, action, resolved: Box::new(resolved), checks: Default::default() };
     match launcher.submit(order, tx) {
         Submitted::Started(handle) => handle,
         other => panic!("not started: {other:?}"),
@@ -68,6 +69,8 @@ fn resolved(request: Request) -> Resolved {
         dry_run: false,
         dangerous: false,
         confirm: Confirm::YesNo,
+        guards: Vec::new(),
+        verify: None,
     }
 }
 

@@ -67,7 +67,10 @@ fn launch(
     tx: mpsc::UnboundedSender<RunEvent>,
 ) -> Result<warroom::runbook::RunHandle, Refusal> {
     let action = Box::new(action.clone());
-    match launcher.submit(Order::Run { run_id, action, resolved: Box::new(resolved) }, tx) {
+    match launcher.submit(
+        Order::Run { run_id, action, resolved: Box::new(resolved), checks: Default::default() },
+        tx,
+    ) {
         Submitted::Started(h) => Ok(h),
         Submitted::NotStarted { refusal, .. } => Err(refusal),
         Submitted::Recorded => panic!("a run order came back as recorded"),

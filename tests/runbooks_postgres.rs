@@ -70,7 +70,12 @@ async fn run(a: &ActionSpec, s: &Server, dry: bool) -> Vec<String> {
     // A state dir of its own per run: no lock or cooldown left by an earlier one.
     let state = tempfile::tempdir().unwrap();
     let launcher = Launcher::new(state.path(), Identity::default(), false);
-    let order = Order::Run { run_id: 1, action: Box::new(a.clone()), resolved: Box::new(r) };
+    let order = Order::Run {
+        run_id: 1,
+        action: Box::new(a.clone()),
+        resolved: Box::new(r),
+        checks: Default::default(),
+    };
     assert!(matches!(launcher.submit(order, tx), Submitted::Started(_)));
     let mut lines = Vec::new();
     loop {

@@ -116,7 +116,21 @@ fn from_audit(r: &AuditRecord) -> Entry {
     let dry = r.mode == "dry-run";
     let run = if dry { "dry run" } else { "action" };
     let (what, details) = match r.kind {
-        RecordKind::Started => (format!("action started: {action} by {who}"), r.command.join(" ")),
+        RecordKind::Started => {
+            let overridden = if r.guard_override { " OVERRIDING A FAILED GUARD" } else { "" };
+            let mut details = r.command.join(" ");
+            for g in &r.guards {
+                let mark = if g.holds == Some(true) { "holds" } else { "DOES NOT HOLD" };
+                details.push_str(&format!("; guard {}: {} ({mark})", g.why, g.read));
+            }
+            (format!("action started: {action} by {who}{overridden}"), details)
+        }
+        RecordKind::Verified => {
+            let v = r.verification.as_ref();
+            let summary = v.map_or_else(|| "verified".to_owned(), |v| v.summary.clone());
+            let query = v.map(|v| format!("verify: {}", v.query)).unwrap_or_default();
+            (format!("{run} {summary}: {action}"), query)
+        }
         RecordKind::DryRun => (format!("dry run started: {action} by {who}"), r.command.join(" ")),
         RecordKind::Finished => {
             let outcome = r.outcome.clone().unwrap_or_else(|| "finished".into());

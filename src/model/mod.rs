@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 
 pub use query::{DataStatus, QueryError, QueryState, SeriesBuf};
-pub use runs::{Run, Runs, OUTPUT_LINES};
+pub use runs::{Run, Runs, Watch, OUTPUT_LINES};
 pub use shown::{PanelData, Shown};
 pub use source::{Caveat, Health, SourceState};
 pub use tabs::Tab;

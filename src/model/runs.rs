@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::runbook::{Outcome, Stream};
+use crate::runbook::{Checks, Outcome, Reading, Resolved, Stream, Verdict};
 
 /// Most output lines kept per run (the audit log keeps its own tail).
 pub const OUTPUT_LINES: usize = 2000;
@@ -31,6 +31,41 @@ pub struct Run {
     pub finished: Option<(Outcome, Duration)>,
     /// Why it never started (lock held, cooldown, read-only…).
     pub refused: Option<String>,
+    /// The guards as read just before it started.
+    pub checks: Checks,
+    /// Its verify query, watched once it ends.
+    pub verify: Option<Watch>,
+}
+
+/// Watching a run's verify query: its value before the run, the latest reading, the verdict.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    /// The source asked (the alert's).
+    pub source: usize,
+    /// What ran (for the audit record of the verdict).
+    pub resolved: Box<Resolved>,
+    /// The reading when the run started.
+    pub before: Option<Reading>,
+    /// The newest reading while watching.
+    pub latest: Option<Reading>,
+    /// The end of the watch.
+    pub verdict: Option<Verdict>,
+}
+
+impl Watch {
+    /// One line for the output pane: `verify … : watching, now 95 (needs < 80)`,
+    /// `✓ effective: 98 → 71 within 40s`.
+    pub fn status(&self) -> String {
+        if let Some(v) = &self.verdict {
+            let mark = if v.effective { "✓" } else { "✖" };
+            return format!("{mark} {}", v.summary());
+        }
+        let query = self.resolved.verify.as_ref().map_or("", |v| v.query.as_str());
+        match &self.latest {
+            Some(r) => format!("verifying {query}: now {}", r.shown),
+            None => format!("verifying {query} once it ends"),
+        }
+    }
 }
 
 impl Run {

@@ -75,6 +75,37 @@ pub struct Confirmation {
     /// Why the action cannot run now (another run holds its lock, a cooldown), as the launcher
     /// said when the dialog opened: shown instead of asking.
     pub blocked: Option<String>,
+    /// The source the guards are read from: the alert's.
+    pub source: usize,
+    /// The guards' live readings, one per guard; `None` while they are being read.
+    pub guards: Option<Vec<crate::runbook::Reading>>,
+    /// Confirmed: the guards are being read once more, and the action runs if they hold.
+    pub confirming: bool,
+}
+
+impl Confirmation {
+    /// Which action on which target the dialog is about.
+    pub fn action_id(&self) -> (String, char, String) {
+        let r = &self.resolved;
+        (r.runbook.clone(), r.key, r.target.clone())
+    }
+
+    /// Whether some guard was read and does not hold.
+    pub fn guard_failed(&self) -> bool {
+        self.guards.as_ref().is_some_and(|g| g.iter().any(|r| !r.ok()))
+    }
+
+    /// What the engineer types to run it although a guard fails (`override`, or `override`
+    /// and the target for `type-target` actions), when the runbook allows that.
+    pub fn override_text(&self) -> Option<String> {
+        if !(self.action.guard_override && self.guard_failed()) {
+            return None;
+        }
+        Some(match self.resolved.confirm {
+            crate::runbook::Confirm::TypeTarget => format!("override {}", self.resolved.target),
+            _ => "override".to_owned(),
+        })
+    }
 }
 
 /// Which view the pane beside the alert list shows.

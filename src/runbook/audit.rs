@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::exec::Outcome;
+use super::guard::{Guard, Reading, Verdict};
 use super::resolve::{Refusal, Resolved};
+use crate::alert::summary::format_value;
 use crate::prom::Labels;
 
 /// What a record reports.
@@ -25,8 +27,10 @@ pub enum RecordKind {
     Finished,
     /// Read-only mode stopped an action.
     Denied,
-    /// Templates, the allow-list, the lock or the cooldown stopped an action.
+    /// Templates, the allow-list, a guard, the lock or the cooldown stopped an action.
     Refused,
+    /// Watching a run's verify query found it effective or not.
+    Verified,
 }
 
 /// Who is at the keyboard and where.
@@ -141,6 +145,79 @@ pub struct AuditRecord {
     /// `Denied`/`Refused`: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `Started`/`Finished`: each guard as read just before the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<GuardRecord>,
+    /// `Started`/`Finished`: a guard did not hold and the engineer typed the override.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guard_override: bool,
+    /// `Verified`: what watching the verify query found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerifyRecord>,
+}
+
+/// A guard as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardRecord {
+    /// Why it must hold.
+    pub why: String,
+    /// The query, labels filled in.
+    pub query: String,
+    /// Whether it held (`None`: it could not be read).
+    pub holds: Option<bool>,
+    /// What was read: `"2 (needs < 5)"`, `"no data"`.
+    pub read: String,
+}
+
+impl GuardRecord {
+    /// One record per guard, with its reading (none when it was not read).
+    pub fn list(guards: &[Guard], readings: &[Reading]) -> Vec<GuardRecord> {
+        guards
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let r = readings.get(i);
+                GuardRecord {
+                    why: g.why.clone(),
+                    query: g.query.clone(),
+                    holds: r.and_then(|r| r.holds),
+                    read: r.map_or_else(|| "not read".into(), |r| r.shown.clone()),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A verification as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyRecord {
+    /// The query, labels filled in.
+    pub query: String,
+    /// Whether it held within the time given.
+    pub effective: bool,
+    /// Its value when the run started, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    /// What was read last: `"71 (needs < 80)"`.
+    pub after: String,
+    /// Milliseconds from the run's end to that reading.
+    pub after_ms: u64,
+    /// For people: `"effective: 98 → 71 within 40 s"`.
+    pub summary: String,
+}
+
+impl VerifyRecord {
+    /// The record of `verdict` on `resolved`'s verify query.
+    pub fn of(resolved: &Resolved, verdict: &Verdict) -> VerifyRecord {
+        VerifyRecord {
+            query: resolved.verify.as_ref().map(|v| v.query.clone()).unwrap_or_default(),
+            effective: verdict.effective,
+            before: verdict.before.as_ref().and_then(|b| b.value).map(format_value),
+            after: verdict.after.shown.clone(),
+            after_ms: u64::try_from(verdict.elapsed.as_millis()).unwrap_or(u64::MAX),
+            summary: verdict.summary(),
+        }
+    }
 }
 
 impl AuditRecord {
@@ -172,6 +249,9 @@ impl AuditRecord {
             duration_ms: None,
             output_tail: Vec::new(),
             reason: None,
+            guards: Vec::new(),
+            guard_override: false,
+            verification: None,
         }
     }
 
@@ -210,6 +290,9 @@ impl AuditRecord {
             duration_ms: None,
             output_tail: Vec::new(),
             reason: Some(refusal.to_string()),
+            guards: Vec::new(),
+            guard_override: false,
+            verification: None,
         }
     }
 

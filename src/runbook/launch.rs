@@ -11,9 +11,10 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use super::audit::{AuditLog, AuditRecord, Identity, RecordKind};
+use super::audit::{AuditLog, AuditRecord, GuardRecord, Identity, RecordKind, VerifyRecord};
 use super::env::BaseEnv;
 use super::exec::{start_with, Hooks, Outcome, RunEvent, RunHandle};
+use super::guard::{Reading, Verdict};
 use super::lock::RunLock;
 use super::resolve::{Context, Refusal, Request, Resolved};
 use super::spec::ActionSpec;
@@ -93,14 +94,22 @@ impl Launcher {
     /// the audit log here. Must be called within a tokio runtime for a run to start.
     pub fn submit(&self, order: Order, tx: mpsc::UnboundedSender<RunEvent>) -> Submitted {
         match order {
-            Order::Run { run_id, action, resolved } => {
-                match self.launch(run_id, &action, *resolved, tx) {
+            Order::Run { run_id, action, resolved, checks } => {
+                match self.launch(run_id, &action, *resolved, &checks, tx) {
                     Ok(handle) => Submitted::Started(handle),
                     Err(refusal) => Submitted::NotStarted { run_id, refusal },
                 }
             }
             Order::Refused(r) => {
                 self.record_refusal(&r);
+                Submitted::Recorded
+            }
+            Order::Verified { run_id, resolved, verdict } => {
+                let mut record =
+                    AuditRecord::for_resolved(RecordKind::Verified, &self.who, &resolved, None);
+                record.run_id = Some(run_id);
+                record.verification = Some(VerifyRecord::of(&resolved, &verdict));
+                self.append_off_thread(record);
                 Submitted::Recorded
             }
         }
@@ -116,6 +125,7 @@ impl Launcher {
         run_id: u64,
         action: &ActionSpec,
         resolved: Resolved,
+        checks: &Checks,
         tx: mpsc::UnboundedSender<RunEvent>,
     ) -> Result<RunHandle, Refusal> {
         let refuse = |refusal: Refusal| {
@@ -124,6 +134,9 @@ impl Launcher {
         };
         if self.read_only {
             return refuse(Refusal::ReadOnly);
+        }
+        if let Some(refusal) = checks.refusal(action, &resolved) {
+            return refuse(refusal);
         }
         let lock = if resolved.dry_run {
             None
@@ -151,6 +164,8 @@ impl Launcher {
         if matches!(resolved.request, Request::Argv(_)) {
             record.env_passed = self.env.names();
         }
+        record.guards = GuardRecord::list(&resolved.guards, &checks.readings);
+        record.guard_override = checks.overridden && checks.any_failed();
         let hooks = AuditHooks { audit: self.audit.clone(), record, lock };
         Ok(start_with(run_id, resolved, &self.env, action.timeout, tx, Box::new(hooks)))
     }
@@ -173,6 +188,11 @@ impl Launcher {
         let record = AuditRecord::refusal(
             &self.who, &r.runbook, r.key, &r.label, r.dry_run, &r.labels, &r.refusal,
         );
+        self.append_off_thread(record);
+    }
+
+    /// Appends `record`, off the caller's thread when there is a runtime.
+    fn append_off_thread(&self, record: AuditRecord) {
         let audit = self.audit.clone();
         let write = move || {
             if let Err(e) = audit.append(&record) {
@@ -220,9 +240,53 @@ pub enum Order {
         action: Box<ActionSpec>,
         /// Exactly what was shown and confirmed.
         resolved: Box<Resolved>,
+        /// The guards' readings just before, and whether the engineer overrode a failing one.
+        checks: Checks,
     },
     /// Record an action that [`prepare`] refused.
     Refused(Box<Refused>),
+    /// Record what watching a run's verify query found.
+    Verified {
+        /// The run's id.
+        run_id: u64,
+        /// What ran.
+        resolved: Box<Resolved>,
+        /// What the watch found.
+        verdict: Box<Verdict>,
+    },
+}
+
+/// The guards of a run as read just before it was started.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checks {
+    /// One reading per guard of the resolved action, in order.
+    pub readings: Vec<Reading>,
+    /// A guard failed and the engineer typed the override.
+    pub overridden: bool,
+}
+
+impl Checks {
+    /// Whether some guard did not hold.
+    pub fn any_failed(&self) -> bool {
+        self.readings.iter().any(|r| !r.ok())
+    }
+
+    /// Why these readings do not let `resolved` run, if they do not: a guard without a
+    /// reading, or one that does not hold unless `action` allows the override that was typed.
+    pub fn refusal(&self, action: &ActionSpec, resolved: &Resolved) -> Option<Refusal> {
+        if resolved.dry_run || resolved.guards.is_empty() {
+            return None;
+        }
+        if self.readings.len() != resolved.guards.len() {
+            return Some(Refusal::Guard("the guards were not read before the run".into()));
+        }
+        let failed = resolved.guards.iter().zip(&self.readings).find(|(_, r)| !r.ok());
+        let (guard, reading) = failed?;
+        if self.overridden && action.guard_override {
+            return None;
+        }
+        Some(Refusal::Guard(format!("{}: {}", guard.why, reading.shown)))
+    }
 }
 
 /// What came of an [`Order`].

@@ -17,8 +17,10 @@
 
 pub mod audit;
 pub mod check;
+mod conditions;
 pub mod env;
 pub mod exec;
+pub mod guard;
 mod http;
 pub mod launch;
 pub mod lock;
@@ -31,11 +33,12 @@ mod validate;
 
 pub use crate::diag::Diagnostic;
 
-pub use audit::{AuditLog, AuditRecord, Identity, RecordKind};
+pub use audit::{AuditLog, AuditRecord, GuardRecord, Identity, RecordKind, VerifyRecord};
 pub use check::{check_runbooks, unknown_alerts};
 pub use env::BaseEnv;
 pub use exec::{Outcome, RunEvent, RunHandle, Stream};
-pub use launch::{prepare, Launcher, Mode, Order, Refused, Submitted};
+pub use guard::{Guard, Plan, Reading, Verdict, Verify};
+pub use launch::{prepare, Checks, Launcher, Mode, Order, Refused, Submitted};
 pub use lock::RunLock;
 pub use parse::{load_dir, parse_runbook};
 pub use resolve::{Context, Refusal, Request, Resolved, CONTEXT_VARS};

@@ -127,6 +127,8 @@ impl LineMap<'_> {
 fn toml_fix(message: &str) -> String {
     if message.contains("unknown field") {
         "remove the field or correct its spelling (see runbooks/README.md for the fields)".into()
+    } else if message.contains("untagged enum RawGuards") {
+        "write guard = { query = '…', why = \"…\" }, or a list of such tables".into()
     } else if message.contains("missing field") {
         "add the field".into()
     } else if message.contains("invalid type") {

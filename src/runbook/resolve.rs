@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::guard::{promql_escape, Guard, Verify};
 use super::quote::{percent_encode, shell_quote};
 use super::spec::{ActionKind, ActionSpec, Confirm};
 use crate::prom::Labels;
@@ -88,6 +89,10 @@ pub enum Refusal {
         /// What is wrong with it.
         why: String,
     },
+    /// A guard did not hold (or could not be read) just before the run, and nobody overrode
+    /// it: `"replica must be in sync: 12 (needs < 5)"`.
+    #[error("guard does not hold: {0}")]
+    Guard(String),
     /// The lock or audit file could not be used; nothing ran.
     #[error("cannot record the run, so it was not started: {0}")]
     Io(String),
@@ -138,6 +143,10 @@ pub struct Resolved {
     pub dangerous: bool,
     /// Copied from the action (dry runs need no confirmation: [`Confirm::None`]).
     pub confirm: Confirm,
+    /// The action's guards with their labels filled in (none for a dry run).
+    pub guards: Vec<Guard>,
+    /// The action's verify query with its labels filled in (none for a dry run).
+    pub verify: Option<Verify>,
 }
 
 impl Resolved {
@@ -230,6 +239,8 @@ impl Resolved {
 enum Place {
     Verbatim,
     Url,
+    /// Inside a quoted string of a PromQL expression.
+    PromQl,
 }
 
 struct Filler<'a> {
@@ -275,7 +286,11 @@ impl Filler<'_> {
             None => (path, None),
         };
         match self.checked(label, group) {
-            Ok(v) => Some(if place == Place::Url { percent_encode(&v) } else { v }),
+            Ok(v) => Some(match place {
+                Place::Url => percent_encode(&v),
+                Place::PromQl => promql_escape(&v),
+                Place::Verbatim => v,
+            }),
             Err(r) => {
                 self.refusal.get_or_insert(r);
                 None
@@ -380,6 +395,15 @@ impl ActionSpec {
             Some(t) => sanitize::clean_owned(&f.fill(t, Place::Verbatim)?),
             None => String::new(),
         };
+        let dry = dry_argv.is_some();
+        let mut guards = Vec::new();
+        for g in self.guards.iter().filter(|_| !dry) {
+            guards.push(Guard { query: f.fill(&g.query, Place::PromQl)?, why: g.why.clone() });
+        }
+        let verify = match self.verify.as_ref().filter(|_| !dry) {
+            Some(v) => Some(Verify { query: f.fill(&v.query, Place::PromQl)?, within: v.within }),
+            None => None,
+        };
         Ok(Resolved {
             runbook: self.runbook.clone(),
             key: self.key,
@@ -391,6 +415,8 @@ impl ActionSpec {
             dry_run: dry_argv.is_some(),
             dangerous: self.dangerous && dry_argv.is_none(),
             confirm: if dry_argv.is_some() { Confirm::None } else { self.confirm },
+            guards,
+            verify,
         })
     }
 }
@@ -458,6 +484,8 @@ mod display_tests {
             dry_run: false,
             dangerous: true,
             confirm: Confirm::YesNo,
+            guards: Vec::new(),
+            verify: None,
         };
         let lines = r.display_lines();
         assert_eq!(

@@ -192,6 +192,12 @@ pub struct ActionSpec {
     pub allow: BTreeMap<String, AllowPattern>,
     /// Constants available as `{{ name }}`.
     pub vars: BTreeMap<String, String>,
+    /// Conditions on live metrics that must hold just before it runs.
+    pub guards: Vec<super::guard::Guard>,
+    /// Whether the engineer may run it anyway when a guard fails, by typing `override`.
+    pub guard_override: bool,
+    /// How to tell afterwards whether it worked.
+    pub verify: Option<super::guard::Verify>,
     /// Line of the action's `key` in the file.
     pub line: usize,
     /// Line of each field (`argv`, `url`, `env`, `allow.instance`, …) for diagnostics.
@@ -230,6 +236,10 @@ impl ActionSpec {
         out.extend(self.env.values().map(|v| ("env", v.as_str())));
         if let Some(t) = &self.target {
             out.push(("target", t));
+        }
+        out.extend(self.guards.iter().map(|g| ("guard", g.query.as_str())));
+        if let Some(v) = &self.verify {
+            out.push(("verify", v.query.as_str()));
         }
         out
     }

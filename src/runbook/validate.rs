@@ -56,6 +56,9 @@ struct RawAction {
     allow: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     vars: BTreeMap<String, Spanned<String>>,
+    guard: Option<Spanned<super::conditions::RawGuards>>,
+    guard_override: Option<Spanned<bool>>,
+    verify: Option<Spanned<super::conditions::RawVerify>>,
 }
 
 #[derive(Deserialize)]
@@ -124,11 +127,11 @@ impl Validator<'_> {
         (confirm, peak)
     }
 
-    fn err(&mut self, line: usize, message: impl Into<String>, fix: impl Into<String>) {
+    pub(super) fn err(&mut self, line: usize, message: impl Into<String>, fix: impl Into<String>) {
         self.diags.push(diag(self.file, line, message, fix));
     }
 
-    fn line<T>(&self, s: &Spanned<T>) -> usize {
+    pub(super) fn line<T>(&self, s: &Spanned<T>) -> usize {
         self.lines.line(&s.span())
     }
 
@@ -340,6 +343,15 @@ impl Validator<'_> {
             }
             vars.insert(name, value.into_inner());
         }
+        let guards = self.guards(raw.guard, &mut lines);
+        let guard_override = raw.guard_override.is_some_and(|o| {
+            if *o.get_ref() && guards.is_empty() {
+                let l = self.line(&o);
+                self.err(l, "guard_override without a guard", "add a guard or remove the line");
+            }
+            o.into_inner()
+        });
+        let verify = self.verify(raw.verify, &mut lines);
         if self.diags.len() > before {
             return None;
         }
@@ -359,6 +371,9 @@ impl Validator<'_> {
             target,
             allow,
             vars,
+            guards,
+            guard_override,
+            verify,
             line,
             lines,
         })
@@ -432,7 +447,7 @@ impl Validator<'_> {
         }
     }
 
-    fn duration(
+    pub(super) fn duration(
         &mut self,
         raw: Option<&Spanned<DurationRepr>>,
         field: &str,

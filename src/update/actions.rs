@@ -10,9 +10,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::alert::summary::format_value;
 use crate::alert::AlertView;
-use crate::model::{Confirmation, Model, Overlay, Pane, Run};
+use crate::model::{Confirmation, Model, Overlay, Pane, Run, Watch};
 use crate::msg::Effect;
-use crate::runbook::{prepare, ActionSpec, Confirm, Context, Mode, Order, Resolved, RunEvent};
+use crate::runbook::{
+    prepare, ActionSpec, Checks, Confirm, Context, Mode, Order, Outcome, Resolved, RunEvent,
+};
 
 /// Keys read sooner than this after the dialog opened were typed ahead: they never confirm.
 pub const CONFIRM_GUARD: Duration = Duration::from_millis(400);
@@ -29,14 +31,14 @@ pub fn action_for_key(model: &Model, key: char) -> Option<(AlertView, ActionSpec
     Some((alert, action))
 }
 
+/// The source of the alert's rule (the first one when it has none of its own).
+fn alert_source(model: &Model, alert: &AlertView) -> usize {
+    model.alerts.query_of(&alert.rule).and_then(|q| model.queries.get(q)).map_or(0, |q| q.source)
+}
+
 /// What templates may use besides labels: the source's URL, the alert, the environment.
 fn context(model: &Model, alert: &AlertView) -> Context {
-    let source = model
-        .alerts
-        .query_of(&alert.rule)
-        .and_then(|q| model.queries.get(q))
-        .map(|q| q.source)
-        .unwrap_or(0);
+    let source = alert_source(model, alert);
     let mut ctx = Context { labels: (*alert.labels).clone(), ..Context::default() };
     let url = model.sources.get(source).map(|s| s.url.clone()).unwrap_or_default();
     ctx.vars.insert("source_url".into(), url);
@@ -59,15 +61,17 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
             return vec![Effect::Action(Order::Refused(refused)), Effect::Redraw];
         }
     };
+    let source = alert_source(model, &alert);
     if model.read_only {
         // The launcher refuses in read-only mode and writes the denial to the audit log.
-        return launch(model, action, resolved);
+        return launch(model, (action, resolved), source, Checks::default());
     }
     if let Some(peak) = action.peak_confirm.filter(|_| model.env.peak.contains(model.now)) {
         resolved.confirm = resolved.confirm.stricter(peak);
     }
-    if resolved.confirm == Confirm::None && !resolved.dangerous {
-        return launch(model, action, resolved);
+    // An action with guards always shows them, read live, before it runs.
+    if resolved.confirm == Confirm::None && !resolved.dangerous && resolved.guards.is_empty() {
+        return launch(model, (action, resolved), source, Checks::default());
     }
     let mut effects = vec![Effect::Redraw];
     let mut dry_run = None;
@@ -87,7 +91,8 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
     }
     let environment = model.env.name.clone();
     effects.push(Effect::PeekRun(Box::new(resolved.clone())));
-    model.ui.overlay = Overlay::Confirm(Box::new(Confirmation {
+    let guards = resolved.guards.is_empty().then(Vec::new);
+    let c = Confirmation {
         action,
         resolved,
         typed: String::new(),
@@ -96,7 +101,14 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         dry_scroll: 0,
         environment,
         blocked: None,
-    }));
+        source,
+        guards,
+        confirming: false,
+    };
+    if c.guards.is_none() {
+        effects.push(super::guards::read(&c, false));
+    }
+    model.ui.overlay = Overlay::Confirm(Box::new(c));
     effects
 }
 
@@ -135,34 +147,40 @@ pub(super) fn confirm_key(model: &mut Model, key: KeyEvent, at: Instant) -> Vec<
         flash(model, text);
         return vec![Effect::Redraw];
     }
-    let confirmed = match (c.resolved.confirm, key.code) {
-        (Confirm::TypeTarget, KeyCode::Enter) => {
-            if c.typed != c.resolved.target {
-                flash(model, "type the target's name exactly to confirm".into());
+    if c.confirming {
+        return Vec::new(); // the guards are being read once more: only Esc counts
+    }
+    // What must be typed: the override when a guard fails and the runbook allows it, else the
+    // target for type-target actions; other actions take y.
+    let typed = c.override_text();
+    let expected = typed
+        .clone()
+        .or_else(|| (c.resolved.confirm == Confirm::TypeTarget).then(|| c.resolved.target.clone()));
+    let confirmed = match (&expected, key.code) {
+        (Some(want), KeyCode::Enter) => {
+            if c.typed != *want {
+                let what = if typed.is_some() { "the override" } else { "the target's name" };
+                flash(model, format!("type {what} exactly to confirm"));
                 return vec![Effect::Redraw];
             }
             true
         }
-        (Confirm::TypeTarget, KeyCode::Backspace) => {
+        (Some(_), KeyCode::Backspace) => {
             c.typed.pop();
             false
         }
-        (Confirm::TypeTarget, KeyCode::Char(ch)) if !ch.is_control() && c.typed.len() < 200 => {
+        (Some(_), KeyCode::Char(ch)) if !ch.is_control() && c.typed.len() < 200 => {
             c.typed.push(ch);
             false
         }
-        (_, KeyCode::Char('n')) => return cancel(model),
-        (_, KeyCode::Char('y') | KeyCode::Enter) => true,
+        (None, KeyCode::Char('n')) => return cancel(model),
+        (None, KeyCode::Char('y') | KeyCode::Enter) => true,
         _ => return Vec::new(),
     };
     if !confirmed {
         return vec![Effect::Redraw];
     }
-    let Overlay::Confirm(c) = std::mem::take(&mut model.ui.overlay) else {
-        return Vec::new();
-    };
-    let Confirmation { action, resolved, .. } = *c;
-    launch(model, action, resolved)
+    super::guards::confirmed(model, typed.is_some())
 }
 
 fn cancel(model: &mut Model) -> Vec<Effect> {
@@ -174,17 +192,36 @@ fn cancel(model: &mut Model) -> Vec<Effect> {
     vec![Effect::Redraw]
 }
 
-fn launch(model: &mut Model, action: ActionSpec, resolved: Resolved) -> Vec<Effect> {
+/// Hands the action to the launcher with the guards as read (`checks`); when it has a verify
+/// query, its value is read as it starts, to compare with afterwards.
+pub(super) fn launch(
+    model: &mut Model,
+    (action, resolved): (ActionSpec, Resolved),
+    source: usize,
+    checks: Checks,
+) -> Vec<Effect> {
     let id = model.runs.allocate();
-    model.runs.add(new_run(model, id, &resolved));
+    let mut run = new_run(model, id, &resolved);
+    let mut effects = Vec::new();
+    if let Some(v) = &resolved.verify {
+        let query = v.query.clone();
+        effects.push(Effect::Verify { run_id: id, source, query, within: None });
+        let resolved = Box::new(resolved.clone());
+        run.verify = Some(Watch { source, resolved, before: None, latest: None, verdict: None });
+    }
+    run.checks = checks.clone();
+    model.runs.add(run);
     model.ui.pane = Pane::Output;
     model.ui.pane_scroll = 0;
-    vec![order(id, action, resolved), Effect::Redraw]
+    let (action, resolved) = (Box::new(action), Box::new(resolved));
+    effects.push(Effect::Action(Order::Run { run_id: id, action, resolved, checks }));
+    effects.push(Effect::Redraw);
+    effects
 }
 
 fn order(run_id: u64, action: ActionSpec, resolved: Resolved) -> Effect {
     let (action, resolved) = (Box::new(action), Box::new(resolved));
-    Effect::Action(Order::Run { run_id, action, resolved })
+    Effect::Action(Order::Run { run_id, action, resolved, checks: Checks::default() })
 }
 
 fn new_run(model: &Model, id: u64, r: &Resolved) -> Run {
@@ -201,6 +238,8 @@ fn new_run(model: &Model, id: u64, r: &Resolved) -> Run {
         dropped: 0,
         finished: None,
         refused: None,
+        checks: Checks::default(),
+        verify: None,
     }
 }
 
@@ -214,16 +253,30 @@ pub(super) fn run_event(model: &mut Model, ev: RunEvent) -> Vec<Effect> {
         }
         RunEvent::Finished { run_id, outcome, duration } => {
             let mut note = None;
+            let mut effects = vec![Effect::Redraw];
             if let Some(run) = model.runs.get_mut(run_id) {
                 if !run.dry_run {
                     let mark = if outcome.success() { "✓" } else { "✖" };
                     note = Some(format!("{mark} {}: {}", run.label, outcome.summary()));
+                }
+                // What never started had no effect to look for.
+                if matches!(outcome, Outcome::FailedToStart(_)) {
+                    run.verify = None;
+                }
+                if let Some(w) = &run.verify {
+                    let v = w.resolved.verify.as_ref();
+                    let (query, within) = v.map(|v| (v.query.clone(), v.within)).unzip();
+                    if let Some(query) = query {
+                        let source = w.source;
+                        effects.push(Effect::Verify { run_id, source, query, within });
+                    }
                 }
                 run.finished = Some((outcome, duration));
             }
             if let Some(n) = note {
                 flash(model, n);
             }
+            return effects;
         }
     }
     vec![Effect::Redraw]
@@ -233,13 +286,14 @@ pub(super) fn run_event(model: &mut Model, ev: RunEvent) -> Vec<Effect> {
 pub(super) fn refused(model: &mut Model, run_id: u64, reason: String) -> Vec<Effect> {
     let label = model.runs.get_mut(run_id).map(|run| {
         run.refused = Some(reason.clone());
+        run.verify = None; // it never ran: nothing to verify
         run.label.clone()
     });
     flash(model, format!("{} not run: {reason}", label.unwrap_or_default()));
     vec![Effect::Redraw]
 }
 
-fn flash(model: &mut Model, text: String) {
+pub(super) fn flash(model: &mut Model, text: String) {
     model.flash = Some((crate::sanitize::clean_owned(&text), model.now));
 }
 

@@ -6,6 +6,7 @@ mod actions;
 mod alerts;
 mod copy;
 mod find;
+mod guards;
 mod keys;
 mod pager;
 mod paste;
@@ -72,6 +73,12 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::RunRefused { run_id, reason } => actions::refused(model, run_id, reason),
         Msg::CanRun { runbook, key, target, refusal } => {
             actions::can_run(model, (runbook, key, target), refusal)
+        }
+        Msg::GuardsRead { action, readings, last } => {
+            guards::read_back(model, action, readings, last)
+        }
+        Msg::VerifyRead { run_id, reading, stage } => {
+            guards::verify_read(model, run_id, reading, stage)
         }
         Msg::Pager(m) => pager::message(model, m),
         Msg::Explained { query, explanation } => why::answered(model, query, *explanation),
