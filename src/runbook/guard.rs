@@ -272,7 +272,7 @@ mod tests {
         assert!(!empty.ok());
         let err = plan.judge(Err("connection refused\x1b[2J"));
         assert!(!err.ok());
-        assert_eq!(err.shown, "cannot check: connection refused[2J");
+        assert_eq!(err.shown, "cannot check: connection refused\\x1b[2J");
     }
 
     #[test]

@@ -40,8 +40,10 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
             Span::styled(sanitize::clean_owned(&c.environment), danger),
             Span::styled(format!("   runbook {}", sanitize::clean(&r.runbook)), muted),
         ]),
-        Line::styled("will run exactly:", muted),
     ];
+    lines.extend(guard_lines(c, theme));
+    lines.extend(verify_line(c, theme));
+    lines.push(Line::styled("will run exactly:", muted));
     // The prompt always shows; the command gets at most two thirds of what is left, the dry run the
     // rest (its newest lines): a long argv never pushes the question out of the dialog.
     let room = usize::from(max_h).saturating_sub(2 + lines.len() + 2);
@@ -74,20 +76,38 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
         lines.extend(rows);
     }
     lines.push(Line::raw(""));
+    let critical = theme.style(Role::Critical);
+    let typing = |ask: String, style| {
+        vec![
+            Span::styled(ask, style),
+            Span::styled(sanitize::clean_owned(&c.typed), theme.style(Role::Text)),
+            Span::styled("▏", theme.style(Role::Accent)),
+        ]
+    };
     let prompt = match (&c.blocked, r.confirm) {
         // The launcher said it cannot run now: say why instead of asking.
         (Some(why), _) => vec![Span::styled(
             format!("✖ cannot run now: {}   Esc/n = close", sanitize::clean(why)),
-            theme.style(Role::Critical),
+            critical,
         )],
-        (None, Confirm::TypeTarget) => vec![
-            Span::styled(
-                format!("type {:?} and Enter to run: ", sanitize::clean(&r.target)),
-                danger,
-            ),
-            Span::styled(c.typed.clone(), theme.style(Role::Text)),
-            Span::styled("▏", theme.style(Role::Accent)),
-        ],
+        _ if c.confirming => {
+            vec![Span::styled("reading the guards once more, then it runs…   Esc = cancel", muted)]
+        }
+        _ if c.guards.is_none() => {
+            vec![Span::styled("reading the guards…   Esc = cancel", muted)]
+        }
+        _ if c.guard_failed() => match c.override_text() {
+            Some(o) => {
+                typing(format!("✖ a guard fails. To run anyway type {o:?} and Enter: "), critical)
+            }
+            None => vec![Span::styled(
+                "✖ refused: a guard does not hold (recorded)   Esc/n = close",
+                critical,
+            )],
+        },
+        (None, Confirm::TypeTarget) => {
+            typing(format!("type {:?} and Enter to run: ", sanitize::clean(&r.target)), danger)
+        }
         (None, _) => vec![Span::styled("Run it?  y = yes   n/Esc = no", danger)],
     };
     // As tall as the (wrapped) content and the prompt, no taller; the prompt has the last row
@@ -112,6 +132,46 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
         let last = Rect { y: inner.bottom() - 1, height: 1, ..inner };
         Line::from(prompt).render(last, buf);
     }
+}
+
+/// One line per guard: whether it holds, why it must, its live value.
+fn guard_lines<'a>(c: &Confirmation, theme: &Theme) -> Vec<Line<'a>> {
+    let guards = &c.resolved.guards;
+    if guards.is_empty() {
+        return Vec::new();
+    }
+    // Every guard holds for the shown values only while they are fresh: they are read again
+    // when the engineer confirms.
+    let muted = theme.style(Role::Muted);
+    let mut out = vec![Line::styled("guards, read live just now:", muted)];
+    for (i, g) in guards.iter().enumerate() {
+        let reading = c.guards.as_ref().and_then(|r| r.get(i));
+        let (mark, role, value) = match reading {
+            None => ("…", Role::Muted, "reading…".to_owned()),
+            Some(r) if r.ok() => ("✓", Role::Ok, r.shown.clone()),
+            Some(r) => ("✖", Role::Critical, r.shown.clone()),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {mark} "), theme.style(role)),
+            Span::styled(sanitize::clean_owned(&g.why), theme.style(Role::Text)),
+            Span::styled(format!(": {}", sanitize::clean(&value)), theme.style(role)),
+        ]));
+        out.push(Line::styled(format!("      {}", sanitize::clean(&g.query)), muted));
+    }
+    out
+}
+
+/// What warroom watches after the run to tell whether it worked.
+fn verify_line<'a>(c: &Confirmation, theme: &Theme) -> Option<Line<'a>> {
+    let v = c.resolved.verify.as_ref()?;
+    Some(Line::styled(
+        format!(
+            "afterwards, watches for {}: {}",
+            crate::duration::format(v.within),
+            sanitize::clean(&v.query)
+        ),
+        theme.style(Role::Muted),
+    ))
 }
 
 /// The part of a dry run's output that fits in `room` lines, from line `scroll` of its body, and

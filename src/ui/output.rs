@@ -4,7 +4,7 @@
 use ratatui::text::{Line, Span};
 
 use super::text;
-use crate::model::{Model, Run};
+use crate::model::{Model, Run, Watch};
 use crate::runbook::Stream;
 use crate::sanitize;
 use crate::theme::{Role, Theme};
@@ -19,6 +19,10 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     let first = command.next().unwrap_or_default();
     let more = if command.next().is_some() { " …" } else { "" };
     out.push(Line::styled(format!("$ {}{more}", sanitize::clean(first)), theme.style(Role::Muted)));
+    out.extend(checks_line(latest, theme));
+    if let Some(w) = &latest.verify {
+        out.push(Line::styled(sanitize::clean_owned(&w.status()), theme.style(verdict_role(w))));
+    }
     if latest.dropped > 0 {
         out.push(Line::styled(
             format!("… {} earlier lines dropped", latest.dropped),
@@ -51,6 +55,35 @@ pub fn output_lines<'a>(run: &Run, theme: &Theme) -> Vec<Line<'a>> {
         .collect()
 }
 
+/// The guards a run started with: `guards: ✓ replica in sync 2 (needs < 5)`, and
+/// `OVERRIDDEN` when the engineer ran it although one failed.
+fn checks_line<'a>(run: &Run, theme: &Theme) -> Option<Line<'a>> {
+    let readings = &run.checks.readings;
+    if readings.is_empty() {
+        return None;
+    }
+    let mut spans = vec![Span::styled("guards:", theme.style(Role::Muted))];
+    for r in readings {
+        let (mark, role) = if r.ok() { ("✓", Role::Ok) } else { ("✖", Role::Critical) };
+        spans.push(Span::styled(
+            format!(" {mark} {}", sanitize::clean(&r.shown)),
+            theme.style(role),
+        ));
+    }
+    if run.checks.overridden && run.checks.any_failed() {
+        spans.push(Span::styled("  OVERRIDDEN", theme.style(Role::Critical)));
+    }
+    Some(Line::from(spans))
+}
+
+fn verdict_role(w: &Watch) -> Role {
+    match &w.verdict {
+        Some(v) if v.effective => Role::Ok,
+        Some(_) => Role::Critical,
+        None => Role::Accent,
+    }
+}
+
 fn header<'a>(model: &Model, theme: &Theme, run: &Run) -> Line<'a> {
     let role = match (&run.finished, &run.refused) {
         (_, Some(_)) => Role::Warning,
@@ -70,6 +103,14 @@ fn header<'a>(model: &Model, theme: &Theme, run: &Run) -> Line<'a> {
             theme.style(Role::Muted),
         ),
         Span::styled(run.status(model.now), theme.style(role)),
+        Span::styled(
+            match run.verify.as_ref().and_then(|w| w.verdict.as_ref()) {
+                Some(v) if v.effective => " · effective",
+                Some(_) => " · NOT effective",
+                None => "",
+            },
+            theme.style(run.verify.as_ref().map_or(Role::Muted, verdict_role)),
+        ),
         Span::styled(
             format!("  [{}] {}{target}", run.key, sanitize::clean(&run.label)),
             theme.style(Role::Text),

@@ -2,8 +2,9 @@
 //!
 //! Guards are read when the confirm dialog opens (the dialog shows each live value), and read
 //! once more the moment the engineer confirms: the action starts only if that last reading
-//! holds. A guard that fails refuses the action, and the refusal is audited; a runbook may allow
-//! the engineer to type `override` instead, which is audited with the readings. After a run
+//! holds. A reading where a guard fails refuses the action, and the refusal is audited; the
+//! dialog stays open to show why. A runbook may allow the engineer to type `override` instead,
+//! which starts the run with the readings and the override in its audit record. After a run
 //! ends, its verify query is watched until it holds or its time is up, and the verdict goes to
 //! the output pane, the footer and the audit log.
 
@@ -34,7 +35,15 @@ pub(super) fn confirmed(model: &mut Model, overriding: bool) -> Vec<Effect> {
             c.confirming = true;
             vec![read(c, true), Effect::Redraw]
         }
-        Some(_) => refuse(model),
+        Some(_) => {
+            // Refused (and audited) when the reading came back: say so again.
+            let text = match c.override_text() {
+                Some(o) => format!("a guard does not hold: type {o:?} and Enter to run it anyway"),
+                None => "refused: a guard does not hold (Esc closes)".to_owned(),
+            };
+            flash(model, text);
+            vec![Effect::Redraw]
+        }
     }
 }
 
@@ -51,15 +60,14 @@ pub(super) fn read_back(
     }
     let all_hold = readings.len() == c.resolved.guards.len() && readings.iter().all(Reading::ok);
     c.guards = Some(readings.clone());
-    if !last {
+    c.confirming = false;
+    if all_hold && last {
+        return start(model, Checks { readings, overridden: false });
+    }
+    if all_hold {
         return vec![Effect::Redraw];
     }
-    c.confirming = false;
-    if all_hold {
-        start(model, Checks { readings, overridden: false })
-    } else {
-        refuse(model)
-    }
+    refuse(model)
 }
 
 /// Closes the dialog and hands its action to the launcher.
@@ -69,8 +77,8 @@ fn start(model: &mut Model, checks: Checks) -> Vec<Effect> {
     launch(model, (action, resolved), source, checks)
 }
 
-/// A guard does not hold: the refusal goes to the audit log. The dialog stays open when the
-/// runbook allows an override (the prompt now asks for it), else it closes.
+/// A guard does not hold: the refusal goes to the audit log. The dialog stays open with the
+/// values read; its prompt asks for the override when the runbook allows one.
 fn refuse(model: &mut Model) -> Vec<Effect> {
     let Overlay::Confirm(c) = &mut model.ui.overlay else { return Vec::new() };
     let readings = c.guards.clone().unwrap_or_default();
@@ -90,10 +98,7 @@ fn refuse(model: &mut Model) -> Vec<Effect> {
     let label = c.action.label.clone();
     let text = match c.override_text() {
         Some(o) => format!("{label} refused: {refusal}; type {o:?} to run it anyway"),
-        None => {
-            model.ui.overlay = Overlay::None;
-            format!("{label} refused: {refusal}")
-        }
+        None => format!("{label} refused: {refusal}"),
     };
     flash(model, text);
     vec![Effect::Action(Order::Refused(refused)), Effect::Redraw]
