@@ -53,6 +53,12 @@ const EXPECTED: &[(&str, usize, &str)] = &[
         "{{ labels.instance.port }} needs a named group (?P<port>…) in allow.instance",
     ),
     ("clash-b.md", 12, "key 's' is also bound by runbook \"clash-a\""),
+    ("guard-problems.md", 10, "guard: the query is not PromQL"),
+    ("guard-problems.md", 10, "a guard needs a `why`"),
+    ("guard-problems.md", 14, "verify: {{ labels.limit }} stands outside a quoted string"),
+    ("guard-problems.md", 14, "verify.within must be above zero and at most 1h"),
+    ("guard-override-alone.md", 10, "guard_override without a guard"),
+    ("guard-unknown-field.md", 10, "guard is neither a { query, why } table nor a list of them"),
 ];
 
 #[test]

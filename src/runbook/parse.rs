@@ -81,7 +81,7 @@ pub fn parse_runbook(file: &Path, text: &str) -> Result<Runbook, Vec<Diagnostic>
     let lines = LineMap { text, front_start };
     let raw: RawRunbook = toml::from_str(front).map_err(|e| {
         let line = e.span().map_or(1, |s| lines.line(&s));
-        vec![diag(file, line, e.message().trim().to_string(), toml_fix(e.message()))]
+        vec![diag(file, line, toml_message(e.message()), toml_fix(e.message()))]
     })?;
     let mut v = Validator { file, lines, diags: Vec::new() };
     let runbook = v.runbook(raw, body);
@@ -121,6 +121,16 @@ impl LineMap<'_> {
     pub(super) fn line(&self, span: &Range<usize>) -> usize {
         let end = (self.front_start + span.start).min(self.text.len());
         self.text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    }
+}
+
+/// The TOML parser's message, in the runbook's terms where it speaks of warroom's types.
+fn toml_message(message: &str) -> String {
+    if message.contains("untagged enum RawGuards") {
+        "guard is neither a { query, why } table nor a list of them (a field misspelt or missing?)"
+            .into()
+    } else {
+        message.trim().to_string()
     }
 }
 
