@@ -170,7 +170,8 @@ async fn check(
     problems.extend(warroom::cmd::check::promql_warnings(config));
     if !offline {
         let mut found =
-            warroom::cmd::check::check_sources(&config.config, config.path.as_deref()).await;
+            warroom::cmd::check::check_sources(&config.config, &loaded, config.path.as_deref())
+                .await;
         warroom::grafana::relocate(&mut found, &dashboards.dashboards, &config.config.panels);
         problems.extend(found);
         problems

@@ -54,7 +54,7 @@ critical = 1
     std::fs::write(&file, &text).expect("write config");
     let config = load_str(&text, &file, &Overrides::default()).expect("valid config").config;
     let started = Instant::now();
-    let problems = check_sources(&config, Some(&file)).await;
+    let problems = check_sources(&config, &[], Some(&file)).await;
     let took = started.elapsed();
     let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
     let shown = shown.join("\n");
@@ -165,4 +165,81 @@ async fn runbooks_may_name_alerts_only_prometheus_defines() {
     assert!(live.contains("typo.md") && live.contains("\"ReplicaLaging\""), "{live}");
     assert!(live.contains("did you mean \"ReplicaLagging\"?"), "{live}");
     assert!(!live.contains("lag.md"), "ReplicaLagging is Prometheus's: {live}");
+}
+
+/// The guard and verify queries of the runbooks' actions are asked of the live source too: one
+/// the server rejects is an error at the action's line in its runbook, one that returns nothing
+/// (so the guard would refuse the action now) a warning; one that uses the alert's labels is
+/// only asked whether it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guard_and_verify_queries_are_asked_of_the_live_source() {
+    let exporter = StaticExporter::start("warroom_lag_seconds 0.5\n");
+    let target = exporter.target();
+    let prometheus = tokio::task::spawn_blocking(move || {
+        let prometheus = Prometheus::start(PrometheusOpts::scraping(target));
+        prometheus.wait_for_series("warroom_lag_seconds", Duration::from_secs(30));
+        prometheus
+    })
+    .await
+    .expect("start prometheus");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let books = dir.path().join("runbooks");
+    std::fs::create_dir(&books).expect("runbooks dir");
+    let runbook = r#"+++
+id = "guarded"
+title = "Guarded"
+alerts = ["Lagging"]
+
+[[actions]]
+key = "r"
+label = "Restart"
+argv = ["/bin/echo", "restart"]
+guard = { query = 'max(warroom_lag_seconds) < 5', why = "replica in sync" }
+verify = { query = 'max(warroom_lag_seconds{instance="{{ labels.instance }}"}) < 1', within = "1m" }
+
+[[actions]]
+key = "s"
+label = "Stop"
+argv = ["/bin/echo", "stop"]
+guard = { query = 'max(warroom_no_such_metric) > 95', why = "CPU pegged" }
+
+[[actions]]
+key = "t"
+label = "Terminate"
+argv = ["/bin/echo", "terminate"]
+guard = { query = 'count(label_replace(up, "not a name", "$1", "job", "(.*)")) > 0', why = "up" }
++++
+body
+"#;
+    std::fs::write(books.join("guarded.md"), runbook).expect("write runbook");
+    let config = dir.path().join("warroom.toml");
+    let text = format!(
+        "runbooks_dir = \"runbooks\"\n\n[[sources]]\nname = \"prom\"\nurl = \"{}\"\n\n[[alerts]]\nname = \"Lagging\"\nquery = \"max(warroom_lag_seconds)\"\ncritical = 5\n",
+        prometheus.url()
+    );
+    std::fs::write(&config, text).expect("write config");
+    let out = tokio::task::block_in_place(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(["check", "--config"])
+            .arg(&config)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .output()
+            .expect("run check")
+    });
+    let printed =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{printed}");
+    let lines: Vec<&str> = printed.lines().filter(|l| l.contains("guarded.md")).collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    assert!(
+        lines[0].starts_with("warning: ")
+            && lines[0].contains("guarded.md:17: runbook \"guarded\" key 's' guard \"CPU pegged\": the query returns nothing"),
+        "{printed}"
+    );
+    assert!(printed.contains("fix: while it returns nothing the guard refuses"), "{printed}");
+    assert!(
+        lines[1].starts_with("error: ")
+            && lines[1].contains("guarded.md:23: runbook \"guarded\" key 't' guard \"up\": \"prom\" cannot run the query"),
+        "{printed}"
+    );
 }

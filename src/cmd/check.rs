@@ -5,17 +5,19 @@ use crate::config::ConfigFile;
 use crate::diag::Diagnostic;
 use crate::runbook::Runbook;
 
-/// Contacts every source and runs every panel and alert query once; unreachable sources and
-/// rejected queries are problems, at the line of their table in `file` (see [`super::sources`]).
+/// Contacts every source and runs every panel and alert query, and the runbooks' guard and
+/// verify queries, once; unreachable sources and rejected queries are problems, at the line of
+/// their table in `file` or of the action in its runbook (see [`super::sources`]).
 pub async fn check_sources(
     config: &crate::config::Config,
+    runbooks: &[Runbook],
     file: Option<&std::path::Path>,
 ) -> Vec<Diagnostic> {
     let (shown, text) = match file {
         Some(p) => (p.to_path_buf(), std::fs::read_to_string(p).unwrap_or_default()),
         None => (std::path::PathBuf::from("<built-in config>"), String::new()),
     };
-    super::sources::check_sources(config, &shown, &text).await
+    super::sources::check_sources(config, runbooks, &shown, &text).await
 }
 
 /// What was checked, for the closing line.

@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::diag::{table_line, Diagnostic, Place};
 use crate::prom::{Client, PromError};
+use crate::runbook::Runbook;
 
 /// How long one check request may take.
 pub const CHECK_DEADLINE: Duration = Duration::from_secs(3);
@@ -23,12 +24,25 @@ struct Owner {
     what: String,
     /// An empty answer is all being well here (a `present` rule, `no_data = "ok"`).
     empty_ok: bool,
+    /// What to do when it returns nothing.
+    if_empty: &'static str,
 }
+
+const PANEL_IF_EMPTY: &str = "run `warroom check` again once the data should be there; press e \
+                              on the panel for the whole explanation";
+const GUARD_IF_EMPTY: &str = "while it returns nothing the guard refuses the action (a verify \
+                              query never holds): check the metric names, or add `or vector(0)` \
+                              when no data means all is well";
 
 /// Tries each source once (`query=1`), then each distinct panel and alert query of the
 /// reachable sources once, at most `max_concurrency` at a time per source. `file` and `text`
 /// are the config's path and content, for line numbers.
-pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
+pub async fn check_sources(
+    config: &Config,
+    runbooks: &[Runbook],
+    file: &Path,
+    text: &str,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut clients = Vec::new();
     for (i, spec) in config.sources.iter().enumerate() {
@@ -65,7 +79,10 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
             None => {}
         }
     }
-    let queries = distinct_queries(config, file, text);
+    let mut queries = distinct_queries(config, file, text);
+    for (key, owner) in condition_queries(config, runbooks) {
+        queries.entry(key).or_default().push(owner);
+    }
     let caps: Vec<Arc<Semaphore>> =
         config.sources.iter().map(|s| Arc::new(Semaphore::new(s.concurrency()))).collect();
     let runs = queries.iter().filter(|((src, _), _)| reachable.get(*src) == Some(&true)).map(
@@ -95,11 +112,9 @@ pub async fn check_sources(config: &Config, file: &Path, text: &str) -> Vec<Diag
             Ok(Some(why)) => {
                 for o in owners.iter().filter(|o| !o.empty_ok) {
                     let msg = format!("{}: the query returns nothing: {}", o.what, why.headline());
-                    let fix = "run `warroom check` again once the data should be there; press e \
-                               on the panel for the whole explanation";
                     out.push(
                         Diagnostic::new(&o.place.file, o.place.line, msg)
-                            .with_fix(fix)
+                            .with_fix(o.if_empty)
                             .as_warning(),
                     );
                 }
@@ -133,18 +148,51 @@ fn distinct_queries(
     let mut out: BTreeMap<(usize, String), Vec<Owner>> = BTreeMap::new();
     for (index, p) in config.panels.iter().enumerate() {
         let what = format!("panel {:?}", p.title);
-        let owner = Owner { place: at("panels", index), what, empty_ok: false };
+        let owner =
+            Owner { place: at("panels", index), what, empty_ok: false, if_empty: PANEL_IF_EMPTY };
         out.entry((source_of(&p.source), p.query.trim().to_string())).or_default().push(owner);
     }
     for (index, rule) in config.alerts.iter().enumerate() {
         if let Some(expr) = &rule.query {
             let place = rule.defined_at.clone().unwrap_or_else(|| at("alerts", index));
             let empty_ok = rule.no_data_policy() == crate::alert::Policy::Ok;
-            let owner = Owner { place, what: format!("alert {:?}", rule.name), empty_ok };
+            let what = format!("alert {:?}", rule.name);
+            let owner = Owner { place, what, empty_ok, if_empty: PANEL_IF_EMPTY };
             out.entry((source_of(&rule.source), expr.trim().to_string())).or_default().push(owner);
         }
     }
     out.retain(|(_, expr), _| !expr.is_empty());
+    out
+}
+
+/// The guard and verify queries of the runbooks' actions, each on the source of the first
+/// alert rule its runbook names. Labels are filled with a stand-in, so a query that uses them
+/// is only asked whether it runs: its answer may well be empty.
+fn condition_queries(config: &Config, runbooks: &[Runbook]) -> Vec<((usize, String), Owner)> {
+    let mut out = Vec::new();
+    for rb in runbooks {
+        let rule = config.alerts.iter().find(|r| rb.alerts.contains(&r.name));
+        let source_name = rule.and_then(|r| r.source.as_ref());
+        let source =
+            source_name.and_then(|n| config.sources.iter().position(|s| &s.name == n)).unwrap_or(0);
+        for a in &rb.actions {
+            let guards = a.guards.iter().map(|g| ("guard", format!("guard {:?}", g.why), &g.query));
+            let verify = a.verify.iter().map(|v| ("verify", "verify".to_owned(), &v.query));
+            for (field, what, query) in guards.chain(verify) {
+                let labels = crate::template::placeholders(query)
+                    .is_ok_and(|p| p.iter().any(|n| n.starts_with("labels.")));
+                let filled = crate::runbook::guard::sample_fill(query, &a.vars);
+                let plan = crate::runbook::Plan::of(&filled);
+                let owner = Owner {
+                    place: Place { file: rb.file.clone(), line: Some(a.line_of(field)) },
+                    what: format!("runbook {:?} key '{}' {what}", rb.id, a.key),
+                    empty_ok: labels,
+                    if_empty: GUARD_IF_EMPTY,
+                };
+                out.push(((source, plan.query().to_owned()), owner));
+            }
+        }
+    }
     out
 }
 

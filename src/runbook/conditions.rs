@@ -105,7 +105,7 @@ impl Validator<'_> {
                 "use labels only as matcher values: instance=\"{{ labels.instance }}\"",
             );
         }
-        if let Err(e) = crate::promql::parse(&sample_fill(query)) {
+        if let Err(e) = crate::promql::parse(&sample_fill(query, &BTreeMap::new())) {
             self.err(
                 line,
                 format!("{field}: the query is not PromQL: {e}"),

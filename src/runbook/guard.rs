@@ -231,10 +231,15 @@ pub fn promql_escape(value: &str) -> String {
     out
 }
 
-/// `template` with every placeholder replaced by a harmless value, to see whether it parses.
-pub fn sample_fill(template: &str) -> String {
+/// `template` with `vars` filled in and a stand-in for everything else (labels, the
+/// dashboard's own values), to see whether it parses and runs.
+pub fn sample_fill(template: &str, vars: &std::collections::BTreeMap<String, String>) -> String {
     crate::template::render(template, |name| {
-        Some(if name.starts_with("labels.") { "x".to_owned() } else { "1".to_owned() })
+        Some(
+            vars.get(name)
+                .cloned()
+                .unwrap_or_else(|| if name.starts_with("labels.") { "x" } else { "1" }.to_owned()),
+        )
     })
     .unwrap_or_else(|_| template.to_owned())
 }
