@@ -378,3 +378,66 @@ fn the_built_in_db_cpu_panel_has_data_on_a_stock_scrape_config() {
     assert_eq!(series[0].labels.get("host").map(String::as_str), Some("127.0.0.1"));
     assert!(series[0].point.v.is_finite(), "{series:?}");
 }
+
+/// Guards and verify queries read from the real server: a comparison holds when every series
+/// passes and shows the value closest to failing; no data and a dead source never hold; a
+/// watched verify query ends as soon as it holds, or when its time is up.
+async fn guards_and_verification_read_live_data(s: Server) {
+    use warroom::msg::VerifyStage;
+    use warroom::runbook::guard::read_on;
+    let c = client(&s.url, "30s");
+    wait_for(&c, "warroom_real_const", 3).await;
+
+    let r = read_on(&c, "max(warroom_real_const) < 5").await;
+    assert_eq!((r.holds, r.value, r.shown.as_str()), (Some(true), Some(4.5), "4.5 (needs < 5)"));
+    let r = read_on(&c, "0 < min(warroom_real_const)").await;
+    assert_eq!((r.holds, r.shown.as_str()), (Some(false), "-2.25 (needs > 0)"));
+    let r = read_on(&c, "warroom_real_const > -10").await;
+    assert_eq!((r.holds, r.shown.as_str()), (Some(true), "-2.25 (needs > -10), 3 series"));
+    let r = read_on(&c, "warroom_real_const{db=\"shop\"} == 3").await;
+    assert_eq!((r.holds, r.shown.as_str()), (Some(true), "1 series"));
+    let r = read_on(&c, "max(warroom_real_no_such_metric) < 1").await;
+    assert_eq!((r.holds, r.shown.as_str()), (None, "no data"));
+    let dead = client(&format!("http://127.0.0.1:{}", support::free_port()), "30s");
+    let r = read_on(&dead, "max(warroom_real_const) < 5").await;
+    assert!(r.holds.is_none() && r.shown.starts_with("cannot check: "), "{r:?}");
+
+    let watch = |query: &str, within: Option<Duration>| {
+        let (tx, mut rx) = mpsc::channel(16);
+        warroom::asks::verify(1, query.to_owned(), within, c.clone(), tx);
+        async move {
+            let mut seen = Vec::new();
+            while let Some(Msg::VerifyRead { reading, stage, .. }) = rx.recv().await {
+                seen.push((reading, stage));
+            }
+            seen
+        }
+    };
+    let before = watch("max(warroom_real_const) < 5", None).await;
+    assert_eq!(before.len(), 1);
+    assert_eq!((before[0].0.value, before[0].1), (Some(4.5), VerifyStage::Before));
+
+    let effective = watch("max(warroom_real_const) > 4", Some(Duration::from_secs(30))).await;
+    assert_eq!(effective.len(), 1, "done at the first reading that holds: {effective:?}");
+    assert!(effective[0].0.ok() && matches!(effective[0].1, VerifyStage::Done { .. }));
+
+    let started = std::time::Instant::now();
+    let not = watch("max(warroom_real_const) > 100", Some(Duration::from_secs(3))).await;
+    let (last, stage) = not.last().expect("a last reading");
+    assert!(!last.ok());
+    let VerifyStage::Done { elapsed } = *stage else { panic!("{not:?}") };
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(not.len() >= 2, "watched more than once: {not:?}");
+    assert!(not[..not.len() - 1].iter().all(|(_, s)| *s == VerifyStage::Watching));
+}
+
+#[test]
+fn prometheus_guards_and_verification_read_live_data() {
+    run(Kind::Prometheus, guards_and_verification_read_live_data);
+}
+
+#[test]
+fn victoria_metrics_guards_and_verification_read_live_data() {
+    run(Kind::Victoria, guards_and_verification_read_live_data);
+}
