@@ -41,7 +41,7 @@ pub const VERIFY_EVERY: Duration = Duration::from_secs(2);
 
 /// Reads the guards of `action` now; `Msg::GuardsRead`.
 pub fn read_guards(
-    (action, last): ((String, char, String), bool),
+    (action, last): (crate::runbook::ActionId, bool),
     guards: Vec<crate::runbook::Guard>,
     client: Client,
     tx: Sender<Msg>,
@@ -82,7 +82,7 @@ pub fn verify(
 
 /// The readings of guards whose source does not exist: none holds.
 pub fn no_source(
-    action: (String, char, String),
+    action: crate::runbook::ActionId,
     guards: &[crate::runbook::Guard],
     last: bool,
 ) -> Msg {

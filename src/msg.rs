@@ -35,7 +35,7 @@ pub enum Msg {
     /// Live readings of the guards of the action `(runbook, key, target)` in the confirm dialog;
     /// `last` when read after the engineer confirmed (the action runs if they hold).
     GuardsRead {
-        action: (String, char, String),
+        action: crate::runbook::ActionId,
         readings: Vec<crate::runbook::Reading>,
         last: bool,
     },
@@ -97,7 +97,7 @@ pub enum Effect {
     PeekRun(Box<crate::runbook::Resolved>),
     /// Read `guards` from source `source` now; the answer comes back as `Msg::GuardsRead`.
     ReadGuards {
-        action: (String, char, String),
+        action: crate::runbook::ActionId,
         source: usize,
         guards: Vec<crate::runbook::Guard>,
         last: bool,

@@ -18,34 +18,9 @@ use warroom::runbook::{
 };
 use warroom::update::update;
 
-const GUARDED: &str = r#"+++
-id = "guarded"
-title = "Guarded"
-alerts = ["DemoDbCpuHigh"]
-
-[[actions]]
-key = "G"
-label = "Restart the database"
-argv = ["true"]
-target = "{{ labels.instance }}"
-confirm = "yes-no"
-guard = [
-  { query = 'max(pg_replication_lag_seconds{instance="{{ labels.instance }}"}) < 5', why = "replica must be in sync" },
-  { query = 'min_over_time(db_cpu_percent[5m]) > 95', why = "CPU above 95 % for 5 minutes" },
-]
-verify = { query = 'max(db_cpu_percent) < 80', within = "2m" }
-
-[[actions]]
-key = "O"
-label = "Restart the database, overridable"
-argv = ["true"]
-target = "{{ labels.instance }}"
-confirm = "yes-no"
-guard = { query = 'max(pg_replication_lag_seconds) < 5', why = "replica must be in sync" }
-guard_override = true
-+++
-body
-"#;
+/// Guarded actions for `DemoDbCpuHigh`: `G` with two guards and a verify query, `O` with one
+/// guard that may be overridden.
+const GUARDED: &str = include_str!("fixtures/runbooks/guarded.md");
 
 fn model() -> Model {
     let mut m = demo_model(90, 160, 48);
@@ -75,7 +50,7 @@ fn fails(value: f64, needs: &str) -> Reading {
 }
 
 /// The guard reads the effects ask for: (action, guard queries, last).
-fn reads(effects: &[Effect]) -> Vec<((String, char, String), Vec<String>, bool)> {
+fn reads(effects: &[Effect]) -> Vec<(warroom::runbook::ActionId, Vec<String>, bool)> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -339,8 +314,8 @@ fn a_run_that_moves_the_verify_query_is_marked_effective_everywhere() {
     assert_eq!(watch.status(), "verifying max(db_cpu_percent) < 80: now 93 (needs < 80)");
     let done = VerifyStage::Done { elapsed: Duration::from_millis(40_300) };
     let effects = reading(&mut m, id, holds(71.0, "< 80"), done);
-    let run = m.runs.latest().unwrap();
-    assert_eq!(run.output.back().map(|(_, l)| l.as_str()), Some("✓ effective: 98 → 71 within 40s"));
+    let watch = m.runs.latest().unwrap().verify.clone().unwrap();
+    assert_eq!(watch.status(), "✓ effective: 98 → 71 within 40s");
     assert!(m.flash.as_ref().unwrap().0.contains("effective: 98 → 71 within 40s"));
     // Later readings change nothing.
     assert!(reading(&mut m, id, fails(99.0, "< 80"), VerifyStage::Watching).is_empty());
@@ -381,11 +356,8 @@ fn a_run_that_does_not_move_it_is_marked_not_effective() {
     finish(&mut m, id);
     let done = VerifyStage::Done { elapsed: Duration::from_secs(120) };
     reading(&mut m, id, fails(97.0, "< 80"), done);
-    let run = m.runs.latest().unwrap();
-    assert_eq!(
-        run.output.back().map(|(_, l)| l.as_str()),
-        Some("✖ not effective: 98 → 97 (needs < 80) after 2m")
-    );
+    let watch = m.runs.latest().unwrap().verify.clone().unwrap();
+    assert_eq!(watch.status(), "✖ not effective: 98 → 97 (needs < 80) after 2m");
 }
 
 #[test]

@@ -191,3 +191,113 @@ fn f_finds_text_in_the_runbook_and_n_steps_through_the_matches() {
     assert!(m.ui.find.is_none());
     assert!(!frame(&m, 160, 48).contains("find \"idle\""));
 }
+
+/// The guarded actions of `fixtures/runbooks/guarded.md`, on `DemoDbCpuHigh`.
+fn guarded(w: u16, h: u16) -> Model {
+    let mut m = model(w, h);
+    let text = include_str!("fixtures/runbooks/guarded.md");
+    m.runbooks.push(parse_runbook(Path::new("guarded.md"), text).unwrap());
+    let alerts = m.visible_alerts();
+    let a = alerts.iter().find(|a| a.rule == "DemoDbCpuHigh").unwrap();
+    m.ui.alert_key = Some(a.key.clone());
+    m
+}
+
+fn reading(holds: Option<bool>, value: f64, shown: &str) -> warroom::runbook::Reading {
+    warroom::runbook::Reading { holds, value: Some(value), shown: shown.into() }
+}
+
+/// Answers the guard read `effects` ask for with `readings`.
+fn guards_read(m: &mut Model, effects: &[Effect], readings: Vec<warroom::runbook::Reading>) {
+    let (action, last) = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ReadGuards { action, last, .. } => Some((action.clone(), *last)),
+            _ => None,
+        })
+        .expect("the guards are read");
+    update(m, Msg::GuardsRead { action, readings, last });
+}
+
+#[test]
+fn confirm_dialog_with_guards_read_live() {
+    let mut m = guarded(100, 32);
+    let t0 = Instant::now();
+    let effects = update(
+        &mut m,
+        Msg::Key { key: KeyEvent::new(KeyCode::Char('G'), KeyModifiers::NONE), at: t0 },
+    );
+    insta::assert_snapshot!("guards_reading", frame(&m, 100, 32));
+    let readings = vec![
+        reading(Some(true), 0.4, "0.4 (needs < 5)"),
+        reading(Some(false), 71.0, "71 (needs > 95)"),
+    ];
+    guards_read(&mut m, &effects, readings);
+    insta::assert_snapshot!("guards_refused", frame(&m, 100, 32));
+}
+
+#[test]
+fn confirm_dialog_asks_for_the_override() {
+    let mut m = guarded(100, 32);
+    let t0 = Instant::now();
+    let effects = update(
+        &mut m,
+        Msg::Key { key: KeyEvent::new(KeyCode::Char('O'), KeyModifiers::NONE), at: t0 },
+    );
+    guards_read(&mut m, &effects, vec![reading(Some(false), 30.0, "30 (needs < 5)")]);
+    for c in "overr".chars() {
+        press(&mut m, KeyCode::Char(c), t0 + Duration::from_secs(1));
+    }
+    insta::assert_snapshot!(frame(&m, 100, 32));
+}
+
+#[test]
+fn output_pane_shows_the_guards_and_the_verdict() {
+    let mut m = guarded(120, 32);
+    let t0 = Instant::now();
+    let effects = update(
+        &mut m,
+        Msg::Key { key: KeyEvent::new(KeyCode::Char('G'), KeyModifiers::NONE), at: t0 },
+    );
+    let readings = || {
+        vec![
+            reading(Some(true), 0.4, "0.4 (needs < 5)"),
+            reading(Some(true), 98.0, "98 (needs > 95)"),
+        ]
+    };
+    guards_read(&mut m, &effects, readings());
+    let effects = update(
+        &mut m,
+        Msg::Key {
+            key: KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
+            at: t0 + Duration::from_secs(1),
+        },
+    );
+    guards_read(&mut m, &effects, readings());
+    let id = m.runs.latest().unwrap().id;
+    let stage = warroom::msg::VerifyStage::Before;
+    update(
+        &mut m,
+        Msg::VerifyRead {
+            run_id: id,
+            reading: reading(Some(false), 98.0, "98 (needs < 80)"),
+            stage,
+        },
+    );
+    let done = RunEvent::Finished {
+        run_id: id,
+        outcome: Outcome::Exited(0),
+        duration: Duration::from_millis(300),
+    };
+    update(&mut m, Msg::Run(done));
+    let stage = warroom::msg::VerifyStage::Done { elapsed: Duration::from_secs(40) };
+    update(
+        &mut m,
+        Msg::VerifyRead {
+            run_id: id,
+            reading: reading(Some(true), 71.0, "71 (needs < 80)"),
+            stage,
+        },
+    );
+    insta::assert_snapshot!(frame(&m, 120, 32));
+}

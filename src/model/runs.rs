@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::runbook::{Checks, Outcome, Reading, Resolved, Stream, Verdict};
+use crate::runbook::{Checks, Guard, Outcome, Reading, Resolved, Stream, Verdict};
 
 /// Most output lines kept per run (the audit log keeps its own tail).
 pub const OUTPUT_LINES: usize = 2000;
@@ -31,7 +31,8 @@ pub struct Run {
     pub finished: Option<(Outcome, Duration)>,
     /// Why it never started (lock held, cooldown, read-only…).
     pub refused: Option<String>,
-    /// The guards as read just before it started.
+    /// Its guards, and how they read just before it started.
+    pub guards: Vec<Guard>,
     pub checks: Checks,
     /// Its verify query, watched once it ends.
     pub verify: Option<Watch>,

@@ -85,7 +85,7 @@ pub struct Confirmation {
 
 impl Confirmation {
     /// Which action on which target the dialog is about.
-    pub fn action_id(&self) -> (String, char, String) {
+    pub fn action_id(&self) -> crate::runbook::ActionId {
         let r = &self.resolved;
         (r.runbook.clone(), r.key, r.target.clone())
     }

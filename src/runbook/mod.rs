@@ -41,7 +41,7 @@ pub use guard::{Guard, Plan, Reading, Verdict, Verify};
 pub use launch::{prepare, Checks, Launcher, Mode, Order, Refused, Submitted};
 pub use lock::RunLock;
 pub use parse::{load_dir, parse_runbook};
-pub use resolve::{Context, Refusal, Request, Resolved, CONTEXT_VARS};
+pub use resolve::{ActionId, Context, Refusal, Request, Resolved, CONTEXT_VARS};
 pub use spec::{ActionKind, ActionSpec, Confirm, HttpSpec, Matcher, Runbook};
 
 /// Builds a diagnostic: `line` 0 means the file as a whole; an empty `fix` means none.

@@ -102,6 +102,10 @@ fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
+/// Which action on which target: runbook id, key, target (as the confirm dialog and the
+/// answers about it name it).
+pub type ActionId = (String, char, String);
+
 /// What exactly to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {

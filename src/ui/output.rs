@@ -19,7 +19,7 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     let first = command.next().unwrap_or_default();
     let more = if command.next().is_some() { " …" } else { "" };
     out.push(Line::styled(format!("$ {}{more}", sanitize::clean(first)), theme.style(Role::Muted)));
-    out.extend(checks_line(latest, theme));
+    out.extend(guard_lines(latest, theme));
     if let Some(w) = &latest.verify {
         out.push(Line::styled(sanitize::clean_owned(&w.status()), theme.style(verdict_role(w))));
     }
@@ -55,25 +55,23 @@ pub fn output_lines<'a>(run: &Run, theme: &Theme) -> Vec<Line<'a>> {
         .collect()
 }
 
-/// The guards a run started with: `guards: ✓ replica in sync 2 (needs < 5)`, and
-/// `OVERRIDDEN` when the engineer ran it although one failed.
-fn checks_line<'a>(run: &Run, theme: &Theme) -> Option<Line<'a>> {
-    let readings = &run.checks.readings;
-    if readings.is_empty() {
-        return None;
-    }
-    let mut spans = vec![Span::styled("guards:", theme.style(Role::Muted))];
-    for r in readings {
+/// The guards a run started with, one a line: `guard ✓ replica in sync: 2 (needs < 5)`, marked
+/// `OVERRIDDEN` when the engineer ran it although it failed.
+fn guard_lines<'a>(run: &Run, theme: &Theme) -> Vec<Line<'a>> {
+    let overridden = run.checks.overridden;
+    let lines = run.guards.iter().zip(&run.checks.readings).map(|(g, r)| {
         let (mark, role) = if r.ok() { ("✓", Role::Ok) } else { ("✖", Role::Critical) };
-        spans.push(Span::styled(
-            format!(" {mark} {}", sanitize::clean(&r.shown)),
-            theme.style(role),
-        ));
-    }
-    if run.checks.overridden && run.checks.any_failed() {
-        spans.push(Span::styled("  OVERRIDDEN", theme.style(Role::Critical)));
-    }
-    Some(Line::from(spans))
+        let mut spans = vec![
+            Span::styled(format!("guard {mark} "), theme.style(role)),
+            Span::styled(sanitize::clean_owned(&g.why), theme.style(Role::Text)),
+            Span::styled(format!(": {}", sanitize::clean(&r.shown)), theme.style(role)),
+        ];
+        if overridden && !r.ok() {
+            spans.push(Span::styled("  OVERRIDDEN", theme.style(Role::Critical)));
+        }
+        Line::from(spans)
+    });
+    lines.collect()
 }
 
 fn verdict_role(w: &Watch) -> Role {

@@ -238,6 +238,7 @@ fn new_run(model: &Model, id: u64, r: &Resolved) -> Run {
         dropped: 0,
         finished: None,
         refused: None,
+        guards: r.guards.clone(),
         checks: Checks::default(),
         verify: None,
     }
@@ -300,7 +301,7 @@ pub(super) fn flash(model: &mut Model, text: String) {
 /// The launcher's word on whether the action in the confirm dialog could run now.
 pub(super) fn can_run(
     model: &mut Model,
-    (runbook, key, target): (String, char, String),
+    (runbook, key, target): crate::runbook::ActionId,
     refusal: Option<String>,
 ) -> Vec<Effect> {
     let Overlay::Confirm(c) = &mut model.ui.overlay else {

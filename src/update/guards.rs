@@ -11,7 +11,7 @@
 use super::actions::{flash, launch};
 use crate::model::{Confirmation, Model, Overlay};
 use crate::msg::{Effect, VerifyStage};
-use crate::runbook::{Checks, Order, Reading, Refusal, Refused, Stream, Verdict};
+use crate::runbook::{Checks, Order, Reading, Refusal, Refused, Verdict};
 
 /// The effect that reads the dialog's guards (`last`: after confirming).
 pub(super) fn read(c: &Confirmation, last: bool) -> Effect {
@@ -50,7 +50,7 @@ pub(super) fn confirmed(model: &mut Model, overriding: bool) -> Vec<Effect> {
 /// Guards read for the dialog `action` is about.
 pub(super) fn read_back(
     model: &mut Model,
-    action: (String, char, String),
+    action: crate::runbook::ActionId,
     readings: Vec<Reading>,
     last: bool,
 ) -> Vec<Effect> {
@@ -133,7 +133,6 @@ pub(super) fn verify_read(
     watch.verdict = Some(verdict.clone());
     let resolved = watch.resolved.clone();
     let line = watch.status();
-    run.push(Stream::Info, line.clone());
     let label = run.label.clone();
     flash(model, format!("{label}: {line}"));
     let verdict = Box::new(verdict);
