@@ -13,7 +13,6 @@
 mod support;
 mod tmux;
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -22,6 +21,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use support::http;
+use support::lab::{path_str, Lab};
+use tmux::screen::{row_state, rows_of, select_alert};
 use tmux::{Start, Tmux};
 
 /// The rule under test and its `for` in the lab's config (scripts/lab sets every `for` to 5s).
@@ -33,144 +34,6 @@ const IDLE_SESSIONS: usize = 30;
 const PGBENCH_CLIENTS: &str = "20";
 /// What the idle sessions call themselves in `pg_stat_activity`.
 const IDLE_APP: &str = "checkout-worker";
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A lab started with `scripts/lab up DIR`; `scripts/lab down DIR` when dropped.
-struct Lab {
-    dir: PathBuf,
-    record: PathBuf,
-    /// The exports `scripts/lab env DIR` prints.
-    env: BTreeMap<String, String>,
-}
-
-impl Lab {
-    fn up(root: &Path) -> Lab {
-        let dir = root.join("lab");
-        let record = root.join("lab-record");
-        let output =
-            lab_command(&record, &["up", path_str(&dir)]).output().expect("run scripts/lab");
-        // From here on the lab may hold processes: the guard takes them down whatever happens.
-        let mut lab = Lab { dir, record, env: BTreeMap::new() };
-        assert!(
-            output.status.success(),
-            "scripts/lab up failed ({}):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let env = lab_command(&lab.record, &["env", path_str(&lab.dir)])
-            .output()
-            .expect("run scripts/lab env");
-        assert!(env.status.success(), "scripts/lab env: {}", String::from_utf8_lossy(&env.stderr));
-        lab.env = parse_exports(&String::from_utf8_lossy(&env.stdout));
-        lab
-    }
-
-    fn var(&self, name: &str) -> &str {
-        self.env.get(name).unwrap_or_else(|| panic!("scripts/lab env printed no {name}"))
-    }
-
-    /// The directory of psql and pgbench of the lab's server version.
-    fn pg_bin(&self) -> PathBuf {
-        PathBuf::from(self.lab_env("LAB_PG_BIN"))
-    }
-
-    /// A setting of the lab's own `lab.env` (its ports, its binaries).
-    fn lab_env(&self, name: &str) -> String {
-        let lab_env = std::fs::read_to_string(self.dir.join("lab.env")).expect("read lab.env");
-        let prefix = format!("{name}=");
-        let value = lab_env.lines().find_map(|l| l.strip_prefix(prefix.as_str()));
-        value.unwrap_or_else(|| panic!("no {name} in lab.env")).to_owned()
-    }
-
-    /// A PostgreSQL client tool with the lab's PGHOST, PGPORT, PGUSER and PGDATABASE.
-    fn tool(&self, name: &str) -> Command {
-        let path = self.pg_bin().join(name);
-        assert!(
-            path.exists(),
-            "{} is missing: run scripts/test, or: apt-get install -y postgresql postgresql-contrib",
-            path.display()
-        );
-        let mut command = Command::new(path);
-        for name in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE"] {
-            command.env(name, self.var(name));
-        }
-        command
-    }
-
-    /// Runs `sql` and returns its unaligned, tuples-only output.
-    fn psql(&self, sql: &str) -> String {
-        let output = self
-            .tool("psql")
-            .args(["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
-            .output()
-            .expect("run psql");
-        assert!(
-            output.status.success(),
-            "psql {sql:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
-    }
-
-    /// Sessions of `application_name` in `state`.
-    fn sessions(&self, app: &str, state: &str) -> usize {
-        let sql = format!(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' \
-             AND state = '{state}'"
-        );
-        self.psql(&sql).parse().expect("a count")
-    }
-
-    fn tail_logs(&self) {
-        for name in ["postgres", "prometheus", "postgres_exporter", "alertmanager"] {
-            let log = self.dir.join("logs").join(format!("{name}.log"));
-            eprintln!(
-                "--- last lines of {} ---\n{}",
-                log.display(),
-                support::process::tail_lines(&log, 15)
-            );
-        }
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        if std::thread::panicking() && self.dir.exists() {
-            self.tail_logs();
-        }
-        match lab_command(&self.record, &["down", path_str(&self.dir)]).output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                eprintln!("scripts/lab down failed: {}", String::from_utf8_lossy(&out.stderr))
-            }
-            Err(e) => eprintln!("cannot run scripts/lab down: {e}"),
-        }
-    }
-}
-
-fn lab_command(record: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new("bash");
-    command.arg(repo().join("scripts/lab")).args(args).env("WARROOM_LAB_RECORD", record);
-    command
-}
-
-/// `export NAME=value` lines, values as bash's `printf %q` writes them.
-fn parse_exports(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
-        .map(|(k, v)| {
-            let mut value = String::new();
-            let mut chars = v.chars();
-            while let Some(c) = chars.next() {
-                value.push(if c == '\\' { chars.next().unwrap_or('\\') } else { c });
-            }
-            (k.to_owned(), value)
-        })
-        .collect()
-}
 
 /// The overload: pgbench and the sessions left idle in transaction. Killed when dropped.
 #[derive(Default)]
@@ -226,49 +89,8 @@ impl Load {
     }
 }
 
-/// The state word of `rule`'s row in the alert list (the left column of the bottom half).
-fn row_state(screen: &str, rule: &str) -> Option<&'static str> {
-    screen.lines().find_map(|line| {
-        let left = line.split("││").next().unwrap_or(line);
-        let (before, _) = left.split_once(&format!(" {rule} "))?;
-        ["PENDING", "FIRING", "RESOLVED", "NO DATA", "ERROR"]
-            .into_iter()
-            .find(|state| before.contains(state))
-    })
-}
-
-/// The live rows (pending or firing, for any reason) of the alert list (the left column of the
-/// bottom half) that name `rule`; resolved episodes are rows of their own.
-fn rows_of<'a>(screen: &'a str, rule: &str) -> Vec<&'a str> {
-    let name = format!(" {rule} ");
-    screen
-        .lines()
-        .map(|line| line.split("││").next().unwrap_or(line))
-        .filter(|left| {
-            left.contains(&name)
-                && ["PENDING", "FIRING", "NO DATA", "ERROR"].iter().any(|s| left.contains(s))
-        })
-        .collect()
-}
-
-/// The rule of the selected alert, from the header of the runbook pane
-/// (`!! CRIT FIRING PgIdleInTransaction since 01:17:45`).
-fn selected_rule(screen: &str) -> Option<String> {
-    let header =
-        regex::Regex::new(r"(?:PENDING|FIRING|RESOLVED|NO DATA|ERROR) (\w+) (?:active )?since ")
-            .expect("valid regex");
-    screen.lines().find_map(|line| {
-        let right = line.split("││").nth(1)?;
-        Some(header.captures(right)?[1].to_owned())
-    })
-}
-
 fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
 }
 
 /// Waits until Prometheus's own critical alert for `rule` is in `state` in `/api/v1/alerts`.
@@ -388,20 +210,7 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     });
 
     // Select the alert: focus the list, then move until the runbook pane shows it.
-    term.send_keys(&["Tab"]);
-    let mut screen = term
-        .wait_until(Duration::from_secs(10), "an alert selected", |s| selected_rule(s).is_some());
-    for key in ["j", "j", "j", "j", "k", "k", "k", "k", "k", "k", "k", "k"] {
-        if selected_rule(&screen).as_deref() == Some(RULE) {
-            break;
-        }
-        let before = selected_rule(&screen);
-        term.send_keys(&[key]);
-        screen = term.wait_until(Duration::from_secs(5), "the selection to move", |s| {
-            selected_rule(s) != before || row_state(s, RULE).is_none()
-        });
-    }
-    assert_eq!(selected_rule(&screen).as_deref(), Some(RULE), "cannot select {RULE}:\n{screen}");
+    let screen = select_alert(&term, RULE);
     assert!(screen.contains("[t] Terminate sessions idle in transaction"), "{screen}");
 
     // One key, then the confirmation (after the type-ahead guard of the dialog).

@@ -14,6 +14,7 @@ pub mod alertmanager;
 pub mod api;
 pub mod exporter;
 pub mod http;
+pub mod lab;
 pub mod postgres;
 pub mod process;
 pub mod prometheus;

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod latency;
+pub mod screen;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
