@@ -1,6 +1,13 @@
 //! Alert evaluation: `AlertBook::observe` of one rule over 1,000 series (1 % critical, 4 %
 //! warning, 95 % healthy), in the steady state (alerts already firing) and on a fresh book.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};

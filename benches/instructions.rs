@@ -6,6 +6,13 @@
 //!
 //! Usage: `instructions [--list] [SCENARIO…]`, runs `WARROOM_BENCH_RUNS` times (default 20) each.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use std::hint::black_box;

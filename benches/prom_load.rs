@@ -8,6 +8,13 @@
 //!
 //! Not a timed benchmark: it measures load on the server, and prints a Markdown table.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

@@ -6,6 +6,13 @@
 //! - many panels (one short series each): 2,000 at 300×80 and 155 at 1000×300, where the
 //!   grid pages (a screen holds what fits) instead of laying out every row.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion};

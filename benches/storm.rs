@@ -2,6 +2,13 @@
 //! list is cached, so moving the selection and drawing a frame touch only what is shown), what
 //! one evaluation costs, and what rebuilding the alert list costs.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use std::collections::BTreeMap;

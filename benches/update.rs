@@ -4,6 +4,13 @@
 //! it, so its ring buffers are in their steady state; building the answers and the clock tick
 //! before each are left out of the timing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use std::time::{Duration, Instant};

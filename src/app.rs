@@ -492,6 +492,7 @@ impl<'a> EffectRunner<'a> {
 /// Test builds only: `WARROOM_DEBUG_PANIC=loop` panics in the loop, `=task` in a spawned task,
 /// so tests can check that the terminal is given back and the process ends either way.
 #[cfg(debug_assertions)]
+#[allow(clippy::panic, reason = "WARROOM_DEBUG_PANIC is how the tests make it panic")]
 fn debug_panic() {
     match std::env::var("WARROOM_DEBUG_PANIC").as_deref() {
         Ok("loop") => panic!("WARROOM_DEBUG_PANIC=loop: panicking on purpose"),

@@ -1,7 +1,5 @@
 //! warroom: an incident-response on-call dashboard for the terminal.
 
-#![warn(clippy::unwrap_used)]
-
 pub mod alert;
 pub mod app;
 pub mod asks;

@@ -1,7 +1,5 @@
 //! warroom's command line: load config (or the demo), then run the dashboard or a subcommand.
 
-#![warn(clippy::unwrap_used)]
-
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -2,6 +2,8 @@
 //! parsed every second; the memory they take is given back to the system when they are freed,
 //! so a storm that passes does not leave the process at its peak size.
 
+#![allow(unsafe_code, reason = "mallopt(3), through libc")]
+
 /// Largest allocation served from the heap; larger ones (answers, alert lists) get memory
 /// mappings of their own, unmapped when freed. glibc's default starts here too, but raises
 /// itself after every large free until large buffers stay in the heap for good.

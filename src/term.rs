@@ -7,6 +7,11 @@
 //! spin costs one core until the loop, which never touches crossterm's reader, sees the hangup
 //! and ends the process.
 
+#![allow(
+    unsafe_code,
+    reason = "poll(2), ioctl and close on the terminal's descriptors, through libc"
+)]
+
 use std::io::IsTerminal;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};

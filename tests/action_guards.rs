@@ -4,6 +4,13 @@
 //! pane, the audit log and the timeline. The readings are messages here; `prom_guards.rs` reads
 //! them from a real Prometheus.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

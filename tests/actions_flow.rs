@@ -2,6 +2,13 @@
 //! read-only mode, typed-target confirmation and refusals. No terminal, no processes: the
 //! effects say what would run, and the launcher they go to records every refusal.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

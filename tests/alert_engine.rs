@@ -1,7 +1,11 @@
 //! Behaviour of the alert engine, table-driven, with a pinned clock.
 
-// Helpers outside `#[test]` functions are test code too.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::time::Duration;
 

@@ -2,7 +2,12 @@
 //! view (pan, zoom, range, filter, terminal size) — twins are one row, blindness is never
 //! shown as all clear, and a restart remembers. Pure: `update` fed with messages, clock pinned.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,6 +1,13 @@
 //! Over a slow link every redrawn cell costs: a poll that brings nothing new asks for no redraw,
 //! and a clock tick between two chart steps changes only the header's cells.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,6 +1,13 @@
 //! `warroom check`'s live part against a real Prometheus: an unreachable source and a query the
 //! server rejects are errors with the line of their table and a fix; good queries pass.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,13 @@
 //! Output commands piped into a reader that stops early (`warroom completions bash | head -1`)
 //! end quietly and successfully: a closed pipe is no failure, and never a panic.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_warroom");

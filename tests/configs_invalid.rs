@@ -3,7 +3,12 @@
 //! cannot work (no deadline, no or absurd concurrency, two kinds of auth) never get as far as a
 //! request, and no value makes the process panic.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -5,6 +5,13 @@
 //! warroom writes to its pane are recorded with `tmux pipe-pane`, and each frame ends by hiding
 //! the cursor (`ESC [ ? 25 l`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod tmux;
 
 use std::time::{Duration, Instant};

@@ -3,6 +3,13 @@
 //! read-only mode runs nothing and records the denial; `kill -9` of warroom during a run leaves
 //! the `started` record on disk; hostile label values reach no shell.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod fake;
 mod tmux;
 

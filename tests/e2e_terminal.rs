@@ -3,6 +3,13 @@
 //! SIGHUP), keeps hostile label values from reaching the terminal, and renders under the TERM
 //! values tmux users have.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod tmux;
 
 use std::io::{Read, Write};

@@ -2,6 +2,13 @@
 //! dashboard with its runbooks wired in, and its alert rules, `examples/postgres-rules.yml`,
 //! pass `promtool check rules` (tests/rule_files.rs shows they are the rules warroom runs).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,7 +5,12 @@
 //! transitions must be Prometheus's (read back from the `ALERTS` and `ALERTS_FOR_STATE` series),
 //! each within one evaluation interval.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 mod support;
 

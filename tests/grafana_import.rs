@@ -2,7 +2,12 @@
 //! postgres_exporter dashboards) maps to the panels, widths, units, thresholds and queries
 //! expected, renders as a snapshot, and `warroom check --grafana` lists what it cannot show.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

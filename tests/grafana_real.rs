@@ -3,7 +3,12 @@
 //! applied), every imported panel's query has data, and in the real binary (in tmux) choosing
 //! a variable's value re-plans the panels' queries and the pollers fetch them.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 mod support;
 mod tmux;

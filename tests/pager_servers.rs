@@ -3,7 +3,12 @@
 //! through the same path as `a` + Enter, listed back, shown on the alert, and honoured by
 //! Alertmanager itself for the alert Prometheus sends it).
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 mod support;
 

@@ -2,7 +2,12 @@
 //! a note and Enter acknowledge it; the row shows ACK; and the history file in
 //! `$XDG_STATE_HOME/warroom/` holds both the firing transition and the acknowledgement.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 mod tmux;
 

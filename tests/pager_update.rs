@@ -2,7 +2,12 @@
 //! the list, silences marking what they cover, `a` becoming a silence request, its outcome, and
 //! what goes into the history.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::time::Instant;
 

@@ -4,7 +4,12 @@
 //! child process of this test binary (`VmHWM` of /proc/self/status), so nothing else that runs in
 //! this binary counts.
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 mod fake;
 

@@ -4,6 +4,13 @@
 //! one request per poll for the rest. Against the demo's simulator, which takes no combined
 //! queries, the pollers fall back to one request per query.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,13 @@
 //! The client and pollers under faults: garbage, HTML error pages, stalls, error envelopes,
 //! partial answers. Also what the client sends: auth and tenant headers, never secrets in errors.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod fake;
 
 use std::sync::Arc;

@@ -3,7 +3,12 @@
 //! second. The panel says what happened, keys still redraw at once, and the process stays small
 //! (its `VmHWM`). Prints the measured figures (run with `--nocapture` to see them).
 
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 mod fake;
 mod tmux;

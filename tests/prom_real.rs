@@ -2,6 +2,13 @@
 //! scripted exporter, and the same checks run against both. Where the two servers differ (error
 //! statuses, NaN samples), each check says so.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

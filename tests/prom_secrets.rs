@@ -1,6 +1,13 @@
 //! A source's bearer token and basic-auth password never reach the screen, the log or an error,
 //! even when a broken server or proxy echoes them back.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod fake;
 
 use std::io::Write;

@@ -3,6 +3,13 @@
 //! every poller waits on the frozen server, and data comes back without restarting warroom.
 //! Prints the measured times (run with `--nocapture` to see them).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 mod tmux;
 

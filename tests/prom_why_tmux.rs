@@ -4,6 +4,13 @@
 //! and the instances it compares, the renamed metric), and `warroom check` warns about both
 //! and still succeeds.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 mod tmux;
 

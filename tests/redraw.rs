@@ -1,6 +1,13 @@
 //! A poll answer asks for a frame only when it changes what the screen shows: the loop draws
 //! once per changed answer, and at a 1 s refresh most range answers only repeat the last step.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod clock;
 
 use std::path::Path;

@@ -2,8 +2,12 @@
 //! rules, and the same alert states, as the TOML rules it replaced; other shapes of rule
 //! (`present` rules, `>=`, group labels, runbook links) and bad files give what they should.
 
-// Helpers outside `#[test]` functions are test code too.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,8 +1,12 @@
 //! The executor, reached the only way there is, through the launcher: process groups,
 //! deadlines, cancellation, output limits, the environment, HTTP.
 
-// Helpers outside `#[test]` functions are test code too.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,6 +1,13 @@
 //! Action labels name the values their action uses: `{{ name }}` placeholders from `vars` are
 //! filled at load time, after the config's `[runbook_vars]` have replaced the defaults.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::Path;
 
 use warroom::config::{self, Overrides};

@@ -1,8 +1,12 @@
 //! Hostile label values, the audit trail, locks and cooldown, redaction: the promises the
 //! confirm dialog makes to the engineer at 3 a.m.
 
-// Helpers outside `#[test]` functions are test code too.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -498,6 +502,7 @@ fn as_nobody(dir: &Path, target: &str) -> String {
 }
 
 #[test]
+#[allow(unsafe_code, reason = "geteuid, through libc")]
 fn locks_and_cooldowns_hold_across_users_of_one_host() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     // SAFETY: geteuid has no failure modes.

@@ -1,5 +1,12 @@
 //! Deliberately broken runbooks produce the messages `warroom check` promises: file, line, text.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::Path;
 
 use warroom::runbook::{check_runbooks, load_dir, Diagnostic};

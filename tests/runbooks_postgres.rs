@@ -1,8 +1,12 @@
 //! The shipped PostgreSQL runbooks against a real server: each test starts a private
 //! PostgreSQL cluster on a free loopback port (see `tests/support/postgres.rs`).
 
-// Helpers outside `#[test]` functions are test code too.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 use std::io::Write;
 use std::path::Path;

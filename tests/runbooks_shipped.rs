@@ -1,6 +1,13 @@
 //! Every runbook shipped in `runbooks/` (and the demo's, compiled in) loads and passes the same
 //! checks `warroom check` runs, against the config that uses it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::Path;
 
 use warroom::config::{self, ConfigFile, Overrides};

@@ -10,6 +10,13 @@
 //! the psql sessions by theirs, the lab by `scripts/lab down`. A missing program fails the test
 //! with the command that installs it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 mod tmux;
 

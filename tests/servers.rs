@@ -1,6 +1,13 @@
 //! Smoke tests for the real-server harness: each server starts on its own port, scrapes or
 //! answers as the rest of the suite expects, and is gone after drop.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use std::io::{Read, Write};

@@ -1,6 +1,13 @@
 //! Every shipped theme loads and stays readable at every colour depth; every broken file in
 //! `tests/invalid_themes/` produces the messages written at its end (`# expect: …`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

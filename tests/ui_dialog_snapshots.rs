@@ -1,5 +1,12 @@
 //! The confirm dialog, the output pane and the acknowledge dialog as a person sees them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,13 @@
 //! Panels tell the truth about their data: NaN and ±Inf as such (never 0), and "STALE since",
 //! the error class and message, partial answers and "no data" as states of their own.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod clock;
 
 use std::path::Path;

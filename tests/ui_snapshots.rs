@@ -2,6 +2,13 @@
 //! data and clock, compared as text snapshots — and, since text is colour-blind, a compact
 //! summary of the styles on the rows that carry meaning (header, alert rows, footer) per theme.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

@@ -1,5 +1,12 @@
 //! Behaviour of `update` without a terminal: feed messages, look at the model.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod clock;
 
 use std::time::{Duration, Instant};

@@ -19,6 +19,7 @@ use crate::update::update;
 pub const PINNED_START: i64 = 1_794_427_200;
 
 /// The demo model `seconds` into the meltdown, at terminal size `width`×`height`.
+#[allow(clippy::panic, reason = "the compiled-in dashboard is constant; its tests load it")]
 pub fn demo_model(seconds: u32, width: u16, height: u16) -> Model {
     let shown = std::path::Path::new("<demo dashboard>");
     let file = match config::load_str(super::DASHBOARD, shown, &Overrides::default()) {

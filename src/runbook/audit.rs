@@ -2,6 +2,8 @@
 //! what `warroom timeline` reads back for the postmortem: who ran what, on which target, how it
 //! ended.
 
+#![allow(unsafe_code, reason = "gethostname(2), through libc")]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

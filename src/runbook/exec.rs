@@ -2,6 +2,11 @@
 //! process group with its output streamed line by line, or an HTTP request; a deadline after
 //! which the whole group is terminated; one `Finished` event at the end.
 
+#![allow(
+    unsafe_code,
+    reason = "the child's process group and its signals (setpgid, killpg), through libc"
+)]
+
 use std::collections::VecDeque;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};

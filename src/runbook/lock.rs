@@ -17,6 +17,8 @@
 //! Files are opened without following symbolic links and must be regular files, so nothing
 //! another user plants in the shared directory makes warroom write elsewhere or hang.
 
+#![allow(unsafe_code, reason = "flock(2), geteuid and fstat on the lock files, through libc")]
+
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;

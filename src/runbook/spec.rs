@@ -14,6 +14,7 @@ use crate::prom::Labels;
 /// `$`, `;` or control characters.
 pub const DEFAULT_ALLOW: &str = "[A-Za-z0-9_][A-Za-z0-9_.:-]{0,252}";
 
+#[allow(clippy::expect_used, reason = "a constant pattern; the tests compile it")]
 static STRICT: LazyLock<Regex> =
     LazyLock::new(|| anchored(DEFAULT_ALLOW).expect("DEFAULT_ALLOW is a valid pattern"));
 

@@ -1,6 +1,8 @@
 //! A private PostgreSQL cluster in a temporary directory, run as the `postgres` user when the
 //! tests run as root (initdb refuses root), listening on 127.0.0.1 with `trust` auth.
 
+#![allow(unsafe_code, reason = "geteuid and kill of the postmaster, through libc")]
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! A child server process that logs to a file, is probed for readiness over HTTP, and is
 //! killed and reaped on drop.
 
+#![allow(unsafe_code, reason = "kill(2) of the servers it started, through libc")]
+
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
