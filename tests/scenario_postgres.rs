@@ -280,6 +280,11 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
         })
     });
     assert!(prom_resolved, "Prometheus still has {RULE} after the sessions were terminated");
+    // The runbook's verify query saw the sessions go: the run is marked effective on screen.
+    let screen = term.wait_until(Duration::from_secs(60), "the run marked effective", |s| {
+        s.contains("✓ effective: ")
+    });
+    assert!(screen.contains(" · effective  [t]"), "{screen}");
 
     // The audit log: a `started` and a `finished` record of the confirmed run, exit 0.
     let audit_path = state_home.join("warroom/lab/audit.jsonl");
@@ -301,6 +306,9 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     assert_eq!(started_rec["user"], "oncall");
     assert_eq!(started_rec["env"]["PGPORT"], port);
     assert_eq!(finished_rec["exit_code"], 0, "{finished_rec}");
+    let verified = ours("verified").unwrap_or_else(|| panic!("no verified record:\n{audit}"));
+    assert_eq!(verified["run_id"], started_rec["run_id"], "{audit}");
+    assert_eq!(verified["verification"]["effective"], true, "{verified}");
 
     // The whole story in the timeline, in order.
     let mut timeline = String::new();
@@ -335,6 +343,7 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
         fired_at < started_at && started_at < finished_at && finished_at < resolved_at,
         "the timeline is out of order:\n{timeline}"
     );
+    assert!(timeline[finished_at..].contains("action effective: "), "{timeline}");
     assert!(
         timeline[finished_at..].lines().next().is_some_and(|l| l.contains("exit 0")),
         "{timeline}"
