@@ -2,6 +2,8 @@
 //! the error class and message, partial answers and "no data" as states of their own.
 
 mod clock;
+#[path = "ui_panels/table_columns.rs"]
+mod table_columns;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
