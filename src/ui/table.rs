@@ -46,17 +46,21 @@ struct Layout {
     columns: Vec<usize>,
 }
 
-/// Lays out a table `width` columns wide whose names want `name_need` columns and whose extra
-/// columns want `wanted`: on a narrow panel the bar goes first, then extra columns from the
-/// right, before the name column gets narrower than `name_need`.
-fn layout(width: usize, name_need: usize, wanted: &[usize]) -> Layout {
+/// Lays out a table `width` columns wide whose longest name is `longest` columns and whose
+/// extra columns want `wanted`: on a narrow panel the bar goes first, then extra columns from
+/// the right, before the name column gets narrower than [`NAME_MIN`] (or the longest name).
+/// Beside extra columns the bar also gives way while the names are cut short of twice that.
+fn layout(width: usize, longest: usize, wanted: &[usize]) -> Layout {
+    let need = NAME_MIN.min(longest.max(1));
+    let need_with_bar = (2 * NAME_MIN).min(longest.max(1));
     let mut bar = if width >= 40 { (width / 6).min(12) } else { 0 };
     let mut shown = wanted.len();
     loop {
         let bar_part = if bar > 0 { bar + 1 } else { 0 };
         let extra: usize = wanted[..shown].iter().map(|w| w + 1).sum();
         let name = width.saturating_sub(VALUE_W + 1 + bar_part + extra);
-        if name >= name_need || (bar == 0 && shown == 0) {
+        let bar_fits = bar == 0 || shown == 0 || name >= need_with_bar;
+        if (name >= need && bar_fits) || (bar == 0 && shown == 0) {
             return Layout { name, bar, columns: wanted[..shown].to_vec() };
         }
         if bar > 0 {
@@ -85,7 +89,7 @@ pub fn render_table(view: &PanelView, area: Rect, buf: &mut Buffer) {
         .collect();
     // The rows' names decide what fits, not the header: it may be cut.
     let longest = names.iter().map(|n| text_width(n)).max().unwrap_or(1);
-    let at = layout(width, NAME_MIN.min(longest.max(1)), &wanted);
+    let at = layout(width, longest, &wanted);
     let (name_w, bar_w) = (at.name, at.bar);
     let mut lines = area.rows();
     let header_style = view.theme.style(Role::Title);
@@ -233,17 +237,20 @@ mod tests {
 
     #[test]
     fn narrow_tables_drop_the_bar_then_columns_from_the_right() {
-        let wide = layout(80, 12, &[7, 6]);
+        let wide = layout(80, 40, &[7, 6]);
         assert_eq!(wide, Layout { name: 42, bar: 12, columns: vec![7, 6] });
-        let no_bar = layout(40, 12, &[7, 6]);
+        // Beside columns, names cut short of 24 cells take the bar's place.
+        assert_eq!(layout(56, 40, &[7, 6]), Layout { name: 31, bar: 0, columns: vec![7, 6] });
+        assert_eq!(layout(56, 20, &[7, 6]).bar, 9, "the names fit with the bar");
+        let no_bar = layout(40, 40, &[7, 6]);
         assert_eq!(no_bar, Layout { name: 15, bar: 0, columns: vec![7, 6] });
-        assert_eq!(layout(30, 12, &[7, 6]).columns, vec![7], "the last column goes first");
-        assert_eq!(layout(20, 12, &[7, 6]), Layout { name: 10, bar: 0, columns: vec![] });
+        assert_eq!(layout(30, 40, &[7, 6]).columns, vec![7], "the last column goes first");
+        assert_eq!(layout(20, 40, &[7, 6]), Layout { name: 10, bar: 0, columns: vec![] });
         // Short names leave room for more.
         assert_eq!(layout(30, 4, &[7, 6]).columns, vec![7, 6]);
         // Without columns nothing changes: the bar from 40 columns on.
-        assert_eq!(layout(40, 12, &[]), Layout { name: 23, bar: 6, columns: vec![] });
-        assert_eq!(layout(5, 12, &[]), Layout { name: 0, bar: 0, columns: vec![] });
+        assert_eq!(layout(40, 40, &[]), Layout { name: 23, bar: 6, columns: vec![] });
+        assert_eq!(layout(5, 40, &[]), Layout { name: 0, bar: 0, columns: vec![] });
     }
 
     #[test]
