@@ -38,8 +38,9 @@ fn postgres_example_passes_warroom_check_offline() {
 fn postgres_example_is_the_built_in_dashboard() {
     let builtin = config::load(None, &Overrides::default()).expect("built-in config");
     let example = example();
+    // Every setting of every panel, its table columns too.
     let panels = |c: &ConfigFile| -> Vec<(String, String)> {
-        c.config.panels.iter().map(|p| (p.id(), p.query.clone())).collect()
+        c.config.panels.iter().map(|p| (p.id(), format!("{p:#?}"))).collect()
     };
     assert_eq!(panels(&example), panels(&builtin), "panels differ from src/config/default.toml");
     let rules = |c: &ConfigFile| -> Vec<RuleSpec> {

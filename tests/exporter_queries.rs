@@ -1,8 +1,8 @@
 //! `examples/postgres-exporter-queries.yaml` in Debian's postgres_exporter on a real PostgreSQL
 //! with pg_stat_statements, scraped by a real Prometheus: while a lock chain, an expensive
 //! statement and named applications exist, every metric family the file defines has data, a
-//! hostile statement text comes out as a short clean label, and the exporter logs no failing
-//! query.
+//! hostile statement text comes out as a short clean label, the exporter logs no failing
+//! query, and every panel of the built-in dashboard that reads these metrics shows series.
 //! A missing server fails the test with the command that installs it.
 
 // Helpers outside `#[test]` functions are test code too.
@@ -16,6 +16,7 @@ use std::time::Duration;
 use serde_json::Value;
 use support::api::sample_value;
 use support::{Postgres, PostgresExporter, Prometheus, PrometheusOpts};
+use warroom::config::{self, Overrides};
 
 const WAIT: Duration = Duration::from_secs(30);
 /// The session holding the lock everyone else waits for.
@@ -120,6 +121,28 @@ fn custom_queries_export_the_causes() {
 
     let log = exporter.tail_log(200);
     assert!(!log.contains("level=error"), "a custom query fails:\n{log}");
+
+    dashboard_panels_show_series(&prom);
+}
+
+/// Every query of the built-in dashboard (panels and their table columns) that reads a custom
+/// or cache metric returns series from this Prometheus.
+fn dashboard_panels_show_series(prom: &Prometheus) {
+    let builtin = config::load(None, &Overrides::default()).unwrap();
+    let mut checked = 0;
+    for panel in &builtin.config.panels {
+        let queries = std::iter::once(&panel.query).chain(panel.columns.iter().map(|c| &c.query));
+        for query in queries {
+            let reads_causes = FAMILIES.iter().any(|f| query.contains(f))
+                || query.contains("pg_stat_database_blks_");
+            if reads_causes {
+                // rate() needs two scrapes: wait_for_series polls until there is an answer.
+                prom.wait_for_series(query, WAIT);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 6, "the dashboard's panels of the causes: {checked} queries");
 }
 
 /// The pid of the session of `app` once it is in `state`.
