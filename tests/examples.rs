@@ -31,7 +31,7 @@ fn postgres_example_passes_warroom_check_offline() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "warroom check failed:\n{stdout}{stderr}");
-    assert!(stdout.contains("7 alert rules, 6 runbooks"), "{stdout}");
+    assert!(stdout.contains("10 alert rules, 8 runbooks"), "{stdout}");
 }
 
 #[test]
