@@ -1,8 +1,10 @@
 //! `examples/postgres-exporter-queries.yaml` in Debian's postgres_exporter on a real PostgreSQL
 //! with pg_stat_statements, scraped by a real Prometheus: while a lock chain, an expensive
 //! statement and named applications exist, every metric family the file defines has data, a
-//! hostile statement text comes out as a short clean label, the exporter logs no failing
-//! query, and every panel of the built-in dashboard that reads these metrics shows series.
+//! hostile statement text comes out as a short clean label, more statements and applications
+//! than the bounds are cut to the top 20 (the rest of the applications as "(other)"), the
+//! exporter logs no failing query, and every panel of the built-in dashboard that reads these
+//! metrics shows series.
 //! A missing server fails the test with the command that installs it.
 
 // Helpers outside `#[test]` functions are test code too.
@@ -26,6 +28,8 @@ const WAITER: &str = "checkout";
 const WAITERS: usize = 3;
 /// A session idle in transaction.
 const IDLE: &str = "cron-cleanup";
+/// Sessions of as many other applications, each its own name sorting after the rest.
+const CROWD: usize = 21;
 
 /// The custom queries' metrics, one of each family.
 const FAMILIES: &[&str] = &[
@@ -76,6 +80,13 @@ fn custom_queries_export_the_causes() {
         .map(|_| pg.session(WAITER, "UPDATE orders SET n = n + 1 WHERE id = 1;\n"))
         .collect();
     let _idle = pg.session(IDLE, "BEGIN; SELECT 1;\n");
+    // More applications and statements than the queries export: they fold or fall off.
+    let _crowd: Vec<_> =
+        (0..CROWD).map(|i| pg.session(&format!("zz-crowd-{i:02}"), "SELECT 1;\n")).collect();
+    let tables: Vec<String> = (0..25).map(|i| format!("CREATE TABLE t{i} ()")).collect();
+    pg.psql(&tables.join("; "));
+    let statements: u32 = pg.psql("SELECT count(*) FROM pg_stat_statements").parse().unwrap();
+    assert!(statements > 20, "{statements} statements");
 
     let exporter = PostgresExporter::start(&pg, Some(&queries_file()));
     let prom = Prometheus::start(PrometheusOpts::scraping(exporter.target()));
@@ -102,6 +113,17 @@ fn custom_queries_export_the_causes() {
         r#"pg_sessions_by_app_sessions{{application_name="{IDLE}",state="idle in transaction"}}"#
     );
     assert_eq!(sample_value(&one(&prom, &idle)), 1.0);
+    // 24 names and more (the exporter's own pool is "(unnamed)"): the top 20 by sessions
+    // (ties by name), the rest, the crowd's last ones among them, as one "(other)".
+    let names = "count(count by (application_name) (pg_sessions_by_app_sessions))";
+    prom.wait_for_series(&format!("{names} == 21"), WAIT);
+    let other = r#"sum(pg_sessions_by_app_sessions{application_name="(other)"})"#;
+    assert!(sample_value(&one(&prom, other)) >= 4.0);
+    let last = format!("zz-crowd-{:02}", CROWD - 1);
+    let last = format!(r#"pg_sessions_by_app_sessions{{application_name="{last}"}}"#);
+    assert_eq!(prom.query(&last)["result"], serde_json::json!([]), "{last} is folded");
+    let top = "count(pg_stat_statements_top_calls)";
+    assert_eq!(sample_value(&one(&prom, top)), 20.0, "the top 20 statements");
 
     // The expensive statement leads, its text cut short and clean.
     let top = one(&prom, "topk(1, pg_stat_statements_top_total_seconds)");
