@@ -10,10 +10,9 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
-
-use ratatui::style::Style;
 
 use super::panel::PanelView;
 use super::text;
@@ -83,7 +82,7 @@ pub fn render_table(view: &PanelView, area: Rect, buf: &mut Buffer) {
         .iter()
         .zip(&cells)
         .map(|(c, col)| {
-            let title = text_width(&c.title).min(COLUMN_TITLE_MAX);
+            let title = text_width(&clean(&c.title)).min(COLUMN_TITLE_MAX);
             col.iter().map(|(t, _)| text_width(t)).fold(title, usize::max)
         })
         .collect();
