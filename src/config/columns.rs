@@ -57,7 +57,7 @@ pub fn problems(
 ) -> Vec<(Option<usize>, String, String)> {
     let mut out = Vec::new();
     if p.kind != PanelKind::Table && (!p.columns.is_empty() || p.value_title.is_some()) {
-        let what = if p.columns.is_empty() { "value_title" } else { "columns" };
+        let what = if p.columns.is_empty() { "value_title belongs" } else { "columns belong" };
         let line = if p.columns.is_empty() {
             crate::diag::key_line(text, panel, "value_title")
         } else {
@@ -65,7 +65,7 @@ pub fn problems(
         };
         out.push((
             line,
-            format!("panel {:?}: {what} belong to table panels only", p.title),
+            format!("panel {:?}: {what} to table panels only", p.title),
             "set kind = \"table\", or remove the panel's [[panels.columns]] and value_title".into(),
         ));
     }
