@@ -53,6 +53,15 @@ query = "up"
 name = "Typo"
 query = "up >"
 critical = 1
+
+[[panels]]
+title = "Table"
+kind = "table"
+query = "sum by (job) (up)"
+
+[[panels.columns]]
+title = "broken"
+query = "sum(up"
 "#,
         url = prometheus.url()
     );
@@ -67,9 +76,10 @@ critical = 1
     let shown = shown.join("\n");
     // A panel whose query returns nothing yet (before the first scrape) is a warning only.
     let problems: Vec<_> = problems.into_iter().filter(|p| !p.warning).collect();
-    assert_eq!(problems.len(), 3, "{shown}");
+    assert_eq!(problems.len(), 4, "{shown}");
 
-    // Sorted by line: the dead source (line 7), the bad panel (line 15), the typo alert (24).
+    // Sorted by line: the dead source (line 7), the bad panel (line 15), the typo alert (24),
+    // the table's bad column (34).
     let gone = &problems[0];
     assert_eq!(gone.line, Some(7), "{shown}");
     assert!(gone.message.contains("source \"gone\": cannot reach http://127.0.0.1:"), "{shown}");
@@ -87,6 +97,9 @@ critical = 1
     let typo = &problems[2];
     assert_eq!(typo.line, Some(24), "{shown}");
     assert!(typo.message.starts_with("alert \"Typo\": \"prom\" rejects the query"), "{shown}");
+    let column = &problems[3];
+    assert_eq!(column.line, Some(34), "{shown}");
+    assert!(column.message.starts_with("panel \"Table\" column \"broken\": \"prom\" rejects"));
     assert!(shown.contains("warroom.toml:7: source \"gone\""), "{shown}");
     assert!(took < Duration::from_secs(5), "check took {took:?}");
 
@@ -121,6 +134,7 @@ critical = 1
     for needle in [
         "warroom.toml:15: panel \"Bad\": the query is not PromQL: unclosed left parenthesis",
         "warroom.toml:24: alert \"Typo\": the query is not PromQL",
+        "warroom.toml:34: panel \"Table\" column \"broken\": the query is not PromQL",
     ] {
         assert!(printed.contains(needle), "{needle:?} missing in\n{printed}");
     }

@@ -44,6 +44,19 @@ const EXPECTED: &[(&str, Option<usize>, &str, &str)] = &[
     ("url-password-not-a-url.toml", Some(4), "is not a URL", "http://prometheus:9090"),
     ("typo-in-key.toml", Some(1), "unknown field `refersh`", "did you mean `refresh`?"),
     ("peak-window.toml", Some(3), "peak \"8pm-11pm\": write a window such as", "peak_zone"),
+    (
+        "columns-on-a-chart.toml",
+        Some(10),
+        "panel \"Statements\": columns belong to table panels only",
+        "kind = \"table\"",
+    ),
+    (
+        "column-without-query.toml",
+        Some(14),
+        "panel \"Top statements\": column 2 (\"mean\") has an empty query",
+        "sum by (queryid)",
+    ),
+    ("column-typo.toml", Some(12), "unknown field `qeury`", "did you mean `query`?"),
 ];
 
 fn dir() -> PathBuf {

@@ -38,15 +38,16 @@ fn postgres_example_passes_warroom_check_offline() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "warroom check failed:\n{stdout}{stderr}");
-    assert!(stdout.contains("7 alert rules, 6 runbooks"), "{stdout}");
+    assert!(stdout.contains("10 alert rules, 8 runbooks"), "{stdout}");
 }
 
 #[test]
 fn postgres_example_is_the_built_in_dashboard() {
     let builtin = config::load(None, &Overrides::default()).expect("built-in config");
     let example = example();
+    // Every setting of every panel, its table columns too.
     let panels = |c: &ConfigFile| -> Vec<(String, String)> {
-        c.config.panels.iter().map(|p| (p.id(), p.query.clone())).collect()
+        c.config.panels.iter().map(|p| (p.id(), format!("{p:#?}"))).collect()
     };
     assert_eq!(panels(&example), panels(&builtin), "panels differ from src/config/default.toml");
     let rules = |c: &ConfigFile| -> Vec<RuleSpec> {

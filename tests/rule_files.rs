@@ -53,14 +53,20 @@ fn toml_rules() -> ConfigFile {
     load(&repo().join("tests/fixtures/rules/postgres-toml-rules.toml"))
 }
 
+/// The rules of `c` that the TOML rules had (the rule file has gained more since).
+fn replaced(c: &ConfigFile) -> Vec<RuleSpec> {
+    let old: Vec<String> = toml_rules().config.alerts.iter().map(|r| r.name.clone()).collect();
+    effective(c).into_iter().filter(|r| old.contains(&r.name)).collect()
+}
+
 #[test]
 fn the_example_rule_file_is_the_toml_rules_it_replaced() {
     let old = effective(&toml_rules());
     assert_eq!(old.len(), 7);
-    let example = effective(&load(&repo().join("examples/postgres.toml")));
+    let example = replaced(&load(&repo().join("examples/postgres.toml")));
     assert_eq!(example, old, "examples/postgres-rules.yml loads into other rules");
     let builtin = config::load(None, &Overrides::default()).unwrap();
-    assert_eq!(effective(&builtin), old, "the built-in copy of the rule file");
+    assert_eq!(replaced(&builtin), old, "the built-in copy of the rule file");
     let place = builtin.config.alerts[0].defined_at.clone().unwrap();
     assert_eq!(place.file, Path::new("<built-in>/postgres-rules.yml"));
 }
@@ -93,7 +99,7 @@ fn states(book: &AlertBook) -> Vec<(String, String, AlertState, Severity)> {
 #[test]
 fn both_give_the_same_alert_states_step_by_step() {
     let (old, new) =
-        (effective(&toml_rules()), effective(&load(&repo().join("examples/postgres.toml"))));
+        (effective(&toml_rules()), replaced(&load(&repo().join("examples/postgres.toml"))));
     let mut a = AlertBook::new(old.clone());
     let mut b = AlertBook::new(new);
     // (seconds, value of db-1 or None for an empty answer, error?)

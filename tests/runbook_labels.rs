@@ -51,7 +51,7 @@ fn labels_follow_runbook_vars_of_the_config() {
     // Not the built-in text any more: its rule file is the example's, on disk.
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/postgres-rules.yml");
     let text = format!(
-        "{}\n[runbook_vars]\nolder_than = \"5\"\nlonger_than = \"15\"\n",
+        "{}\n[runbook_vars]\nolder_than = \"5\"\nlonger_than = \"15\"\nservice = \"postgresql@15-main\"\n",
         config::DEFAULT_CONFIG
             .replace("rule_files = [\"postgres-rules.yml\"]", &format!("rule_files = [{rules:?}]"))
     );
@@ -61,6 +61,11 @@ fn labels_follow_runbook_vars_of_the_config() {
         ("pg-connections-high", 't', "Terminate sessions idle in transaction for more than 5 s"),
         ("pg-long-running-queries", 'c', "Cancel statements running for more than 15 s"),
         ("pg-cpu-high", 'c', "Cancel statements running for more than 15 s"),
+        (
+            "pg-cpu-high",
+            'R',
+            "Restart the PostgreSQL service postgresql@15-main (last resort, over ssh)",
+        ),
     ] {
         assert_eq!(label(&all, runbook, key), want, "{runbook} {key}");
     }

@@ -1,5 +1,7 @@
 //! The shipped PostgreSQL runbooks against a real server: each test starts a private
-//! PostgreSQL cluster on a free loopback port (see `tests/support/postgres.rs`).
+//! PostgreSQL cluster on a free loopback port (see `tests/support/postgres.rs`). The actions
+//! on the causes (lock chains, one statement, one batch job) are in
+//! `runbooks_postgres/causes.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -8,11 +10,11 @@
     reason = "test code: a failed expectation is a failed test"
 )]
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+#[path = "runbooks_postgres/causes.rs"]
+mod causes;
 mod support;
 
 use tokio::sync::mpsc;
@@ -28,28 +30,12 @@ struct Server {
 
 /// A private cluster; dropping the first element stops it.
 fn server() -> (support::Postgres, Server) {
-    let pg = support::Postgres::start();
-    let s = Server { port: pg.port().to_string(), user: "postgres".into() };
-    (pg, s)
+    served(support::Postgres::start())
 }
 
-/// A psql session fed `sql` on stdin and then left open.
-fn session(s: &Server, sql: &str) -> Child {
-    let mut child = Command::new("psql")
-        .args(["-X", "-q", "-h", "127.0.0.1", "-p", &s.port, "-U", &s.user, "postgres"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(sql.as_bytes()).unwrap();
-    // Keep stdin open so the session stays: leak it into a thread that holds it.
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(60));
-        drop(stdin);
-    });
-    child
+fn served(pg: support::Postgres) -> (support::Postgres, Server) {
+    let s = Server { port: pg.port().to_string(), user: "postgres".into() };
+    (pg, s)
 }
 
 fn action(runbook: &str, key: char, s: &Server, threshold: (&str, &str)) -> ActionSpec {
@@ -64,8 +50,24 @@ fn action(runbook: &str, key: char, s: &Server, threshold: (&str, &str)) -> Acti
 }
 
 async fn run(a: &ActionSpec, s: &Server, dry: bool) -> Vec<String> {
+    run_on(a, s, dry, &[]).await
+}
+
+/// The alert's labels: `instance` (the exporter's address, as a stock scrape gives it) and
+/// `extra`.
+fn context(extra: &[(&str, &str)]) -> Context {
     let mut ctx = Context::default();
     ctx.labels.insert("instance".into(), "127.0.0.1:9187".into());
+    for (k, v) in extra {
+        ctx.labels.insert((*k).into(), (*v).into());
+    }
+    ctx
+}
+
+/// Runs `a` (its dry run when `dry`) for an alert with the labels of [`context`]; fails the
+/// test unless it exits 0; its output lines.
+async fn run_on(a: &ActionSpec, s: &Server, dry: bool, labels: &[(&str, &str)]) -> Vec<String> {
+    let ctx = context(labels);
     let mode = if dry { Mode::DryRun } else { Mode::Confirmed };
     let mut r = prepare(a, &ctx, mode).unwrap();
     assert_eq!(r.env.get("PGHOST").map(String::as_str), Some("127.0.0.1"));
@@ -95,8 +97,8 @@ async fn run(a: &ActionSpec, s: &Server, dry: bool) -> Vec<String> {
 
 #[tokio::test]
 async fn idle_in_transaction_sessions_are_listed_then_terminated() {
-    let (_pg, s) = server();
-    let mut holder = session(&s, "begin; select 1;\n");
+    let (pg, s) = server();
+    let _holder = pg.session("psql", "begin; select 1;\n");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let a = action("pg-idle-in-transaction", 't', &s, ("older_than", "1"));
     let listed = run(&a, &s, true).await;
@@ -107,14 +109,12 @@ async fn idle_in_transaction_sessions_are_listed_then_terminated() {
     assert!(done.iter().any(|l| l.trim_end().ends_with("| t")), "{done:#?}");
     let again = run(&a, &s, true).await;
     assert!(again.iter().any(|l| l == "(0 rows)"), "{again:#?}");
-    let _ = holder.kill();
-    let _ = holder.wait();
 }
 
 #[tokio::test]
 async fn long_running_statements_are_listed_then_cancelled() {
-    let (_pg, s) = server();
-    let mut holder = session(&s, "select pg_sleep(45);\n");
+    let (pg, s) = server();
+    let _holder = pg.session("psql", "select pg_sleep(45);\n");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let a = action("pg-long-running-queries", 'c', &s, ("longer_than", "1"));
     let listed = run(&a, &s, true).await;
@@ -127,8 +127,6 @@ async fn long_running_statements_are_listed_then_cancelled() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let again = run(&a, &s, true).await;
     assert!(!again.iter().any(|l| l.contains("pg_sleep(45)")), "{again:#?}");
-    let _ = holder.kill();
-    let _ = holder.wait();
 }
 
 #[tokio::test]

@@ -73,6 +73,10 @@ fn shipped_actions_resolve_for_typical_labels() {
     let mut ctx = Context::default();
     ctx.labels.insert("instance".into(), "db-1.example.com:9187".into());
     ctx.labels.insert("job".into(), "postgres".into());
+    // What the alerts of the causes add: a statement (PgExpensiveStatement), an application
+    // (PgAppSessionsHigh).
+    ctx.labels.insert("queryid".into(), "-6680645881763619241".into());
+    ctx.labels.insert("application_name".into(), "nightly-report".into());
     ctx.vars.insert("source_url".into(), "http://127.0.0.1:9999".into());
     ctx.vars.insert("environment".into(), "prod".into());
     ctx.vars.insert("alertname".into(), "X".into());

@@ -9,6 +9,8 @@
 )]
 
 mod clock;
+#[path = "ui_panels/table_columns.rs"]
+mod table_columns;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -74,13 +74,19 @@ pub fn promql_warnings(config: &ConfigFile) -> Vec<Diagnostic> {
     let file = config.path.clone().unwrap_or_else(|| "<built-in config>".into());
     let text =
         config.path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
-    let panels = config.config.panels.iter().enumerate().map(|(i, p)| {
-        (crate::diag::table_line(&text, "panels", i), format!("panel {:?}", p.title), &p.query)
+    let text = text.as_str();
+    let panels = config.config.panels.iter().enumerate().flat_map(|(i, p)| {
+        let line = crate::diag::table_line(text, "panels", i);
+        let columns = p.columns.iter().enumerate().map(move |(j, c)| {
+            let what = format!("panel {:?} column {:?}", p.title, c.title);
+            (crate::config::column_line(text, line, j), what, &c.query)
+        });
+        std::iter::once((line, format!("panel {:?}", p.title), &p.query)).chain(columns)
     });
     let alerts = config.config.alerts.iter().enumerate().filter(|(_, r)| r.defined_at.is_none());
     let alerts = alerts.filter_map(|(i, r)| {
         let q = r.query.as_ref()?;
-        Some((crate::diag::table_line(&text, "alerts", i), format!("alert {:?}", r.name), q))
+        Some((crate::diag::table_line(text, "alerts", i), format!("alert {:?}", r.name), q))
     });
     panels
         .chain(alerts)

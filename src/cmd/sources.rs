@@ -148,8 +148,15 @@ fn distinct_queries(
     let mut out: BTreeMap<(usize, String), Vec<Owner>> = BTreeMap::new();
     for (index, p) in config.panels.iter().enumerate() {
         let what = format!("panel {:?}", p.title);
-        let owner =
-            Owner { place: at("panels", index), what, empty_ok: false, if_empty: PANEL_IF_EMPTY };
+        let place = at("panels", index);
+        for (j, c) in p.columns.iter().enumerate() {
+            let line = crate::config::column_line(text, place.line, j);
+            let what = format!("panel {:?} column {:?}", p.title, c.title);
+            let place = Place { line, ..place.clone() };
+            let owner = Owner { place, what, empty_ok: false, if_empty: PANEL_IF_EMPTY };
+            out.entry((source_of(&p.source), c.query.trim().to_string())).or_default().push(owner);
+        }
+        let owner = Owner { place, what, empty_ok: false, if_empty: PANEL_IF_EMPTY };
         out.entry((source_of(&p.source), p.query.trim().to_string())).or_default().push(owner);
     }
     for (index, rule) in config.alerts.iter().enumerate() {

@@ -231,6 +231,9 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
         if p.top == 0 {
             problem(line, format!("panel {:?}: top is 0", p.title), "show at least one row");
         }
+        for (column_line, msg, fix) in super::columns::problems(p, text, line) {
+            problem(column_line, msg, &fix);
+        }
     }
     validate_alerts(config, file, text, &names, &mut out);
     if let Some(am) = &config.alertmanager {

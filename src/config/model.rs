@@ -319,6 +319,11 @@ pub struct PanelSpec {
     /// Rows shown by `table` panels.
     #[serde(default = "default_top")]
     pub top: usize,
+    /// Header of a table panel's value column (default `value`).
+    pub value_title: Option<String>,
+    /// A table panel's extra columns (`[[panels.columns]]`), right of its value.
+    #[serde(default)]
+    pub columns: Vec<super::ColumnSpec>,
     /// Relative width weight in its row (default 1).
     pub width: Option<u16>,
 }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::scenario::{Scenario, Snapshot, STATEMENTS};
+use super::scenario::{Scenario, Snapshot, MEAN_SECS, STATEMENTS};
 use crate::prom::Labels;
 
 /// Seconds of history kept (and pre-filled before the demo starts).
@@ -115,6 +115,14 @@ const QUERIES: &[(&str, Eval)] = &[
             STATEMENTS.iter().zip(s.statements).map(|(q, v)| labelled(&[("query", q)], v)).collect()
         },
     ),
+    (r#"sum by (query) (rate(pg_stat_statements_calls{datname="shop"}[1m]))"#, |s| {
+        let calls = s.statements.iter().zip(MEAN_SECS).map(|(t, mean)| t / mean);
+        STATEMENTS.iter().zip(calls).map(|(q, v)| labelled(&[("query", q)], v)).collect()
+    }),
+    (
+        r#"sum by (query) (rate(pg_stat_statements_total_time_seconds{datname="shop"}[1m])) / sum by (query) (rate(pg_stat_statements_calls{datname="shop"}[1m]))"#,
+        |_| STATEMENTS.iter().zip(MEAN_SECS).map(|(q, v)| labelled(&[("query", q)], v)).collect(),
+    ),
     (r#"max(pg_stat_activity_max_tx_duration{datname="shop"})"#, |s| one(s.longest_query_secs)),
     (r#"sum(pg_stat_activity_count{datname="shop"})"#, |s| one(s.connections())),
     (r#"sum(rate(pg_stat_database_deadlocks{datname="shop"}[1m]))"#, |s| one(s.deadlocks)),
@@ -157,6 +165,14 @@ mod tests {
         let cfg: crate::config::Config = toml::from_str(super::super::DASHBOARD).unwrap();
         for p in &cfg.panels {
             assert!(knows(&p.query), "simulator does not answer panel {:?}", p.title);
+            for c in &p.columns {
+                assert!(
+                    knows(&c.query),
+                    "simulator does not answer {:?} of {:?}",
+                    c.title,
+                    p.title
+                );
+            }
         }
     }
 }

@@ -226,6 +226,8 @@ impl Dashboard {
                     warning: d.warning,
                     critical: d.critical,
                     top: 10,
+                    value_title: None,
+                    columns: Vec::new(),
                     width: Some(d.width.div_ceil(n.max(1)).max(1)),
                 });
             }

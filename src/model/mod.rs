@@ -32,6 +32,8 @@ use crate::runbook::Runbook;
 pub struct Panel {
     pub spec: PanelSpec,
     pub query: usize,
+    /// The queries of a table panel's extra columns, in the order of `spec.columns`.
+    pub columns: Vec<usize>,
 }
 
 /// The environment badge.
@@ -130,13 +132,18 @@ impl Model {
                     .unwrap_or(0);
                 let range = spec.kind.needs_range();
                 let interval = spec.refresh.unwrap_or(config.refresh);
-                let expr = spec.query.trim().to_string();
-                let key = (source, expr.clone(), range, interval);
-                let query = *index.entry(key).or_insert_with(|| {
-                    queries.push(QueryState::new(expr, source, interval, range));
-                    queries.len() - 1
-                });
-                Panel { spec: spec.clone(), query }
+                let mut intern = |expr: &str, range: bool| {
+                    let expr = expr.trim().to_string();
+                    let key = (source, expr.clone(), range, interval);
+                    *index.entry(key).or_insert_with(|| {
+                        queries.push(QueryState::new(expr, source, interval, range));
+                        queries.len() - 1
+                    })
+                };
+                let query = intern(&spec.query, range);
+                // A table's columns are latest values, like the table itself.
+                let columns = spec.columns.iter().map(|c| intern(&c.query, false)).collect();
+                Panel { spec: spec.clone(), query, columns }
             })
             .collect::<Vec<Panel>>();
         // Every range query gets a live twin: the same expression asked as an instant query

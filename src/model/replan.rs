@@ -15,6 +15,9 @@ impl Model {
         };
         for p in &self.panels {
             mark(p.query, &mut used);
+            for &c in &p.columns {
+                mark(c, &mut used);
+            }
             if let Some(live) = self.queries.get(p.query).and_then(|q| q.live) {
                 mark(live, &mut used);
             }
@@ -33,8 +36,8 @@ impl Model {
     pub fn replace_panel(&mut self, panel: usize, spec: PanelSpec) {
         let Some(p) = self.panels.get(panel) else { return };
         let Some(old) = self.queries.get(p.query) else { return };
+        let (source, interval, range) = (old.source, old.interval, old.range);
         if old.expr != spec.query.trim() {
-            let (source, interval, range) = (old.source, old.interval, old.range);
             let expr = spec.query.trim().to_string();
             let mut fresh = QueryState::new(expr.clone(), source, interval, range);
             if range {
@@ -44,6 +47,20 @@ impl Model {
             self.queries.push(fresh);
             self.panels[panel].query = self.queries.len() - 1;
         }
+        // Columns keep their query while it is the same expression, else get one of their own.
+        let mut columns = Vec::with_capacity(spec.columns.len());
+        for (j, c) in spec.columns.iter().enumerate() {
+            let expr = c.query.trim();
+            let held = self.panels[panel].columns.get(j).copied();
+            match held.filter(|&q| self.queries.get(q).is_some_and(|q| q.expr == expr)) {
+                Some(q) => columns.push(q),
+                None => {
+                    self.queries.push(QueryState::new(expr.to_string(), source, interval, false));
+                    columns.push(self.queries.len() - 1);
+                }
+            }
+        }
+        self.panels[panel].columns = columns;
         self.panels[panel].spec = spec;
         let used = self.queries_in_use();
         for (q, in_use) in self.queries.iter_mut().zip(used) {

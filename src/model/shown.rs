@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use super::{DataStatus, Model, Panel, QueryState};
+use super::{DataStatus, Model, Panel, QueryState, SeriesBuf};
 use crate::prom::{Labels, Point};
 
 /// Held points of a series that only the live answer has.
@@ -70,6 +70,8 @@ pub struct PanelData<'a> {
     /// The query's series in its order, each with the twin's newer sample; then series only the
     /// twin has.
     pub series: Vec<Shown<'a>>,
+    /// The queries of a table's extra columns, in the order of the panel's `columns`.
+    pub columns: Vec<&'a QueryState>,
 }
 
 impl<'a> PanelData<'a> {
@@ -101,22 +103,73 @@ impl<'a> PanelData<'a> {
                 }),
             }
         }
-        Self { query, live, series }
+        Self { query, live, series, columns: Vec::new() }
     }
 
     /// The query whose health the panel shows: the worse of its own and its twin's (an error
-    /// or staleness in either shows), the panel's own on a tie.
+    /// or staleness in either shows), the panel's own on a tie; then a column's query when it
+    /// is stale or failing (an empty column only shows `–` in its cells).
     pub fn health(&self, now: DateTime<Utc>) -> &'a QueryState {
-        match self.live {
+        let own = match self.live {
             Some(twin) if twin.status(now) > self.query.status(now) => twin,
             _ => self.query,
+        };
+        let column = self
+            .columns
+            .iter()
+            .filter(|c| matches!(c.status(now), DataStatus::Stale | DataStatus::Error))
+            .max_by_key(|c| c.status(now));
+        match column {
+            Some(c) if c.status(now) > own.status(now) => c,
+            _ => own,
         }
+    }
+
+    /// The value column `column` shows in the row of a series with `labels`: see
+    /// [`matching_value`].
+    pub fn column_value(&self, column: usize, labels: &Labels) -> Option<f64> {
+        matching_value(labels, &self.columns.get(column)?.series)
     }
 
     /// The status the panel shows at `now`.
     pub fn status(&self, now: DateTime<Utc>) -> DataStatus {
         self.health(now).status(now)
     }
+}
+
+/// The newest value of the series of `column` that belongs to a row with labels `row`: the
+/// series agrees with the row on every label they share (`__name__` aside) and shares at least
+/// one (a series without labels belongs to every row). When several do, the one sharing the
+/// most labels; `None` when no series belongs to the row, or when two are equally close (the
+/// column's query should aggregate by the row's labels).
+pub fn matching_value(row: &Labels, column: &[SeriesBuf]) -> Option<f64> {
+    let mut best: Option<(usize, f64)> = None;
+    let mut tied = false;
+    for s in column {
+        let Some(point) = s.last() else { continue };
+        let mut own = 0;
+        let mut shared = 0;
+        let mut agrees = true;
+        for (name, value) in s.labels.iter().filter(|(k, _)| k.as_str() != "__name__") {
+            own += 1;
+            if let Some(theirs) = row.get(name) {
+                shared += 1;
+                agrees &= theirs == value;
+            }
+        }
+        if !agrees || (shared == 0 && own > 0) {
+            continue;
+        }
+        match best {
+            Some((closest, _)) if shared < closest => {}
+            Some((closest, _)) if shared == closest => tied = true,
+            _ => {
+                best = Some((shared, point.v));
+                tied = false;
+            }
+        }
+    }
+    best.filter(|_| !tied).map(|(_, v)| v)
 }
 
 impl Model {
@@ -130,13 +183,66 @@ impl Model {
     pub fn panel_data(&self, panel: &Panel) -> Option<PanelData<'_>> {
         let query = self.queries.get(panel.query)?;
         let live = self.live_twin(query).and_then(|i| self.queries.get(i));
-        Some(PanelData::new(query, live))
+        let mut data = PanelData::new(query, live);
+        data.columns = panel.columns.iter().filter_map(|&c| self.queries.get(c)).collect();
+        Some(data)
     }
 
-    /// Whether any panel shows query `q`: as its own query, or as the live twin of its own.
+    /// Whether any panel shows query `q`: as its own query, as the live twin of its own, or as
+    /// one of its columns.
     pub fn shows(&self, q: usize) -> bool {
         self.panels.iter().any(|p| {
-            p.query == q || self.queries.get(p.query).and_then(|pq| self.live_twin(pq)) == Some(q)
+            p.query == q
+                || p.columns.contains(&q)
+                || self.queries.get(p.query).and_then(|pq| self.live_twin(pq)) == Some(q)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn column(series: &[(&[(&str, &str)], f64)]) -> Vec<SeriesBuf> {
+        series
+            .iter()
+            .map(|(l, v)| SeriesBuf { labels: labels(l), points: [Point { t: 1.0, v: *v }].into() })
+            .collect()
+    }
+
+    #[test]
+    fn a_row_takes_the_series_that_agrees_on_the_labels_they_share() {
+        let row = labels(&[("queryid", "42"), ("query", "SELECT 1"), ("instance", "db1")]);
+        let by_queryid = column(&[(&[("queryid", "7")], 1.0), (&[("queryid", "42")], 2.0)]);
+        assert_eq!(matching_value(&row, &by_queryid), Some(2.0));
+        // A label the row lacks is no reason to refuse; one it holds otherwise is.
+        let wider = column(&[(&[("queryid", "42"), ("datname", "shop")], 3.0)]);
+        assert_eq!(matching_value(&row, &wider), Some(3.0));
+        let other = column(&[(&[("queryid", "43")], 3.0)]);
+        assert_eq!(matching_value(&row, &other), None);
+        // Sharing nothing is not matching; having no labels at all is a value for every row.
+        assert_eq!(matching_value(&row, &column(&[(&[("pid", "1")], 4.0)])), None);
+        assert_eq!(matching_value(&row, &column(&[(&[], 5.0)])), Some(5.0));
+        assert_eq!(matching_value(&row, &column(&[(&[("__name__", "x")], 6.0)])), Some(6.0));
+    }
+
+    #[test]
+    fn the_closest_series_wins_and_a_tie_is_no_value() {
+        let row = labels(&[("queryid", "42"), ("instance", "db1")]);
+        let closer = column(&[
+            (&[("queryid", "42")], 1.0),
+            (&[("queryid", "42"), ("instance", "db1")], 2.0),
+        ]);
+        assert_eq!(matching_value(&row, &closer), Some(2.0));
+        let tie = column(&[
+            (&[("queryid", "42"), ("datname", "a")], 1.0),
+            (&[("queryid", "42"), ("datname", "b")], 2.0),
+        ]);
+        assert_eq!(matching_value(&row, &tie), None, "two databases: the query should sum them");
+        assert_eq!(matching_value(&row, &[]), None);
     }
 }

@@ -1,5 +1,5 @@
-//! Real servers for integration tests: Prometheus, VictoriaMetrics, Alertmanager, PostgreSQL,
-//! and a scriptable `/metrics` exporter.
+//! Real servers for integration tests: Prometheus, VictoriaMetrics, Alertmanager, PostgreSQL
+//! and its postgres_exporter, and a scriptable `/metrics` exporter.
 //!
 //! Each test file that needs them declares `mod support;`. Every server listens on a free
 //! loopback port, keeps its data and its log in a private temporary directory, is ready when
@@ -16,6 +16,7 @@ pub mod exporter;
 pub mod http;
 pub mod lab;
 pub mod postgres;
+pub mod postgres_exporter;
 pub mod process;
 pub mod prometheus;
 pub mod victoria;
@@ -23,6 +24,7 @@ pub mod victoria;
 pub use alertmanager::Alertmanager;
 pub use exporter::StaticExporter;
 pub use postgres::Postgres;
+pub use postgres_exporter::PostgresExporter;
 pub use prometheus::{Prometheus, PrometheusOpts};
 pub use victoria::{VictoriaMetrics, VictoriaMetricsOpts};
 

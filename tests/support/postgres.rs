@@ -4,9 +4,10 @@
 #![allow(unsafe_code, reason = "geteuid and kill of the postmaster, through libc")]
 
 use std::fs;
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::time::Duration;
 
 use tempfile::TempDir;
@@ -31,6 +32,21 @@ pub struct Postgres {
 impl Postgres {
     /// Creates a cluster with `initdb` and starts it with `pg_ctl start -w`.
     pub fn start() -> Self {
+        Self::start_with("")
+    }
+
+    /// Like `start`, with pg_stat_statements loaded (`shared_preload_libraries`) and the
+    /// extension created in the `postgres` database.
+    pub fn with_pg_stat_statements() -> Self {
+        let pg = Self::start_with("shared_preload_libraries = 'pg_stat_statements'\n");
+        if let Err(e) = pg.try_psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements") {
+            panic!("pg_stat_statements is not available ({e}): {INSTALL_HINT}");
+        }
+        pg
+    }
+
+    /// Like `start`, with `settings` (postgresql.conf lines) added to the cluster's settings.
+    pub fn start_with(settings: &str) -> Self {
         let bin_dir = find_bin_dir();
         // SAFETY: geteuid has no preconditions and cannot fail.
         let as_postgres = unsafe { libc::geteuid() } == 0;
@@ -56,7 +72,7 @@ impl Postgres {
         fs::write(data.join("postgresql.conf"), conf).expect("write postgresql.conf");
 
         let (port, log) = start_with_retry("postgres", |port| {
-            Self::try_start(&bin_dir, as_postgres, dir.path(), port)
+            Self::try_start(&bin_dir, as_postgres, dir.path(), port, settings)
         });
         Self { bin_dir, port, log, as_postgres, dir }
     }
@@ -66,6 +82,7 @@ impl Postgres {
         as_postgres: bool,
         dir: &Path,
         port: u16,
+        extra: &str,
     ) -> Result<(u16, PathBuf), StartFailure> {
         let data = dir.join("data");
         let settings = format!(
@@ -75,7 +92,8 @@ impl Postgres {
              fsync = off\n\
              synchronous_commit = off\n\
              full_page_writes = off\n\
-             logging_collector = off\n",
+             logging_collector = off\n\
+             {extra}",
             dir.display()
         );
         let settings_path = data.join("warroom-test.conf");
@@ -184,6 +202,23 @@ impl Postgres {
         }
     }
 
+    /// A psql session as application `app` (`PGAPPNAME`), fed `sql` on stdin and then left
+    /// open: the session stays (a transaction held, a statement waiting) until it is dropped.
+    pub fn session(&self, app: &str, sql: &str) -> Session {
+        let mut child = self
+            .tool("psql")
+            .args(["-X", "-q"])
+            .env("PGAPPNAME", app)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn psql: {e}"));
+        let mut stdin = child.stdin.take().expect("psql's stdin is piped");
+        stdin.write_all(sql.as_bytes()).expect("write to psql");
+        Session { child, _stdin: stdin }
+    }
+
     /// Runs `pg_ctl -D DATA ARGS…` as the cluster's owner, e.g. `["restart", "-m", "fast"]`.
     pub fn pg_ctl(&self, args: &[&str]) -> Output {
         let mut pg_ctl = server_command(&self.bin_dir, self.as_postgres, self.dir.path(), "pg_ctl");
@@ -208,6 +243,28 @@ impl Drop for Postgres {
             unsafe { libc::kill(pid, libc::SIGKILL) };
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+}
+
+/// A psql session left open ([`Postgres::session`]); killed and reaped on drop.
+#[derive(Debug)]
+pub struct Session {
+    child: Child,
+    // Held open so psql waits for more input instead of ending the session.
+    _stdin: ChildStdin,
+}
+
+impl Session {
+    /// Ends the client now; its backend ends the next time it talks to the client.
+    pub fn end(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 
