@@ -76,12 +76,16 @@ async fn run_on(a: &ActionSpec, s: &Server, dry: bool, labels: &[(&str, &str)]) 
     // A state dir of its own per run: no lock or cooldown left by an earlier one.
     let state = tempfile::tempdir().unwrap();
     let launcher = Launcher::new(state.path(), Identity::default(), false);
-    let order = Order::Run {
-        run_id: 1,
-        action: Box::new(a.clone()),
-        resolved: Box::new(r),
-        checks: Default::default(),
+    // What runs against the database is under test here; guards, read from Prometheus, are
+    // taken to hold (`scenario_locks.rs` reads them for real).
+    let held =
+        |_| warroom::runbook::Reading { holds: Some(true), value: None, shown: "held".into() };
+    let checks = warroom::runbook::Checks {
+        readings: r.guards.iter().map(held).collect(),
+        overridden: false,
     };
+    let order =
+        Order::Run { run_id: 1, action: Box::new(a.clone()), resolved: Box::new(r), checks };
     assert!(matches!(launcher.submit(order, tx), Submitted::Started(_)));
     let mut lines = Vec::new();
     loop {

@@ -37,6 +37,7 @@ impl Validator<'_> {
     pub(super) fn guards(
         &mut self,
         raw: Option<Spanned<RawGuards>>,
+        vars: &BTreeMap<String, String>,
         lines: &mut BTreeMap<String, usize>,
     ) -> Vec<Guard> {
         let Some(raw) = raw else { return Vec::new() };
@@ -51,7 +52,7 @@ impl Validator<'_> {
         }
         let mut out = Vec::new();
         for g in list {
-            self.promql_template(line, "guard", &g.query);
+            self.promql_template(line, "guard", &g.query, vars);
             if g.why.trim().is_empty() {
                 self.err(
                     line,
@@ -67,13 +68,14 @@ impl Validator<'_> {
     pub(super) fn verify(
         &mut self,
         raw: Option<Spanned<RawVerify>>,
+        vars: &BTreeMap<String, String>,
         lines: &mut BTreeMap<String, usize>,
     ) -> Option<Verify> {
         let raw = raw?;
         let line = self.line(&raw);
         lines.insert("verify".into(), line);
         let raw = raw.into_inner();
-        self.promql_template(line, "verify", &raw.query);
+        self.promql_template(line, "verify", &raw.query, vars);
         let within = self.duration(Some(&raw.within), "verify.within", MAX_WITHIN);
         if within.is_zero() || within > MAX_WITHIN {
             self.err(
@@ -85,7 +87,15 @@ impl Validator<'_> {
         Some(Verify { query: raw.query, within })
     }
 
-    fn promql_template(&mut self, line: usize, field: &str, query: &str) {
+    /// `query` as a template over labels and `vars` (the action's constants, which may hold
+    /// whole expressions) that fills to PromQL.
+    fn promql_template(
+        &mut self,
+        line: usize,
+        field: &str,
+        query: &str,
+        vars: &BTreeMap<String, String>,
+    ) {
         if let Err(e) = crate::template::placeholders(query) {
             self.err(
                 line,
@@ -105,7 +115,7 @@ impl Validator<'_> {
                 "use labels only as matcher values: instance=\"{{ labels.instance }}\"",
             );
         }
-        if let Err(e) = crate::promql::parse(&sample_fill(query, &BTreeMap::new())) {
+        if let Err(e) = crate::promql::parse(&sample_fill(query, vars)) {
             self.err(
                 line,
                 format!("{field}: the query is not PromQL: {e}"),

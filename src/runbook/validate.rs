@@ -343,7 +343,7 @@ impl Validator<'_> {
             }
             vars.insert(name, value.into_inner());
         }
-        let guards = self.guards(raw.guard, &mut lines);
+        let guards = self.guards(raw.guard, &vars, &mut lines);
         let guard_override = raw.guard_override.is_some_and(|o| {
             if *o.get_ref() && guards.is_empty() {
                 let l = self.line(&o);
@@ -351,7 +351,7 @@ impl Validator<'_> {
             }
             o.into_inner()
         });
-        let verify = self.verify(raw.verify, &mut lines);
+        let verify = self.verify(raw.verify, &vars, &mut lines);
         if self.diags.len() > before {
             return None;
         }
