@@ -147,7 +147,7 @@ impl QueryState {
                 self.partial = fetched.response.partial;
                 self.step = r.step;
                 let data = fetched.response.data;
-                changed |= self.empty != data.is_empty();
+                let was_empty = self.empty;
                 self.empty = data.is_empty();
                 changed |= match r.kind {
                     _ if !self.holds_series => false,
@@ -157,6 +157,13 @@ impl QueryState {
                     FetchKind::Unchanged => false,
                 };
                 changed |= self.trim(window_start);
+                // An increment is a few steps of a window: it may be empty while the window
+                // holds data (a server just started, VictoriaMetrics hiding its newest points).
+                // The panel has no data when it holds none; "nothing now" is its live twin's word.
+                if r.kind == FetchKind::Incremental && self.holds_series {
+                    self.empty = self.series.is_empty();
+                }
+                changed |= self.empty != was_empty;
                 changed || self.status(r.at) != status_before
             }
         }
@@ -354,6 +361,26 @@ mod tests {
             15.0,
         );
         assert_eq!(held(&inc), held(&full));
+    }
+
+    #[test]
+    fn an_empty_increment_is_not_no_data_while_the_window_holds_points() {
+        let mut q = QueryState::new("q".into(), 0, Duration::from_secs(5), true);
+        let at = |t: f64| DateTime::from_timestamp(t as i64, 0).unwrap_or_default();
+        q.apply(
+            result(FetchKind::Full, 0.0, 40.0, vec![series("a", &[(30.0, 1.0), (40.0, 2.0)])]),
+            0.0,
+        );
+        assert_eq!(q.status(at(40.0)), DataStatus::Ok);
+        q.apply(result(FetchKind::Incremental, 40.0, 50.0, vec![]), 0.0);
+        assert_eq!(q.status(at(50.0)), DataStatus::Ok, "the chart still draws its points");
+        // Once the points are out of the window, the panel has nothing: no data.
+        q.apply(result(FetchKind::Incremental, 50.0, 60.0, vec![]), 55.0);
+        assert_eq!(q.status(at(60.0)), DataStatus::NoData);
+        // A full fetch that finds nothing is no data at once.
+        let mut full = QueryState::new("q".into(), 0, Duration::from_secs(5), true);
+        full.apply(result(FetchKind::Full, 0.0, 40.0, vec![]), 0.0);
+        assert_eq!(full.status(at(40.0)), DataStatus::NoData);
     }
 
     #[test]
