@@ -110,8 +110,12 @@ impl<'a> PanelData<'a> {
     /// or staleness in either shows), the panel's own on a tie; then a column's query when it
     /// is stale or failing (an empty column only shows `–` in its cells).
     pub fn health(&self, now: DateTime<Utc>) -> &'a QueryState {
+        let (mine, twins) = (self.query.status(now), self.live.map(|t| t.status(now)));
         let own = match self.live {
-            Some(twin) if twin.status(now) > self.query.status(now) => twin,
+            // The twin says what the value is: a window that holds no points yet (a new
+            // series, a server that just started) is no "no data" while the twin has a value.
+            Some(twin) if mine == DataStatus::NoData && twins == Some(DataStatus::Ok) => twin,
+            Some(twin) if twins > Some(mine) => twin,
             _ => self.query,
         };
         let column = self
@@ -212,6 +216,38 @@ mod tests {
             .iter()
             .map(|(l, v)| SeriesBuf { labels: labels(l), points: [Point { t: 1.0, v: *v }].into() })
             .collect()
+    }
+
+    /// A query answered at `at` with `series` (no series: an empty answer).
+    fn answered(series: Vec<SeriesBuf>, at: DateTime<Utc>) -> QueryState {
+        let mut q = QueryState::new("q".into(), 0, std::time::Duration::from_secs(1), true);
+        q.empty = series.is_empty();
+        q.series = series;
+        q.last_ok = Some(at);
+        q
+    }
+
+    #[test]
+    fn a_window_without_points_yet_is_no_no_data_while_the_twin_has_a_value() {
+        let now = DateTime::from_timestamp(1_000, 0).unwrap_or_default();
+        let range = answered(Vec::new(), now);
+        let twin = answered(column(&[(&[], 24.0)]), now);
+        let panel = PanelData::new(&range, Some(&twin));
+        assert_eq!(panel.status(now), DataStatus::Ok, "the value is there: the twin's");
+        // Both empty: no data. The twin empty while the window holds points: no data now.
+        let empty_twin = answered(Vec::new(), now);
+        assert_eq!(PanelData::new(&range, Some(&empty_twin)).status(now), DataStatus::NoData);
+        let held = answered(column(&[(&[], 3.0)]), now);
+        assert_eq!(PanelData::new(&held, Some(&empty_twin)).status(now), DataStatus::NoData);
+        // A failing window still shows, whatever the twin says.
+        let mut failing = answered(Vec::new(), now);
+        failing.error = Some(crate::model::QueryError {
+            class: "timeout".into(),
+            message: "timeout".into(),
+            since: now,
+            retryable: true,
+        });
+        assert_eq!(PanelData::new(&failing, Some(&twin)).status(now), DataStatus::Error);
     }
 
     #[test]
