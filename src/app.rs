@@ -196,9 +196,9 @@ impl App {
                                 }
                             }
                         }
-                        Effect::Verify { run_id, source, query, within } => {
+                        Effect::Verify { run_id, source, verify, watch } => {
                             if let Some(client) = self.clients.get(source).cloned() {
-                                crate::asks::verify(run_id, query, within, client, tx.clone());
+                                crate::asks::verify((run_id, watch), verify, client, tx.clone());
                             }
                         }
                         other => feedback.extend(io.run(other)),

@@ -52,30 +52,32 @@ pub fn read_guards(
     });
 }
 
-/// Reads run `run_id`'s verify `query` once (`within` none: its value as the run starts), or
-/// every [`VERIFY_EVERY`] until it holds or `within` has passed; `Msg::VerifyRead` each time.
+/// Reads run `run_id`'s `verify` query once (its value as the run starts), or, to `watch` it,
+/// every [`VERIFY_EVERY`] until it holds or its `within` has passed; `Msg::VerifyRead` each time.
 pub fn verify(
-    run_id: u64,
-    query: String,
-    within: Option<Duration>,
+    (run_id, watch): (u64, bool),
+    verify: crate::runbook::Verify,
     client: Client,
     tx: Sender<Msg>,
 ) {
     tokio::spawn(async move {
         let start = Instant::now();
         loop {
-            let reading = crate::runbook::guard::read_on(&client, &query).await;
+            let reading =
+                crate::runbook::guard::read_on(&client, &verify.query, &verify.unit).await;
             let elapsed = start.elapsed();
-            let stage = match within {
-                None => VerifyStage::Before,
-                Some(w) if reading.ok() || elapsed >= w => VerifyStage::Done { elapsed },
-                Some(_) => VerifyStage::Watching,
+            let stage = match watch {
+                false => VerifyStage::Before,
+                true if reading.ok() || elapsed >= verify.within => VerifyStage::Done { elapsed },
+                true => VerifyStage::Watching,
             };
             if tx.send(Msg::VerifyRead { run_id, reading, stage }).await.is_err() {
                 return;
             }
-            let Some(within) = within.filter(|_| stage == VerifyStage::Watching) else { return };
-            tokio::time::sleep(VERIFY_EVERY.min(within.saturating_sub(elapsed))).await;
+            if stage != VerifyStage::Watching {
+                return;
+            }
+            tokio::time::sleep(VERIFY_EVERY.min(verify.within.saturating_sub(elapsed))).await;
         }
     });
 }

@@ -102,9 +102,10 @@ pub enum Effect {
         guards: Vec<crate::runbook::Guard>,
         last: bool,
     },
-    /// Read run `run_id`'s verify `query` from source `source`: once (`within` none), or every
-    /// few seconds until it holds or `within` passes; answers come back as `Msg::VerifyRead`.
-    Verify { run_id: u64, source: usize, query: String, within: Option<std::time::Duration> },
+    /// Read run `run_id`'s `verify` query from source `source`: once (its value as the run
+    /// starts), or, to `watch` it, every few seconds until it holds or its `within` passes;
+    /// answers come back as `Msg::VerifyRead`.
+    Verify { run_id: u64, source: usize, verify: crate::runbook::Verify, watch: bool },
     /// Ask the source of query `query` why `expr` returns nothing, part by part; the answer
     /// comes back as `Msg::Explained`.
     Explain { query: usize, source: usize, expr: String },

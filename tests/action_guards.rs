@@ -284,7 +284,9 @@ fn verifies(effects: &[Effect]) -> Vec<(String, Option<Duration>)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Verify { query, within, .. } => Some((query.clone(), *within)),
+            Effect::Verify { verify, watch, .. } => {
+                Some((verify.query.clone(), watch.then_some(verify.within)))
+            }
             _ => None,
         })
         .collect()
@@ -322,8 +324,8 @@ fn a_run_that_moves_the_verify_query_is_marked_effective_everywhere() {
     let done = VerifyStage::Done { elapsed: Duration::from_millis(40_300) };
     let effects = reading(&mut m, id, holds(71.0, "< 80"), done);
     let watch = m.runs.latest().unwrap().verify.clone().unwrap();
-    assert_eq!(watch.status(), "✓ effective: 98 → 71 within 40s");
-    assert!(m.flash.as_ref().unwrap().0.contains("effective: 98 → 71 within 40s"));
+    assert_eq!(watch.status(), "✓ effective: 98% → 71% within 40s");
+    assert!(m.flash.as_ref().unwrap().0.contains("effective: 98% → 71% within 40s"));
     // Later readings change nothing.
     assert!(reading(&mut m, id, fails(99.0, "< 80"), VerifyStage::Watching).is_empty());
 
@@ -344,13 +346,13 @@ fn a_run_that_moves_the_verify_query_is_marked_effective_everywhere() {
     assert_eq!(records[0].kind, RecordKind::Verified);
     assert_eq!(records[0].run_id, Some(id));
     assert!(v.effective);
-    assert_eq!((v.before.as_deref(), v.after.as_str()), (Some("98"), "71 (needs < 80)"));
+    assert_eq!((v.before.as_deref(), v.after.as_str()), (Some("98%"), "71 (needs < 80)"));
     assert_eq!(v.after_ms, 40_300);
 
     let (entries, _) = warroom::cmd::timeline::collect(state.path(), chrono::DateTime::UNIX_EPOCH);
     let what: Vec<&str> = entries.iter().map(|e| e.what.as_str()).collect();
     assert!(
-        what.iter().any(|w| w.starts_with("action effective: 98 → 71 within 40s: [G] Restart")),
+        what.iter().any(|w| w.starts_with("action effective: 98% → 71% within 40s: [G] Restart")),
         "{what:?}"
     );
 }
@@ -364,7 +366,7 @@ fn a_run_that_does_not_move_it_is_marked_not_effective() {
     let done = VerifyStage::Done { elapsed: Duration::from_secs(120) };
     reading(&mut m, id, fails(97.0, "< 80"), done);
     let watch = m.runs.latest().unwrap().verify.clone().unwrap();
-    assert_eq!(watch.status(), "✖ not effective: 98 → 97 (needs < 80) after 2m");
+    assert_eq!(watch.status(), "✖ not effective: 98% → 97% (needs < 80) after 2m");
 }
 
 #[test]

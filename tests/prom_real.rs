@@ -399,26 +399,32 @@ fn the_built_in_db_cpu_panel_has_data_on_a_stock_scrape_config() {
 async fn guards_and_verification_read_live_data(s: Server) {
     use warroom::msg::VerifyStage;
     use warroom::runbook::guard::read_on;
+    use warroom::units::Unit;
     let c = client(&s.url, "30s");
     wait_for(&c, "warroom_real_const", 3).await;
 
-    let r = read_on(&c, "max(warroom_real_const) < 5").await;
+    let r = read_on(&c, "max(warroom_real_const) < 5", &Unit::None).await;
     assert_eq!((r.holds, r.value, r.shown.as_str()), (Some(true), Some(4.5), "4.5 (needs < 5)"));
-    let r = read_on(&c, "0 < min(warroom_real_const)").await;
+    let r = read_on(&c, "0 < min(warroom_real_const)", &Unit::None).await;
     assert_eq!((r.holds, r.shown.as_str()), (Some(false), "-2.25 (needs > 0)"));
-    let r = read_on(&c, "warroom_real_const > -10").await;
+    let r = read_on(&c, "warroom_real_const > -10", &Unit::None).await;
     assert_eq!((r.holds, r.shown.as_str()), (Some(true), "-2.25 (needs > -10), 3 series"));
-    let r = read_on(&c, "warroom_real_const{db=\"shop\"} == 3").await;
+    let r = read_on(&c, "warroom_real_const{db=\"shop\"} == 3", &Unit::None).await;
     assert_eq!((r.holds, r.shown.as_str()), (Some(true), "1 series"));
-    let r = read_on(&c, "max(warroom_real_no_such_metric) < 1").await;
+    let r = read_on(&c, "max(warroom_real_no_such_metric) < 1", &Unit::None).await;
     assert_eq!((r.holds, r.shown.as_str()), (None, "no data"));
     let dead = client(&format!("http://127.0.0.1:{}", support::free_port()), "30s");
-    let r = read_on(&dead, "max(warroom_real_const) < 5").await;
+    let r = read_on(&dead, "max(warroom_real_const) < 5", &Unit::None).await;
     assert!(r.holds.is_none() && r.shown.starts_with("cannot check: "), "{r:?}");
 
     let watch = |query: &str, within: Option<Duration>| {
         let (tx, mut rx) = mpsc::channel(16);
-        warroom::asks::verify(1, query.to_owned(), within, c.clone(), tx);
+        let verify = warroom::runbook::Verify {
+            query: query.to_owned(),
+            within: within.unwrap_or(Duration::from_secs(1)),
+            unit: Unit::None,
+        };
+        warroom::asks::verify((1, within.is_some()), verify, c.clone(), tx);
         async move {
             let mut seen = Vec::new();
             while let Some(Msg::VerifyRead { reading, stage, .. }) = rx.recv().await {

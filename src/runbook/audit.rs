@@ -12,9 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::exec::Outcome;
-use super::guard::{Guard, Reading, Verdict};
+use super::guard::{show, Guard, Reading, Verdict};
 use super::resolve::{Refusal, Resolved};
-use crate::alert::summary::format_value;
 use crate::prom::Labels;
 
 /// What a record reports.
@@ -214,7 +213,7 @@ impl VerifyRecord {
         VerifyRecord {
             query: resolved.verify.as_ref().map(|v| v.query.clone()).unwrap_or_default(),
             effective: verdict.effective,
-            before: verdict.before.as_ref().and_then(|b| b.value).map(format_value),
+            before: verdict.before.as_ref().and_then(|b| b.value).map(|v| show(&verdict.unit, v)),
             after: verdict.after.shown.clone(),
             after_ms: u64::try_from(verdict.elapsed.as_millis()).unwrap_or(u64::MAX),
             summary: verdict.summary(),

@@ -10,6 +10,7 @@ use toml::Spanned;
 use super::guard::{label_outside_quotes, sample_fill, Guard, Verify, MAX_WITHIN};
 use super::validate::Validator;
 use crate::duration::DurationRepr;
+use crate::units::Unit;
 
 /// `guard = { query, why }`, or a list of them (`[[actions.guard]]`).
 #[derive(Deserialize)]
@@ -24,6 +25,7 @@ pub(super) enum RawGuards {
 pub(super) struct RawGuard {
     query: String,
     why: String,
+    unit: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -31,6 +33,7 @@ pub(super) struct RawGuard {
 pub(super) struct RawVerify {
     query: String,
     within: Spanned<DurationRepr>,
+    unit: Option<String>,
 }
 
 impl Validator<'_> {
@@ -60,7 +63,8 @@ impl Validator<'_> {
                     "say what must be true, e.g. why = \"replica must be in sync\"",
                 );
             }
-            out.push(Guard { query: g.query, why: g.why.trim().to_owned() });
+            let unit = self.unit(line, "guard", g.unit.as_deref());
+            out.push(Guard { query: g.query, why: g.why.trim().to_owned(), unit });
         }
         out
     }
@@ -84,7 +88,24 @@ impl Validator<'_> {
                 "e.g. within = \"2m\"",
             );
         }
-        Some(Verify { query: raw.query, within })
+        let unit = self.unit(line, "verify", raw.unit.as_deref());
+        Some(Verify { query: raw.query, within, unit })
+    }
+
+    /// The unit a guard's or verify query's values are shown in (none: plain numbers).
+    fn unit(&mut self, line: usize, field: &str, unit: Option<&str>) -> Unit {
+        match unit.map(str::parse::<Unit>) {
+            None => Unit::None,
+            Some(Ok(u)) => u,
+            Some(Err(e)) => {
+                self.err(
+                    line,
+                    format!("{field}.unit: {e}"),
+                    "use a panel unit such as \"percent\"",
+                );
+                Unit::None
+            }
+        }
     }
 
     /// `query` as a template over labels and `vars` (the action's constants, which may hold

@@ -15,6 +15,7 @@ use crate::alert::Direction;
 use crate::prom::{QueryData, Sample};
 use crate::promql;
 use crate::sanitize;
+use crate::units::Unit;
 
 /// A precondition of an action, as the runbook writes it (`query` may hold placeholders).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct Guard {
     pub query: String,
     /// Why it must hold, shown next to its value: "replica must be in sync".
     pub why: String,
+    /// How its values read (`percent`: "98%").
+    pub unit: Unit,
 }
 
 /// How to tell, after an action ran, whether it worked.
@@ -32,6 +35,8 @@ pub struct Verify {
     pub query: String,
     /// How long to watch for that after the run ends.
     pub within: Duration,
+    /// How its values read (`percent`: "CPU 98% → 71%").
+    pub unit: Unit,
 }
 
 /// The longest `within` a runbook may ask for.
@@ -73,6 +78,8 @@ pub struct Verdict {
     pub after: Reading,
     /// From the run's end to that reading.
     pub elapsed: Duration,
+    /// How the values read.
+    pub unit: Unit,
 }
 
 impl Verdict {
@@ -80,8 +87,8 @@ impl Verdict {
     pub fn summary(&self) -> String {
         let secs = crate::duration::format(Duration::from_secs(self.elapsed.as_secs()));
         let values = match (self.before.as_ref().and_then(|b| b.value), self.after.value) {
-            (Some(b), Some(a)) => format!("{} → {}", format_value(b), format_value(a)),
-            (None, Some(a)) => format!("now {}", format_value(a)),
+            (Some(b), Some(a)) => format!("{} → {}", show(&self.unit, b), show(&self.unit, a)),
+            (None, Some(a)) => format!("now {}", show(&self.unit, a)),
             (_, None) => self.after.shown.clone(),
         };
         if self.effective {
@@ -122,8 +129,9 @@ impl Plan {
         }
     }
 
-    /// Judges the source's answer: its samples (a scalar answer is one sample), or the error.
-    pub fn judge(&self, answer: Result<&[Sample], &str>) -> Reading {
+    /// Judges the source's answer: its samples (a scalar answer is one sample), or the error;
+    /// values read in `unit`.
+    pub fn judge(&self, answer: Result<&[Sample], &str>, unit: &Unit) -> Reading {
         let samples = match answer {
             Ok(s) => s,
             Err(e) => return Reading::unknown(e),
@@ -154,8 +162,8 @@ impl Plan {
                 });
                 let holds = values.iter().all(|v| passes(*v));
                 let op = direction.operator().unwrap_or("?");
-                let mut shown =
-                    format!("{} (needs {op} {})", format_value(worst), format_value(*threshold));
+                let (worst_text, limit) = (show(unit, worst), show(unit, *threshold));
+                let mut shown = format!("{worst_text} (needs {op} {limit})");
                 if values.len() > 1 {
                     shown.push_str(&format!(", {} series", values.len()));
                 }
@@ -165,24 +173,34 @@ impl Plan {
     }
 }
 
-/// Asks `client`'s source for `expr` now and judges the answer (see [`Plan`]).
-pub async fn read_on(client: &crate::prom::Client, expr: &str) -> Reading {
+/// Asks `client`'s source for `expr` now and judges the answer (see [`Plan`]), values in `unit`.
+pub async fn read_on(client: &crate::prom::Client, expr: &str, unit: &Unit) -> Reading {
     let plan = Plan::of(expr);
-    match client.query(plan.query(), None).await {
+    let answer = match client.query(plan.query(), None).await {
         Ok(fetched) => match fetched.response.data {
-            QueryData::Vector(samples) => plan.judge(Ok(&samples)),
-            QueryData::Scalar(point) => {
-                plan.judge(Ok(&[Sample { labels: Default::default(), point }]))
-            }
-            _ => plan.judge(Err("the query gives no instant vector or scalar")),
+            QueryData::Vector(samples) => Ok(samples),
+            QueryData::Scalar(point) => Ok(vec![Sample { labels: Default::default(), point }]),
+            _ => Err("the query gives no instant vector or scalar".to_owned()),
         },
-        Err(e) => plan.judge(Err(&e.to_string())),
+        Err(e) => Err(e.to_string()),
+    };
+    match &answer {
+        Ok(samples) => plan.judge(Ok(samples), unit),
+        Err(e) => plan.judge(Err(e), unit),
     }
 }
 
 /// Reads every guard at once; the readings are in the guards' order.
 pub async fn read_guards(client: &crate::prom::Client, guards: &[Guard]) -> Vec<Reading> {
-    futures_util::future::join_all(guards.iter().map(|g| read_on(client, &g.query))).await
+    futures_util::future::join_all(guards.iter().map(|g| read_on(client, &g.query, &g.unit))).await
+}
+
+/// `v` in `unit`, or as a plain number.
+pub fn show(unit: &Unit, v: f64) -> String {
+    match unit {
+        Unit::None => format_value(v),
+        u => u.format(v),
+    }
 }
 
 /// The first `{{ labels.… }}` placeholder of a PromQL template that is not inside a quoted
@@ -260,22 +278,37 @@ mod tests {
     fn a_comparison_holds_only_when_every_series_passes() {
         let plan = Plan::of("max(pg_replication_lag_seconds) < 5");
         assert_eq!(plan.query(), "max(pg_replication_lag_seconds)");
-        let r = plan.judge(Ok(&samples(&[2.0])));
+        let r = plan.judge(Ok(&samples(&[2.0])), &Unit::None);
         assert_eq!((r.holds, r.value, r.shown.as_str()), (Some(true), Some(2.0), "2 (needs < 5)"));
-        let r = plan.judge(Ok(&samples(&[1.0, 7.5, 3.0])));
+        let r = plan.judge(Ok(&samples(&[1.0, 7.5, 3.0])), &Unit::None);
         assert_eq!(r.holds, Some(false));
         assert_eq!(r.shown, "7.5 (needs < 5), 3 series");
-        let r = plan.judge(Ok(&samples(&[1.0, 4.0, 3.0])));
+        let r = plan.judge(Ok(&samples(&[1.0, 4.0, 3.0])), &Unit::None);
         assert_eq!((r.holds, r.value), (Some(true), Some(4.0)), "the one closest to failing");
+    }
+
+    #[test]
+    fn values_read_in_their_unit() {
+        let plan = Plan::of("min_over_time(cpu[5m]) > 95");
+        let r = plan.judge(Ok(&samples(&[98.4])), &Unit::Percent);
+        assert_eq!(r.shown, "98.4% (needs > 95%)");
+        let verdict = Verdict {
+            effective: true,
+            before: Some(plan.judge(Ok(&samples(&[98.0])), &Unit::Percent)),
+            after: plan.judge(Ok(&samples(&[71.0])), &Unit::Percent),
+            elapsed: Duration::from_millis(40_700),
+            unit: Unit::Percent,
+        };
+        assert_eq!(verdict.summary(), "effective: 98% → 71% within 40s");
     }
 
     #[test]
     fn no_data_and_errors_never_hold() {
         let plan = Plan::of("min_over_time(cpu[5m]) > 95");
-        let empty = plan.judge(Ok(&[]));
+        let empty = plan.judge(Ok(&[]), &Unit::None);
         assert_eq!((empty.holds, empty.shown.as_str()), (None, "no data"));
         assert!(!empty.ok());
-        let err = plan.judge(Err("connection refused\x1b[2J"));
+        let err = plan.judge(Err("connection refused\x1b[2J"), &Unit::None);
         assert!(!err.ok());
         assert_eq!(err.shown, "cannot check: connection refused\\x1b[2J");
     }
@@ -284,9 +317,9 @@ mod tests {
     fn an_expression_that_is_no_comparison_holds_when_it_returns_anything() {
         let plan = Plan::of("up{job=\"postgres\"} == 1");
         assert!(matches!(plan, Plan::Present { .. }));
-        assert!(plan.judge(Ok(&samples(&[1.0, 1.0]))).ok());
-        assert_eq!(plan.judge(Ok(&samples(&[1.0, 1.0]))).shown, "2 series");
-        assert!(!plan.judge(Ok(&[])).ok());
+        assert!(plan.judge(Ok(&samples(&[1.0, 1.0])), &Unit::None).ok());
+        assert_eq!(plan.judge(Ok(&samples(&[1.0, 1.0])), &Unit::None).shown, "2 series");
+        assert!(!plan.judge(Ok(&[]), &Unit::None).ok());
     }
 
     #[test]

@@ -402,10 +402,11 @@ impl ActionSpec {
         let dry = dry_argv.is_some();
         let mut guards = Vec::new();
         for g in self.guards.iter().filter(|_| !dry) {
-            guards.push(Guard { query: f.fill(&g.query, Place::PromQl)?, why: g.why.clone() });
+            let query = f.fill(&g.query, Place::PromQl)?;
+            guards.push(Guard { query, ..g.clone() });
         }
         let verify = match self.verify.as_ref().filter(|_| !dry) {
-            Some(v) => Some(Verify { query: f.fill(&v.query, Place::PromQl)?, within: v.within }),
+            Some(v) => Some(Verify { query: f.fill(&v.query, Place::PromQl)?, ..v.clone() }),
             None => None,
         };
         Ok(Resolved {

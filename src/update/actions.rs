@@ -203,9 +203,8 @@ pub(super) fn launch(
     let id = model.runs.allocate();
     let mut run = new_run(model, id, &resolved);
     let mut effects = Vec::new();
-    if let Some(v) = &resolved.verify {
-        let query = v.query.clone();
-        effects.push(Effect::Verify { run_id: id, source, query, within: None });
+    if let Some(verify) = resolved.verify.clone() {
+        effects.push(Effect::Verify { run_id: id, source, verify, watch: false });
         let resolved = Box::new(resolved.clone());
         run.verify = Some(Watch { source, resolved, before: None, latest: None, verdict: None });
     }
@@ -265,11 +264,9 @@ pub(super) fn run_event(model: &mut Model, ev: RunEvent) -> Vec<Effect> {
                     run.verify = None;
                 }
                 if let Some(w) = &run.verify {
-                    let v = w.resolved.verify.as_ref();
-                    let (query, within) = v.map(|v| (v.query.clone(), v.within)).unzip();
-                    if let Some(query) = query {
+                    if let Some(verify) = w.resolved.verify.clone() {
                         let source = w.source;
-                        effects.push(Effect::Verify { run_id, source, query, within });
+                        effects.push(Effect::Verify { run_id, source, verify, watch: true });
                     }
                 }
                 run.finished = Some((outcome, duration));

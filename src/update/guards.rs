@@ -127,8 +127,9 @@ pub(super) fn verify_read(
         }
         VerifyStage::Done { elapsed } => elapsed,
     };
-    let verdict =
-        Verdict { effective: reading.ok(), before: watch.before.clone(), after: reading, elapsed };
+    let unit = watch.resolved.verify.as_ref().map(|v| v.unit.clone()).unwrap_or_default();
+    let (effective, before) = (reading.ok(), watch.before.clone());
+    let verdict = Verdict { effective, before, after: reading, elapsed, unit };
     watch.latest = Some(verdict.after.clone());
     watch.verdict = Some(verdict.clone());
     let resolved = watch.resolved.clone();
