@@ -380,3 +380,31 @@ fn a_run_that_never_started_is_not_verified() {
     update(&mut m, Msg::RunRefused { run_id: id, reason: "cooling down".into() });
     assert!(m.runs.latest().unwrap().verify.is_none());
 }
+
+#[test]
+fn an_open_dialog_reads_its_guards_again_and_records_a_refusal_once() {
+    let mut m = model();
+    let (effects, _) = open(&mut m, 'G', vec![holds(1.0, "< 5"), holds(98.0, "> 95")]);
+    assert!(refusals(&effects).is_empty());
+    let tick = |m: &mut Model, secs: i64| {
+        let now = m.now + chrono::Duration::seconds(secs);
+        update(m, Msg::Tick(now))
+    };
+    assert!(reads(&tick(&mut m, 2)).is_empty(), "fresh values are not read again");
+    let again = reads(&tick(&mut m, 4));
+    assert_eq!(again.len(), 1, "read again once they are 5 s old");
+    assert!(reads(&tick(&mut m, 1)).is_empty(), "one reading at a time");
+    let action = again[0].0.clone();
+    let answer = |m: &mut Model, readings: Vec<Reading>| {
+        let effects = update(m, Msg::GuardsRead { action: action.clone(), readings, last: false });
+        refusals(&effects).len()
+    };
+    assert_eq!(answer(&mut m, vec![holds(1.0, "< 5"), fails(80.0, "> 95")]), 1, "refused");
+    reads(&tick(&mut m, 6));
+    assert_eq!(answer(&mut m, vec![holds(1.0, "< 5"), fails(79.0, "> 95")]), 0, "still refused");
+    assert_eq!(confirmation(&m).guards.as_ref().unwrap()[1].shown, "79 (needs > 95)");
+    reads(&tick(&mut m, 6));
+    assert_eq!(answer(&mut m, vec![holds(1.0, "< 5"), holds(97.0, "> 95")]), 0, "holds again");
+    reads(&tick(&mut m, 6));
+    assert_eq!(answer(&mut m, vec![holds(1.0, "< 5"), fails(70.0, "> 95")]), 1, "refused anew");
+}

@@ -81,6 +81,11 @@ pub struct Confirmation {
     pub guards: Option<Vec<crate::runbook::Reading>>,
     /// Confirmed: the guards are being read once more, and the action runs if they hold.
     pub confirming: bool,
+    /// A reading of the guards is under way.
+    pub reading: bool,
+    /// When the shown readings arrived: they are read again every few seconds while the
+    /// dialog is open.
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Confirmation {

@@ -102,10 +102,12 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         environment,
         blocked: None,
         source,
+        reading: guards.is_none(),
         guards,
         confirming: false,
+        read_at: None,
     };
-    if c.guards.is_none() {
+    if c.reading {
         effects.push(super::guards::read(&c, false));
     }
     model.ui.overlay = Overlay::Confirm(Box::new(c));

@@ -13,6 +13,22 @@ use crate::model::{Confirmation, Model, Overlay};
 use crate::msg::{Effect, VerifyStage};
 use crate::runbook::{Checks, Order, Reading, Refusal, Refused, Verdict};
 
+/// How old the shown readings may grow before the open dialog reads the guards again.
+pub const READ_AGAIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// On the clock: the open dialog's guards read again when their values are older than
+/// [`READ_AGAIN`], so what it shows stays live.
+pub(super) fn refresh(model: &mut Model) -> Vec<Effect> {
+    let now = model.now;
+    let Overlay::Confirm(c) = &mut model.ui.overlay else { return Vec::new() };
+    let old = c.read_at.is_some_and(|t| (now - t).to_std().is_ok_and(|age| age >= READ_AGAIN));
+    if c.resolved.guards.is_empty() || c.reading || c.confirming || !old {
+        return Vec::new();
+    }
+    c.reading = true;
+    vec![read(c, false)]
+}
+
 /// The effect that reads the dialog's guards (`last`: after confirming).
 pub(super) fn read(c: &Confirmation, last: bool) -> Effect {
     let guards = c.resolved.guards.clone();
@@ -32,7 +48,7 @@ pub(super) fn confirmed(model: &mut Model, overriding: bool) -> Vec<Effect> {
             vec![Effect::Redraw]
         }
         Some(readings) if readings.iter().all(Reading::ok) => {
-            c.confirming = true;
+            (c.confirming, c.reading) = (true, true);
             vec![read(c, true), Effect::Redraw]
         }
         Some(_) => {
@@ -54,17 +70,20 @@ pub(super) fn read_back(
     readings: Vec<Reading>,
     last: bool,
 ) -> Vec<Effect> {
+    let now = model.now;
     let Overlay::Confirm(c) = &mut model.ui.overlay else { return Vec::new() };
     if c.action_id() != action || last != c.confirming {
         return Vec::new(); // about a dialog since closed, or a reading since overtaken
     }
     let all_hold = readings.len() == c.resolved.guards.len() && readings.iter().all(Reading::ok);
+    let failed_before = c.guard_failed();
     c.guards = Some(readings.clone());
-    c.confirming = false;
+    (c.confirming, c.reading, c.read_at) = (false, false, Some(now));
     if all_hold && last {
         return start(model, Checks { readings, overridden: false });
     }
-    if all_hold {
+    // A refusal is recorded when a guard is seen failing, not again at every reading after.
+    if all_hold || (failed_before && !last) {
         return vec![Effect::Redraw];
     }
     refuse(model)

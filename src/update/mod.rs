@@ -63,6 +63,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if changed {
                 effects.push(Effect::Redraw);
             }
+            effects.extend(guards::refresh(model));
             effects
         }
         Msg::Resize { width, height } => resize(model, width, height),
