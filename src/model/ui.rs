@@ -81,6 +81,9 @@ pub struct Confirmation {
     pub guards: Option<Vec<crate::runbook::Reading>>,
     /// Confirmed: the guards are being read once more, and the action runs if they hold.
     pub confirming: bool,
+    /// What becomes of the run's announcement to the team, when it is announced: "announced
+    /// to the team through Alertmanager", or "not announced: Alertmanager unreachable".
+    pub announce: Option<String>,
 }
 
 impl Confirmation {
