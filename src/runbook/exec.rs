@@ -226,6 +226,8 @@ pub(super) fn start_with(
                 return;
             }
         }
+        // The run's time is the program's (or request's), not the wait at the gate.
+        let begun = Instant::now();
         let mut sink = Sink::new(run_id, tx.clone());
         let (mut hooks, ready) = match tokio::task::spawn_blocking(move || {
             let mut hooks = hooks;
