@@ -131,8 +131,14 @@ fn team_lines<'a>(
     if team.others.is_empty() {
         return Vec::new();
     }
-    let ctx = crate::runbook::Context { labels: (*alert.labels).clone(), ..Default::default() };
-    let target = act.resolve(&ctx).map(|r| r.target).unwrap_or_default();
+    let target = match &act.target {
+        None => String::new(),
+        Some(_) => {
+            let labels = (*alert.labels).clone();
+            let ctx = crate::runbook::Context { labels, ..Default::default() };
+            act.resolve(&ctx).map(|r| r.target).unwrap_or_default()
+        }
+    };
     team.of_action((&act.runbook, act.key, &target))
         .map(|an| {
             let role = if an.running(model.now) { Role::Warning } else { Role::Muted };
