@@ -12,6 +12,7 @@
     reason = "test code: a failed expectation is a failed test"
 )]
 
+mod fake;
 mod support;
 
 use std::collections::BTreeMap;
@@ -360,4 +361,42 @@ async fn with_alertmanager_down_it_runs_not_announced_or_is_refused_when_require
     let resolved = prepare(&action(), &ctx, Mode::Confirmed).unwrap();
     let peeked = strict.launcher.peek(&resolved).map(|r| r.to_string());
     assert!(peeked.as_deref().is_some_and(|p| p.contains("require_for_actions")), "{peeked:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_alertmanager_costs_bounded_time_and_bytes_and_never_a_secret() {
+    let key = "key-0123456789abcdef";
+    let hostile = |url: &str| {
+        let mut am = spec(url, false);
+        am.timeout = Some(Duration::from_secs(1));
+        am.headers.insert("X-Api-Key".into(), key.into());
+        am
+    };
+    // A flood: more than the 4 MiB one read may take.
+    let flood = format!("[{}]", vec!["{}"; 3 << 20].join(","));
+    let f = fake::Fake::start(fake::Reply::Send(200, "application/json", flood)).await;
+    let err = Team::new(&hostile(&f.url())).unwrap().read().await.unwrap_err();
+    assert!(matches!(err, warroom::prom::PromError::TooLarge(_)), "{err:?}");
+
+    // An echo of the request, credentials included, in an error page: never in what is shown.
+    let echo = fake::Fake::start(fake::Reply::Echo(500, "text/plain", "{request}".into())).await;
+    let err = Team::new(&hostile(&echo.url())).unwrap().read().await.unwrap_err().to_string();
+    assert!(!err.contains(key) && err.contains("500"), "{err}");
+
+    // A stall: the action waits at most the deadline of a read, then runs, not announced.
+    let stall = fake::Fake::start(fake::Reply::Stall).await;
+    let w = Warroom::new("alice", "bastion-1", &hostile(&stall.url()));
+    let dir = tempfile::tempdir().unwrap();
+    let side_effect = file(&dir, "runs");
+    let started = Instant::now();
+    let mut run = w.launch(1, "pg-main-1", (&side_effect, "0"));
+    assert_eq!(outcome(&mut run).await, Outcome::Exited(0));
+    let took = started.elapsed();
+    println!("with a stalled Alertmanager the action ran after {:.1} s", took.as_secs_f64());
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    let records = w.audit();
+    let started = records.iter().find(|r| r.kind == RecordKind::Started).unwrap();
+    let note = started.announcement.as_deref().unwrap_or_default();
+    assert!(note.starts_with("not announced: Alertmanager unreachable"), "{note}");
+    assert!(!note.contains(key));
 }
