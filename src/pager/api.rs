@@ -307,7 +307,7 @@ pub(super) fn decode_list<T: serde::de::DeserializeOwned>(
 }
 
 /// Decodes an answer of `GET /api/v2/silences`, keeping the active silences whose matchers
-/// compile.
+/// compile, and leaving out the team's claims ([`announce`]).
 pub fn decode_silences(
     status: u16,
     body: &[u8],
@@ -317,6 +317,8 @@ pub fn decode_silences(
     Ok(raw
         .into_iter()
         .filter(|s| s.status.state == "active")
+        // The team's claims silence nothing: they are read as announcements instead.
+        .filter(|s| !s.matchers.iter().any(|m| m.name == announce::CLAIM_LABEL))
         .filter_map(|s| {
             let matchers = s
                 .matchers
@@ -403,7 +405,10 @@ mod tests {
            "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T09:00:00Z","matchers":[]},
           {"id":"c","status":{"state":"active"},"comment":"","createdBy":"",
            "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T19:00:00Z",
-           "matchers":[{"name":"x","value":"(","isRegex":true,"isEqual":true}]}]"#;
+           "matchers":[{"name":"x","value":"(","isRegex":true,"isEqual":true}]},
+          {"id":"claim","status":{"state":"active"},"comment":"","createdBy":"",
+           "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T19:00:00Z",
+           "matchers":[{"name":"warroom_claim","value":"true"},{"name":"runbook","value":"r"}]}]"#;
         let s = decode_silences(200, body, &Secrets::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].id, "a");
