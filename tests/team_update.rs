@@ -161,3 +161,52 @@ fn a_run_refused_at_the_gate_says_who_was_first_and_is_not_verified() {
     let flash = m.flash.as_ref().map(|(t, _)| t.as_str()).unwrap_or_default();
     assert!(flash.contains("not run: already running elsewhere: bob is running"), "{flash}");
 }
+
+#[test]
+fn which_runs_are_announced() {
+    let text = r#"+++
+id = "rb"
+title = "Rb"
+alerts = ["A"]
+
+[[actions]]
+key = "l"
+label = "Look at the sessions"
+argv = ["true"]
+confirm = "none"
+dry_run = ["true"]
+
+[[actions]]
+key = "L"
+label = "Look, announced"
+argv = ["true"]
+confirm = "none"
+announce = true
+
+[[actions]]
+key = "k"
+label = "Kill, quietly"
+argv = ["true"]
+announce = false
+
+[[actions]]
+key = "t"
+label = "Terminate"
+argv = ["true"]
+dry_run = ["true"]
++++
+body
+"#;
+    let rb = parse_runbook(Path::new("rb.md"), text).unwrap();
+    let ctx = warroom::runbook::Context::default();
+    let announced = |k: char, mode| {
+        let action = rb.action(k).unwrap();
+        warroom::runbook::prepare(action, &ctx, mode).unwrap().announced
+    };
+    use warroom::runbook::Mode::{Confirmed, DryRun};
+    assert!(!announced('l', Confirmed), "a look is not announced");
+    assert!(announced('L', Confirmed), "unless it says announce = true");
+    assert!(!announced('k', Confirmed), "announce = false keeps any action quiet");
+    assert!(announced('t', Confirmed), "a confirmed action is");
+    assert!(!announced('t', DryRun), "its dry run never is");
+}
