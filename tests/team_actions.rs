@@ -261,6 +261,27 @@ async fn b_refuses_what_a_is_running_on_the_same_target_and_audits_it() {
         line.starts_with("alice ran Terminate idle sessions on pg-main-1 from bastion-1: exit 0, "),
         "{line}"
     );
+    // The same through `warroom timeline` on a config naming B's member.
+    let config = dir.path().join("b.toml");
+    let text = format!(
+        "state_dir = \"{}\"\n[[sources]]\nname = \"p\"\nurl = \"http://127.0.0.1:9\"\n\
+         [alertmanager]\nurl = \"{}\"\n",
+        dir.path().join("b-state").display(),
+        am2.url()
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["timeline", "--since", "10m", "--config", config.to_str().unwrap()])
+        .env("USER", "bob")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("| [host bastion-1] action started: [t] Terminate idle sessions on pg-main-1 by alice@bastion-1 |"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("[host bastion-1] action finished: [t] Terminate idle sessions on pg-main-1: exit 0 in 3."), "{stdout}");
 }
 
 /// Ten rounds of A and B launching the action on the same target at once (A first in even
