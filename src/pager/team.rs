@@ -262,7 +262,12 @@ impl Claim {
             Err(e) => return self.unannounced(unreachable(&e)),
         };
         let members = self.team.inner.members.len();
-        let note = format!("announced to {}/{members} Alertmanagers as {}", posted.alerts, own.run);
+        let mut note =
+            format!("announced to {}/{members} Alertmanagers as {}", posted.alerts, own.run);
+        if posted.claim.is_none() {
+            // Without a claim the other members never hear of it: alerts are not gossiped.
+            note.push_str(" (no member took its claim: hosts on other members cannot see it)");
+        }
         self.with(|s| {
             s.posted = Some(posted.clone());
             s.note = Some(note);
