@@ -178,18 +178,25 @@ struct Posted {
     claim: Option<(usize, String)>,
 }
 
-/// The running announcement of `runbook`'s `key` on `target` that is not `own`, if any, at
-/// `now`: what refuses a second run (the earliest, when several).
+/// The running announcement of `runbook`'s `key` on `target` by another warroom process (whose
+/// run names do not start with `own`, this process's [`crate::runbook::Launcher::run_prefix`]),
+/// if any, at `now`: what refuses a second run (the earliest, when several). This process's own
+/// runs are kept apart by the host lock, and one just ended may still read as running.
 pub fn running_elsewhere<'a>(
     known: &'a [Announcement],
     (runbook, key, target): (&str, char, &str),
     own: &str,
     now: DateTime<Utc>,
 ) -> Option<&'a Announcement> {
-    let others = known
-        .iter()
-        .filter(|a| a.run != own && a.running(now) && a.same_action(runbook, key, target));
+    let mine = |a: &Announcement| !own.is_empty() && a.run.starts_with(own);
+    let others =
+        known.iter().filter(|a| !mine(a) && a.running(now) && a.same_action(runbook, key, target));
     announce::winner(others)
+}
+
+/// `host:pid:start:` of a run name `host:pid:start:id`: the process's part.
+fn process_of(run: &str) -> &str {
+    run.rfind(':').map_or(run, |i| &run[..=i])
 }
 
 /// One run's announcement: the gate before its command, the refresh while it runs, the
@@ -248,7 +255,7 @@ impl Claim {
             Ok(list) => (list, None),
             Err(e) => (self.team.known(), Some(e)),
         };
-        if let Some(other) = running_elsewhere(&known, id, &own.run, Utc::now()) {
+        if let Some(other) = running_elsewhere(&known, id, process_of(&own.run), Utc::now()) {
             return Err(Refusal::Elsewhere(other.line(offset)));
         }
         if let Some(e) = failed {

@@ -239,7 +239,8 @@ impl Launcher {
             }
             let known = team.known();
             let id = (resolved.runbook.as_str(), resolved.key, resolved.target.as_str());
-            let other = crate::pager::team::running_elsewhere(&known, id, "", Utc::now())?;
+            let own = self.run_prefix.as_str();
+            let other = crate::pager::team::running_elsewhere(&known, id, own, Utc::now())?;
             let offset = *chrono::Local::now().offset();
             Some(Refusal::Elsewhere(other.line(offset)))
         })
