@@ -359,3 +359,46 @@ impl RunGate for Claim {
 pub fn ends_after(timeout: Duration) -> chrono::Duration {
     chrono::Duration::from_std(timeout + MARGIN).unwrap_or(chrono::Duration::hours(1))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap_or_default()
+    }
+
+    fn run(name: &str, target: &str, since: i64) -> Announcement {
+        Announcement {
+            run: name.into(),
+            runbook: "rb".into(),
+            key: "t".into(),
+            label: "Terminate".into(),
+            target: target.into(),
+            environment: "prod".into(),
+            user: "alice".into(),
+            host: "b2".into(),
+            since: at(since),
+            claimed: Some(at(since)),
+            ends: at(since + 60),
+            finished: None,
+        }
+    }
+
+    #[test]
+    fn only_other_processes_running_the_same_action_on_the_same_target_refuse() {
+        let known = [
+            run("b1:10:1:1", "pg-1", 0),
+            run("b2:20:1:4", "pg-1", 5),
+            run("b3:30:1:1", "pg-1", 3),
+            run("b4:40:1:1", "pg-2", 1),
+        ];
+        let id = ("rb", 't', "pg-1");
+        let other = running_elsewhere(&known, id, "b1:10:1:", at(10)).map(|a| a.run.as_str());
+        assert_eq!(other, Some("b3:30:1:1"), "the earliest of the others");
+        assert_eq!(running_elsewhere(&known, ("rb", 't', "pg-3"), "b1:10:1:", at(10)), None);
+        assert!(running_elsewhere(&known, id, "", at(10)).is_some(), "no prefix: all count");
+        assert_eq!(running_elsewhere(&known, id, "b1:10:1:", at(100)), None, "all ended by then");
+        assert_eq!(process_of("b1:10:1:12"), "b1:10:1:");
+    }
+}
