@@ -65,10 +65,16 @@ impl App {
         let state_dir = config.state_dir();
         let who = Identity::from_env(&model.env.name);
         let env = BaseEnv::from_process(&config.config.credential_env_names());
-        let launcher = Launcher::new(&state_dir, who, model.read_only)
+        let mut launcher = Launcher::new(&state_dir, who, model.read_only)
             .with_env(env)
             .with_lock_dir(config.lock_dir());
         let pager = crate::pager::PagerSetup::new(&config.config, &clients)?;
+        if let Some(team) = &pager.team {
+            launcher = launcher.with_team(team.clone());
+        }
+        if let Some(t) = model.pager.team.as_mut() {
+            t.own_prefix = launcher.run_prefix().to_string();
+        }
         Ok(Self {
             model,
             theme,

@@ -82,7 +82,7 @@ async fn run(cli: Cli) -> ExitCode {
     }
     match &cli.command {
         Some(Command::Check { offline, .. }) => check(&args, &config, *offline, dashboards).await,
-        Some(Command::Timeline { since, format, .. }) => timeline(&config, *since, *format),
+        Some(Command::Timeline { since, format, .. }) => timeline(&config, *since, *format).await,
         Some(Command::Snapshot { size: (w, h), .. }) => {
             let (w, h) = (*w, *h);
             let app = match build_app(&args, &config, &dashboards) {
@@ -184,10 +184,27 @@ async fn check(
     }
 }
 
-fn timeline(config: &ConfigFile, since: std::time::Duration, format: Format) -> ExitCode {
+async fn timeline(config: &ConfigFile, since: std::time::Duration, format: Format) -> ExitCode {
     let from = chrono::Utc::now()
         - chrono::Duration::from_std(since).unwrap_or_else(|_| chrono::Duration::days(3650));
-    let (entries, warnings) = warroom::cmd::timeline::collect(&config.state_dir(), from);
+    let (mut entries, mut warnings) = warroom::cmd::timeline::collect(&config.state_dir(), from);
+    // Other hosts' announced actions, as far as Alertmanager still lists them.
+    if let Some(am) = &config.config.alertmanager {
+        let read = match warroom::pager::Team::new(am) {
+            Ok(team) => team.read().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match read {
+            Ok(list) => {
+                let me = warroom::runbook::Identity::from_env(&config.config.environment.name);
+                let me = (me.user.as_str(), me.host.as_str());
+                entries.extend(warroom::cmd::timeline::from_team(&list, from, me));
+                entries.sort_by_key(|e| e.at);
+            }
+            Err(e) => warnings
+                .push(format!("Alertmanager: {e} (other hosts' actions are not in this timeline)")),
+        }
+    }
     for w in warnings {
         let _ = writeln!(std::io::stderr(), "warning: {}", warroom::sanitize::clean(&w));
     }

@@ -75,6 +75,7 @@ fn resolved(request: Request) -> Resolved {
         confirm: Confirm::YesNo,
         guards: Vec::new(),
         verify: None,
+        announced: false,
     }
 }
 

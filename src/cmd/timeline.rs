@@ -159,6 +159,51 @@ fn from_audit(r: &AuditRecord) -> Entry {
     }
 }
 
+/// Other hosts' announced actions, as read from Alertmanager: one entry as each started and
+/// one as each ended, marked with its host. `me` (user, host) is left out: its runs are in
+/// this state directory's audit log already.
+pub fn from_team(
+    announcements: &[crate::pager::Announcement],
+    since: DateTime<Utc>,
+    (user, host): (&str, &str),
+) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for a in announcements.iter().filter(|a| !(a.user == user && a.host == host)) {
+        let raw = json!({
+            "source": "alertmanager", "warroom_run": a.run, "runbook": a.runbook,
+            "action_key": a.key, "action_label": a.label, "target": a.target,
+            "environment": a.environment, "user": a.user, "host": a.host, "since": a.since,
+            "outcome": a.finished.as_ref().map(|f| f.outcome.clone()),
+            "duration_ms": a.finished.as_ref().map(|f| f.took.as_millis()),
+        });
+        let target = if a.target.is_empty() { String::new() } else { format!(" on {}", a.target) };
+        let action = format!("[{}] {}{target}", a.key, a.label);
+        let mark = format!("[host {}]", a.host);
+        let details = format!("announced through Alertmanager (run {})", a.run);
+        let mut push = |at: DateTime<Utc>, what: String| {
+            if at >= since {
+                out.push(Entry {
+                    at,
+                    kind: "action",
+                    what: sanitize::clean_owned(&what),
+                    details: sanitize::clean_owned(&details),
+                    raw: raw.clone(),
+                });
+            }
+        };
+        push(a.since, format!("{mark} action started: {action} by {}@{}", a.user, a.host));
+        if let Some(f) = &a.finished {
+            let took = chrono::Duration::from_std(f.took).unwrap_or_default();
+            let secs = f.took.as_secs_f64();
+            push(
+                a.since + took,
+                format!("{mark} action finished: {action}: {} in {secs:.1}s", f.outcome),
+            );
+        }
+    }
+    out
+}
+
 /// A Markdown table, with `|` escaped inside cells.
 pub fn markdown(entries: &[Entry], environment: &str, since: DateTime<Utc>) -> String {
     let cell = |s: &str| s.replace('|', "\\|");
@@ -208,6 +253,41 @@ mod tests {
         r.kind = kind;
         r.outcome = Some("exit 0".into());
         r
+    }
+
+    #[test]
+    fn other_hosts_announced_actions_are_marked_with_their_host() {
+        let at = |s: i64| DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap_or_default();
+        let a = crate::pager::Announcement {
+            run: "bastion-2:7:1:3".into(),
+            runbook: "pg".into(),
+            key: "t".into(),
+            label: "Terminate".into(),
+            target: "pg-main-1".into(),
+            environment: "prod".into(),
+            user: "alice".into(),
+            host: "bastion-2".into(),
+            since: at(10),
+            claimed: None,
+            ends: at(70),
+            finished: Some(crate::pager::Finish {
+                outcome: "exit 0".into(),
+                took: std::time::Duration::from_millis(3200),
+            }),
+        };
+        let mine =
+            crate::pager::Announcement { user: "bob".into(), host: "b1".into(), ..a.clone() };
+        let entries = from_team(&[a.clone(), mine], at(0), ("bob", "b1"));
+        let what: Vec<&str> = entries.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(
+            what,
+            [
+                "[host bastion-2] action started: [t] Terminate on pg-main-1 by alice@bastion-2",
+                "[host bastion-2] action finished: [t] Terminate on pg-main-1: exit 0 in 3.2s",
+            ]
+        );
+        let later = from_team(&[a], at(11), ("bob", "b1"));
+        assert_eq!(later.len(), 1, "only what happened since: {later:?}");
     }
 
     #[test]

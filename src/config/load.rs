@@ -241,6 +241,24 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
         for (key_line, msg, fix) in client_problems(&am.as_source(), "alertmanager", text, line) {
             out.push(Diagnostic::new(file, key_line, msg).with_fix(fix));
         }
+        let at = |key: &str| diag::key_line(text, line, key);
+        for peer in am.members().iter().skip(1) {
+            let shown = crate::secret::redact_url(&peer.url);
+            let parsed = reqwest::Url::parse(&peer.url).ok();
+            if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https")) {
+                let msg = format!("alertmanager: peer {shown:?} is not an http(s) URL");
+                let fix = "write each peer's full base URL, e.g. \"http://alertmanager-2:9093\"";
+                out.push(Diagnostic::new(file, at("peers"), msg).with_fix(fix));
+            }
+        }
+        if am.announce_settle > super::model::MAX_ANNOUNCE_SETTLE {
+            let shown = crate::duration::format(am.announce_settle);
+            let msg = format!(
+                "alertmanager: announce_settle {shown:?} holds every action back that long"
+            );
+            let fix = "use a few times the cluster's gossip delay, e.g. \"1s\" (the default); at most 30s";
+            out.push(Diagnostic::new(file, at("announce_settle"), msg).with_fix(fix));
+        }
     }
     out
 }
@@ -490,6 +508,37 @@ mod tests {
         assert!(problems.iter().all(|p| p.message.starts_with("alertmanager:")));
         assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [Some(6), Some(8)]);
         assert!(problems[0].fix.as_deref().is_some_and(|f| f.contains("http://")));
+    }
+
+    #[test]
+    fn alertmanager_peers_and_announcing() {
+        let src = "[[sources]]\nname = \"a\"\nurl = \"http://p:9090\"\n";
+        let text = format!("{src}[alertmanager]\nurl = \"http://am:9093\"\n");
+        let am = load_str(&text, Path::new("t.toml"), &Overrides::default()).expect("valid");
+        let am = am.config.alertmanager.expect("alertmanager");
+        assert!(!am.require_for_actions, "off by default");
+        assert_eq!(am.announce_settle, super::super::model::DEFAULT_ANNOUNCE_SETTLE);
+        assert_eq!(am.members().len(), 1);
+
+        let text = format!(
+            "{src}[alertmanager]\nurl = \"http://am:9093\"\npeers = [\"http://am2:9093\"]\n\
+             require_for_actions = true\nannounce_settle = \"2s\"\n"
+        );
+        let am = load_str(&text, Path::new("t.toml"), &Overrides::default()).expect("valid");
+        let am = am.config.alertmanager.expect("alertmanager");
+        assert!(am.require_for_actions);
+        let urls: Vec<String> = am.members().into_iter().map(|m| m.url).collect();
+        assert_eq!(urls, ["http://am:9093", "http://am2:9093"]);
+
+        let bad = format!(
+            "{src}[alertmanager]\nurl = \"http://am:9093\"\npeers = [\"am2:9093\"]\n\
+             announce_settle = \"5m\"\n"
+        );
+        let problems = load_str(&bad, Path::new("t.toml"), &Overrides::default()).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].message.contains("peer \"am2:9093\""), "{problems:?}");
+        assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [Some(6), Some(7)]);
+        assert!(problems[1].fix.as_deref().is_some_and(|f| f.contains("at most 30s")));
     }
 
     #[test]

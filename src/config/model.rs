@@ -238,12 +238,15 @@ impl SourceSpec {
     }
 }
 
-/// The top-level `[alertmanager]` table: where silences are read and created.
+/// The top-level `[alertmanager]` table: where silences are read and created, and where
+/// runbook actions are announced to the team.
 ///
 /// ```toml
 /// [alertmanager]
 /// url = "http://alertmanager:9093"
+/// peers = ["http://alertmanager-2:9093"]
 /// bearer_token_env = "AM_TOKEN"
+/// require_for_actions = false
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -259,9 +262,41 @@ pub struct AlertmanagerSpec {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub ca_file: Option<PathBuf>,
+    /// The other members of the same Alertmanager cluster (same auth settings). Alertmanager
+    /// does not share alerts between peers, so an action's announcement alert is posted to
+    /// `url` and to each of these; its claim (a silence, which the cluster does share) goes to
+    /// the first that takes it.
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// Refuse announced actions when no Alertmanager takes the announcement (default: run them,
+    /// saying "not announced").
+    #[serde(default)]
+    pub require_for_actions: bool,
+    /// How long an announced action waits, after announcing, before reading the claims back
+    /// and deciding which of simultaneous launches runs: at least the cluster's gossip delay.
+    #[serde(default = "default_announce_settle", deserialize_with = "crate::duration::de")]
+    pub announce_settle: Duration,
+}
+
+/// The wait of [`AlertmanagerSpec::announce_settle`] by default: several gossip rounds of
+/// Alertmanager's default 200 ms interval (BENCHMARKS.md measures the delay).
+pub const DEFAULT_ANNOUNCE_SETTLE: Duration = Duration::from_secs(1);
+
+/// The longest `announce_settle` accepted: an action should not wait longer to start.
+pub const MAX_ANNOUNCE_SETTLE: Duration = Duration::from_secs(30);
+
+fn default_announce_settle() -> Duration {
+    DEFAULT_ANNOUNCE_SETTLE
 }
 
 impl AlertmanagerSpec {
+    /// Every cluster member's settings, `url` first, then each of `peers`.
+    pub fn members(&self) -> Vec<SourceSpec> {
+        let first = self.as_source();
+        let peers = self.peers.iter().map(|url| SourceSpec { url: url.clone(), ..first.clone() });
+        std::iter::once(first.clone()).chain(peers).collect()
+    }
+
     /// The same settings as a source, so the one HTTP client builder (auth, CA, headers) serves.
     pub fn as_source(&self) -> SourceSpec {
         SourceSpec {

@@ -86,6 +86,9 @@ pub struct Confirmation {
     /// When the shown readings arrived: they are read again every few seconds while the
     /// dialog is open.
     pub read_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What becomes of the run's announcement to the team, when it is announced: "announced
+    /// to the team through Alertmanager", or "not announced: Alertmanager unreachable".
+    pub announce: Option<String>,
 }
 
 impl Confirmation {

@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::announce::{self, Announcement};
 use super::types::{bounded, Matcher, PromAlert, PromState, Silence, SilenceRequest};
 use crate::prom::{Client, Labels, PromError};
 use crate::secret::Secrets;
@@ -50,18 +51,78 @@ pub fn decode_created(status: u16, body: &[u8], secrets: &Secrets) -> Result<Str
 
 /// The JSON Alertmanager's API v2 takes for a new silence.
 pub fn silence_body(req: &SilenceRequest) -> Value {
-    let matchers: Vec<Value> = req
-        .labels
+    silence_json(&req.labels, (req.starts_at, req.ends_at), &req.created_by, &req.comment)
+}
+
+/// A silence of equality matchers on `labels` from `starts` to `ends`.
+fn silence_json(
+    labels: &Labels,
+    (starts, ends): (DateTime<Utc>, DateTime<Utc>),
+    created_by: &str,
+    comment: &str,
+) -> Value {
+    let matchers: Vec<Value> = labels
         .iter()
         .map(|(k, v)| json!({"name": k, "value": v, "isRegex": false, "isEqual": true}))
         .collect();
     json!({
         "matchers": matchers,
-        "startsAt": req.starts_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "endsAt": req.ends_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "createdBy": req.created_by,
-        "comment": req.comment,
+        "startsAt": starts.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "endsAt": ends.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "createdBy": created_by,
+        "comment": comment,
     })
+}
+
+/// Posts `a`'s alert (`POST /api/v2/alerts`): announced, refreshed, or resolved once
+/// `a.finished` is set.
+pub async fn post_announcement(am: &Client, a: &Announcement) -> Result<(), PromError> {
+    let url = format!("{}/api/v2/alerts", am.base_url());
+    let (status, body) = am.exchange(am.http().post(url).json(&a.alert_json())).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(PromError::Http { status, excerpt: excerpt(&body, am.secrets()) })
+    }
+}
+
+/// The `WarroomAction` alerts Alertmanager holds (`GET /api/v2/alerts`, active ones).
+pub async fn announcements(am: &Client) -> Result<Vec<Announcement>, PromError> {
+    let url = format!("{}/api/v2/alerts", am.base_url());
+    let filter = format!("alertname=\"{}\"", announce::ALERTNAME);
+    let request = am.http().get(url).query(&[("filter", filter.as_str()), ("active", "true")]);
+    let (status, body) = am.exchange(request).await?;
+    announce::decode_alerts(status, &body, am.secrets())
+}
+
+/// Every claim Alertmanager holds, expired ones too (`GET /api/v2/silences`).
+pub async fn claims(am: &Client) -> Result<Vec<Announcement>, PromError> {
+    let url = format!("{}/api/v2/silences", am.base_url());
+    let filter = format!("{}=\"true\"", announce::CLAIM_LABEL);
+    let (status, body) = am.exchange(am.http().get(url).query(&[("filter", filter)])).await?;
+    announce::decode_claims(status, &body, am.secrets())
+}
+
+/// Creates `a`'s claim, a silence that silences nothing, from now to `a.ends`; its id.
+pub async fn post_claim(am: &Client, a: &Announcement) -> Result<String, PromError> {
+    let url = format!("{}/api/v2/silences", am.base_url());
+    let ends =
+        if a.finished.is_some() { Utc::now() + chrono::Duration::seconds(1) } else { a.ends };
+    let body = silence_json(&a.claim_labels(), (Utc::now(), ends), &a.user, &a.claim_comment());
+    let (status, body) = am.exchange(am.http().post(url).json(&body)).await?;
+    decode_created(status, &body, am.secrets())
+}
+
+/// Expires silence `id` now (`DELETE /api/v2/silence/{id}`).
+pub async fn expire_silence(am: &Client, id: &str) -> Result<(), PromError> {
+    let id = crate::runbook::quote::percent_encode(id);
+    let url = format!("{}/api/v2/silence/{id}", am.base_url());
+    let (status, body) = am.exchange(am.http().delete(url)).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(PromError::Http { status, excerpt: excerpt(&body, am.secrets()) })
+    }
 }
 
 fn excerpt(body: &[u8], secrets: &Secrets) -> String {
@@ -194,56 +255,70 @@ pub fn decode_alerts(
         .collect())
 }
 
+/// A silence as `GET /api/v2/silences` lists it (also read for the team's claims).
 #[derive(Deserialize)]
-struct RawSilence {
-    id: String,
-    status: RawStatus,
+pub(super) struct RawSilence {
+    pub(super) id: String,
+    pub(super) status: RawStatus,
     #[serde(default)]
-    matchers: Vec<RawMatcher>,
+    pub(super) matchers: Vec<RawMatcher>,
     #[serde(rename = "startsAt")]
-    starts_at: String,
+    pub(super) starts_at: String,
     #[serde(rename = "endsAt")]
-    ends_at: String,
+    pub(super) ends_at: String,
     #[serde(rename = "createdBy", default)]
-    created_by: String,
+    pub(super) created_by: String,
     #[serde(default)]
-    comment: String,
+    pub(super) comment: String,
 }
 
 #[derive(Deserialize)]
-struct RawStatus {
-    state: String,
+pub(super) struct RawStatus {
+    pub(super) state: String,
 }
 
 #[derive(Deserialize)]
-struct RawMatcher {
-    name: String,
-    value: String,
+pub(super) struct RawMatcher {
+    pub(super) name: String,
+    pub(super) value: String,
     #[serde(rename = "isRegex", default)]
-    is_regex: bool,
+    pub(super) is_regex: bool,
     #[serde(rename = "isEqual", default = "yes")]
-    is_equal: bool,
+    pub(super) is_equal: bool,
 }
 
 fn yes() -> bool {
     true
 }
 
+/// The JSON list an Alertmanager answer of API v2 is (`what`: "silences", "alerts"), or the
+/// error it is.
+pub(super) fn decode_list<T: serde::de::DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    secrets: &Secrets,
+    what: &str,
+) -> Result<Vec<T>, PromError> {
+    if !(200..300).contains(&status) {
+        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| PromError::Decode(format!("not a list of {what} ({e})")))
+}
+
 /// Decodes an answer of `GET /api/v2/silences`, keeping the active silences whose matchers
-/// compile.
+/// compile, and leaving out the team's claims ([`announce`]).
 pub fn decode_silences(
     status: u16,
     body: &[u8],
     secrets: &Secrets,
 ) -> Result<Vec<Silence>, PromError> {
-    if !(200..300).contains(&status) {
-        return Err(PromError::Http { status, excerpt: excerpt(body, secrets) });
-    }
-    let raw: Vec<RawSilence> = serde_json::from_slice(body)
-        .map_err(|e| PromError::Decode(format!("not a list of silences ({e})")))?;
+    let raw: Vec<RawSilence> = decode_list(status, body, secrets, "silences")?;
     Ok(raw
         .into_iter()
         .filter(|s| s.status.state == "active")
+        // The team's claims silence nothing: they are read as announcements instead.
+        .filter(|s| !s.matchers.iter().any(|m| m.name == announce::CLAIM_LABEL))
         .filter_map(|s| {
             let matchers = s
                 .matchers
@@ -330,7 +405,10 @@ mod tests {
            "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T09:00:00Z","matchers":[]},
           {"id":"c","status":{"state":"active"},"comment":"","createdBy":"",
            "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T19:00:00Z",
-           "matchers":[{"name":"x","value":"(","isRegex":true,"isEqual":true}]}]"#;
+           "matchers":[{"name":"x","value":"(","isRegex":true,"isEqual":true}]},
+          {"id":"claim","status":{"state":"active"},"comment":"","createdBy":"",
+           "startsAt":"2024-05-01T08:00:00Z","endsAt":"2024-05-01T19:00:00Z",
+           "matchers":[{"name":"warroom_claim","value":"true"},{"name":"runbook","value":"r"}]}]"#;
         let s = decode_silences(200, body, &Secrets::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].id, "a");

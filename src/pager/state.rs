@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::announce::{Announcement, KEEP_FINISHED};
 use super::types::{PromAlert, Silence, SilenceRequest};
 use crate::alert::{AlertKey, AlertView, Event};
 use crate::config::Config;
@@ -37,6 +38,54 @@ pub struct AmState {
     pub error: Option<String>,
 }
 
+/// What is known of the team's announced actions.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TeamState {
+    /// Other warrooms' announcements, newest first: running ones, and finished ones for
+    /// [`KEEP_FINISHED`] after their end.
+    pub others: Vec<Announcement>,
+    pub last_ok: Option<DateTime<Utc>>,
+    /// Why the latest read failed: then actions say "not announced".
+    pub error: Option<String>,
+    /// The start of this process's run names ([`crate::runbook::Launcher::run_prefix`]): its
+    /// own announcements are its runs, already shown.
+    pub own_prefix: String,
+}
+
+impl TeamState {
+    /// Applies one read; returns whether anything shown changed.
+    pub fn result(
+        &mut self,
+        at: DateTime<Utc>,
+        result: Result<Vec<Announcement>, PromError>,
+    ) -> bool {
+        match result {
+            Ok(list) => {
+                let own = &self.own_prefix;
+                let others: Vec<Announcement> = list
+                    .into_iter()
+                    .filter(|a| own.is_empty() || !a.run.starts_with(own.as_str()))
+                    .filter(|a| a.finished.is_none() || a.ends + KEEP_FINISHED > at)
+                    .collect();
+                let changed = self.others != others || self.error.is_some();
+                self.others = others;
+                self.last_ok = Some(at);
+                self.error = None;
+                changed
+            }
+            Err(e) => failed(&mut self.error, &e),
+        }
+    }
+
+    /// Other warrooms' announcements of `runbook`'s `key` on `target`, newest first.
+    pub fn of_action<'a>(
+        &'a self,
+        (runbook, key, target): (&'a str, char, &'a str),
+    ) -> impl Iterator<Item = &'a Announcement> + 'a {
+        self.others.iter().filter(move |a| a.same_action(runbook, key, target))
+    }
+}
+
 /// Something the pager side tells the engineer (a silence made or refused).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
@@ -55,6 +104,8 @@ pub struct PagerState {
     /// Silences being created, by alert.
     pub silencing: BTreeMap<AlertKey, SilenceRequest>,
     pub notice: Option<Notice>,
+    /// `Some` when `[alertmanager]` is configured: the team's announced actions.
+    pub team: Option<TeamState>,
     /// How often the sources' alerts and the silences are fetched.
     pub interval: Duration,
 }
@@ -77,7 +128,8 @@ impl PagerState {
             })
             .collect();
         let alertmanager = config.alertmanager.as_ref().map(|_| AmState::default());
-        PagerState { sources, alertmanager, interval: config.refresh, ..Default::default() }
+        let team = config.alertmanager.as_ref().map(|_| TeamState::default());
+        PagerState { sources, alertmanager, team, interval: config.refresh, ..Default::default() }
     }
 
     /// Whether `a` creates Alertmanager silences (instead of local acknowledgements).
@@ -137,12 +189,7 @@ impl PagerState {
                 am.error = None;
                 changed
             }
-            Err(e) => {
-                let error = Some(e.to_string());
-                let changed = am.error != error;
-                am.error = error;
-                changed
-            }
+            Err(e) => failed(&mut am.error, &e),
         }
     }
 
@@ -166,6 +213,14 @@ impl PagerState {
             .map(|e| format!("Alertmanager: {e}"));
         src.or(am)
     }
+}
+
+/// Keeps `e` as the latest error; whether that changed what is shown.
+fn failed(error: &mut Option<String>, e: &PromError) -> bool {
+    let e = Some(e.to_string());
+    let changed = *error != e;
+    *error = e;
+    changed
 }
 
 /// The labels a silence for `alert`'s row matches: its labels less `severity` (so it covers the

@@ -8,7 +8,9 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::announce::Announcement;
 use super::api;
+use super::team::Team;
 use super::types::{PromAlert, Silence, SilenceRequest};
 use crate::config::Config;
 use crate::msg::Msg;
@@ -32,6 +34,8 @@ pub enum PagerMsg {
         request: Box<SilenceRequest>,
         result: Result<String, PromError>,
     },
+    /// One read of the team's announced actions (claims and `WarroomAction` alerts).
+    Team { at: chrono::DateTime<Utc>, result: Result<Vec<Announcement>, PromError> },
 }
 
 /// What the pager talks to, built before the screen is taken so config mistakes show first.
@@ -41,6 +45,9 @@ pub struct PagerSetup {
     pub prom: Vec<(usize, Client)>,
     /// Alertmanager, when configured.
     pub alertmanager: Option<Client>,
+    /// The team's record of running actions (every member of the Alertmanager cluster), when
+    /// configured; shared with the launcher, which announces through it.
+    pub team: Option<Team>,
     /// How often each is polled: the dashboard's refresh.
     pub interval: Duration,
 }
@@ -58,7 +65,8 @@ impl PagerSetup {
             .collect();
         let alertmanager =
             config.alertmanager.as_ref().map(|am| Client::new(&am.as_source())).transpose()?;
-        Ok(PagerSetup { prom, alertmanager, interval: config.refresh })
+        let team = config.alertmanager.as_ref().map(Team::new).transpose()?;
+        Ok(PagerSetup { prom, alertmanager, team, interval: config.refresh })
     }
 }
 
@@ -104,6 +112,16 @@ impl PagerTasks {
                 .await
             }));
         }
+        if let Some(team) = &setup.team {
+            let (team, tx) = (team.clone(), tx.clone());
+            tasks.push(tokio::spawn(async move {
+                poll(interval, None, tx, move || {
+                    let team = team.clone();
+                    async move { PagerMsg::Team { at: Utc::now(), result: team.read().await } }
+                })
+                .await
+            }));
+        }
         PagerTasks { tasks, alertmanager: setup.alertmanager.clone(), tx }
     }
 
@@ -145,12 +163,14 @@ pub async fn fetch_once(setup: &PagerSetup) -> Vec<PagerMsg> {
         PagerMsg::PromAlerts { source: *source, at: Utc::now(), result }
     });
     let silences = async {
-        match &setup.alertmanager {
-            Some(am) => {
-                vec![PagerMsg::Silences { at: Utc::now(), result: api::silences(am).await }]
-            }
-            None => Vec::new(),
+        let mut out = Vec::new();
+        if let Some(am) = &setup.alertmanager {
+            out.push(PagerMsg::Silences { at: Utc::now(), result: api::silences(am).await });
         }
+        if let Some(team) = &setup.team {
+            out.push(PagerMsg::Team { at: Utc::now(), result: team.read().await });
+        }
+        out
     };
     let (mut msgs, silences) = tokio::join!(futures_util::future::join_all(alerts), silences);
     msgs.extend(silences);
@@ -179,6 +199,7 @@ where
         let error = match &msg {
             PagerMsg::PromAlerts { result, .. } => result.as_ref().err(),
             PagerMsg::Silences { result, .. } => result.as_ref().err(),
+            PagerMsg::Team { result, .. } => result.as_ref().err(),
             PagerMsg::SilenceCreated { .. } => None,
         };
         let failed_at = Utc::now().timestamp_millis();

@@ -155,6 +155,11 @@ pub struct AuditRecord {
     /// `Verified`: what watching the verify query found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<VerifyRecord>,
+    /// `Started`/`Finished`/`Refused`: what became of its announcement to the team through
+    /// Alertmanager (`announced to 2/2 Alertmanagers as …`, `not announced: Alertmanager
+    /// unreachable (…)`); absent for actions that are not announced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement: Option<String>,
 }
 
 /// A guard as the audit log keeps it.
@@ -253,6 +258,7 @@ impl AuditRecord {
             guards: Vec::new(),
             guard_override: false,
             verification: None,
+            announcement: None,
         }
     }
 
@@ -294,6 +300,7 @@ impl AuditRecord {
             guards: Vec::new(),
             guard_override: false,
             verification: None,
+            announcement: None,
         }
     }
 

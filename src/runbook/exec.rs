@@ -68,6 +68,9 @@ pub enum Outcome {
     Http(u16),
     /// The HTTP request failed without an answer (connection refused, TLS…).
     RequestFailed(String),
+    /// Refused after it was handed over, before anything ran: another host announced the
+    /// same action first, or Alertmanager is required and unreachable.
+    Refused(super::resolve::Refusal),
 }
 
 impl Outcome {
@@ -89,6 +92,7 @@ impl Outcome {
             Outcome::FailedToStart(m) => format!("failed to start: {m}"),
             Outcome::Http(s) => format!("HTTP {s}"),
             Outcome::RequestFailed(m) => format!("request failed: {m}"),
+            Outcome::Refused(r) => format!("not run: {r}"),
         }
     }
 }
@@ -153,6 +157,23 @@ pub(super) trait Hooks: Send + 'static {
     fn finished(&mut self, outcome: &Outcome, duration: Duration, tail: &[String]);
 }
 
+/// The longest a run's end waits for [`RunGate::leave`] (an announcement resolved) before it
+/// is reported: quitting must not hang on an Alertmanager that does not answer.
+pub const LEAVE_WAIT: Duration = Duration::from_millis(1500);
+
+/// A boxed future, for [`RunGate`].
+pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// What a run waits behind before its program starts, and tells when it ended: the team's
+/// announcement (`crate::pager::team::Claim`).
+pub trait RunGate: Send + 'static {
+    /// Resolves to `Ok` when the run may start; an `Err` ends it as [`Outcome::Refused`]
+    /// without running anything (and without [`Hooks::before_start`]).
+    fn enter(&mut self) -> BoxFuture<Result<(), super::resolve::Refusal>>;
+    /// The run that `enter` let through ended so (also when it was cancelled at the gate).
+    fn leave(&mut self, outcome: &Outcome, duration: Duration) -> BoxFuture<()>;
+}
+
 struct NoHooks;
 
 impl Hooks for NoHooks {
@@ -171,13 +192,41 @@ pub(super) fn start_with(
     base: &Arc<BaseEnv>,
     timeout: Duration,
     tx: mpsc::UnboundedSender<RunEvent>,
-    hooks: Box<dyn Hooks>,
+    (hooks, gate): (Box<dyn Hooks>, Option<Box<dyn RunGate>>),
 ) -> RunHandle {
     let base = base.clone();
     let cancel = Arc::new(Notify::new());
     let hung_up = Arc::new(AtomicBool::new(false));
     let handle = RunHandle { run_id, cancel: cancel.clone(), hung_up: hung_up.clone() };
     tokio::spawn(async move {
+        let begun = Instant::now();
+        let mut gate = gate;
+        if let Some(g) = gate.as_mut() {
+            let entered = tokio::select! {
+                r = g.enter() => r.map_err(Outcome::Refused),
+                () = cancel.notified() => Err(if hung_up.load(Ordering::SeqCst) {
+                    Outcome::TerminalLost { killed: false }
+                } else {
+                    Outcome::Cancelled
+                }),
+            };
+            if let Err(outcome) = entered {
+                if !matches!(outcome, Outcome::Refused(_)) {
+                    let _ =
+                        tokio::time::timeout(LEAVE_WAIT, g.leave(&outcome, begun.elapsed())).await;
+                }
+                let duration = begun.elapsed();
+                let for_hooks = outcome.clone();
+                let mut hooks = hooks;
+                let _ = tokio::task::spawn_blocking(move || {
+                    hooks.finished(&for_hooks, duration, &[]);
+                })
+                .await;
+                let _ = tx.send(RunEvent::Finished { run_id, outcome, duration });
+                return;
+            }
+        }
+        // The run's time is the program's (or request's), not the wait at the gate.
         let begun = Instant::now();
         let mut sink = Sink::new(run_id, tx.clone());
         let (mut hooks, ready) = match tokio::task::spawn_blocking(move || {
@@ -216,6 +265,9 @@ pub(super) fn start_with(
             hooks.finished(&outcome_for_hooks, duration, &tail);
         })
         .await;
+        if let Some(g) = gate.as_mut() {
+            let _ = tokio::time::timeout(LEAVE_WAIT, g.leave(&outcome, duration)).await;
+        }
         let _ = tx.send(RunEvent::Finished { run_id, outcome, duration });
     });
     handle

@@ -13,11 +13,12 @@ use tokio::sync::mpsc;
 
 use super::audit::{AuditLog, AuditRecord, GuardRecord, Identity, RecordKind, VerifyRecord};
 use super::env::BaseEnv;
-use super::exec::{start_with, Hooks, Outcome, RunEvent, RunHandle};
+use super::exec::{start_with, Hooks, Outcome, RunEvent, RunGate, RunHandle};
 use super::guard::{Reading, Verdict};
 use super::lock::RunLock;
 use super::resolve::{Context, Refusal, Request, Resolved};
 use super::spec::ActionSpec;
+use crate::pager::{Announcement, Claim};
 
 /// Which form of an action to prepare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,10 @@ pub struct Launcher {
     read_only: bool,
     env: Arc<BaseEnv>,
     lock_dir: PathBuf,
+    /// Where runs are announced to the team, when `[alertmanager]` is configured.
+    team: Option<crate::pager::Team>,
+    /// `host:pid:start:`, the start of this process's run names across the team.
+    run_prefix: String,
 }
 
 impl Launcher {
@@ -49,7 +54,28 @@ impl Launcher {
         let env = Arc::new(BaseEnv::from_process(&[]));
         let lock_dir = state_dir.join("locks");
         let audit = AuditLog::in_state_dir(&state_dir);
-        Launcher { audit, state_dir, who, read_only, env, lock_dir }
+        let started = Utc::now().timestamp_millis();
+        let run_prefix = format!("{}:{}:{started}:", who.host, std::process::id());
+        Launcher { audit, state_dir, who, read_only, env, lock_dir, team: None, run_prefix }
+    }
+
+    /// Confirmed runs of announced actions ([`ActionSpec::announced`]) are announced through
+    /// `team` before they start, and refused when another host's announcement of the same
+    /// action on the same target runs, or was first (see [`crate::pager::team`]).
+    pub fn with_team(mut self, team: crate::pager::Team) -> Self {
+        self.team = Some(team);
+        self
+    }
+
+    /// What names run `run_id` across the team (the `warroom_run` label).
+    pub fn run_name(&self, run_id: u64) -> String {
+        format!("{}{run_id}", self.run_prefix)
+    }
+
+    /// The start every run name of this process shares: how its own announcements are told
+    /// from others'.
+    pub fn run_prefix(&self) -> &str {
+        &self.run_prefix
     }
 
     /// Locks and cooldowns in `dir` instead, shared with every user of the host who uses it
@@ -166,8 +192,32 @@ impl Launcher {
         }
         record.guards = GuardRecord::list(&resolved.guards, &checks.readings);
         record.guard_override = checks.overridden && checks.any_failed();
-        let hooks = AuditHooks { audit: self.audit.clone(), record, lock };
-        Ok(start_with(run_id, resolved, &self.env, action.timeout, tx, Box::new(hooks)))
+        let claim = self.claim(run_id, action, &resolved);
+        let gate = claim.clone().map(|c| Box::new(c) as Box<dyn RunGate>);
+        let refused = Refused::new(action, &resolved, Refusal::ReadOnly);
+        let hooks = AuditHooks { audit: self.audit.clone(), record, lock, claim, refused };
+        Ok(start_with(run_id, resolved, &self.env, action.timeout, tx, (Box::new(hooks), gate)))
+    }
+
+    /// The announcement of confirmed run `run_id`, when it is announced.
+    fn claim(&self, run_id: u64, action: &ActionSpec, r: &Resolved) -> Option<Claim> {
+        let team = self.team.as_ref().filter(|_| r.announced)?;
+        let now = Utc::now();
+        let announcement = Announcement {
+            run: self.run_name(run_id),
+            runbook: r.runbook.clone(),
+            key: r.key.to_string(),
+            label: r.label.clone(),
+            target: r.target.clone(),
+            environment: self.who.environment.clone(),
+            user: self.who.user.clone(),
+            host: self.who.host.clone(),
+            since: now,
+            claimed: None,
+            ends: now + crate::pager::team::ends_after(action.timeout),
+            finished: None,
+        };
+        Some(Claim::new(team.clone(), announcement))
     }
 
     /// What would refuse `resolved` now, before anyone confirms it: read-only mode, a run of the
@@ -180,7 +230,20 @@ impl Launcher {
         if resolved.dry_run {
             return None;
         }
-        RunLock::peek(&self.lock_dir, &resolved.runbook, resolved.key, &resolved.target)
+        let here = RunLock::peek(&self.lock_dir, &resolved.runbook, resolved.key, &resolved.target);
+        here.or_else(|| {
+            let team = self.team.as_ref()?;
+            if let Some(e) = team.unreachable().filter(|_| team.required() && resolved.announced) {
+                let e = crate::sanitize::clean_owned(&e);
+                return Some(Refusal::Unannounced(format!("Alertmanager unreachable ({e})")));
+            }
+            let known = team.known();
+            let id = (resolved.runbook.as_str(), resolved.key, resolved.target.as_str());
+            let own = self.run_prefix.as_str();
+            let other = crate::pager::team::running_elsewhere(&known, id, own, Utc::now())?;
+            let offset = *chrono::Local::now().offset();
+            Some(Refusal::Elsewhere(other.line(offset)))
+        })
     }
 
     /// Writes a refusal to the audit log, off the caller's thread when there is a runtime.
@@ -339,18 +402,44 @@ struct AuditHooks {
     audit: AuditLog,
     record: AuditRecord,
     lock: Option<RunLock>,
+    /// The run's announcement, whose note goes into its records.
+    claim: Option<Claim>,
+    /// What a refusal at the gate records (its reason filled in then).
+    refused: Refused,
 }
 
 impl Hooks for AuditHooks {
     fn before_start(&mut self) -> Result<(), String> {
         self.record.time = Utc::now();
+        self.record.announcement = self.claim.as_ref().and_then(Claim::note);
         self.audit.append(&self.record).map_err(|e| {
             format!("not started: cannot write the audit log {}: {e}", self.audit.path().display())
         })
     }
 
     fn finished(&mut self, outcome: &Outcome, duration: Duration, tail: &[String]) {
-        let record = self.record.clone().finished(outcome, duration, tail);
+        if let Outcome::Refused(refusal) = outcome {
+            // Refused at the gate: nothing ran, so a refusal and no cooldown.
+            let r = &self.refused;
+            let mut record = AuditRecord::refusal(
+                &self.record.who,
+                &r.runbook,
+                r.key,
+                &r.label,
+                r.dry_run,
+                &r.labels,
+                refusal,
+            );
+            record.target.clone_from(&self.record.target);
+            record.announcement = self.claim.as_ref().and_then(Claim::note);
+            if let Err(e) = self.audit.append(&record) {
+                tracing::warn!("audit log {}: {e}", self.audit.path().display());
+            }
+            self.lock.take();
+            return;
+        }
+        let mut record = self.record.clone().finished(outcome, duration, tail);
+        record.announcement = self.claim.as_ref().and_then(Claim::note);
         if let Err(e) = self.audit.append(&record) {
             tracing::warn!("audit log {}: {e}", self.audit.path().display());
         }

@@ -93,6 +93,13 @@ pub enum Refusal {
     /// it: `"replica must be in sync: 12 (needs < 5)"`.
     #[error("guard does not hold: {0}")]
     Guard(String),
+    /// Another host (or another warroom) announced the same action on the same target through
+    /// Alertmanager and it is still running, or it announced first when both launched at once.
+    #[error("already running elsewhere: {0}")]
+    Elsewhere(String),
+    /// Alertmanager could not take the announcement, and `require_for_actions` is set.
+    #[error("{0}, and [alertmanager] require_for_actions is set")]
+    Unannounced(String),
     /// The lock or audit file could not be used; nothing ran.
     #[error("cannot record the run, so it was not started: {0}")]
     Io(String),
@@ -151,6 +158,8 @@ pub struct Resolved {
     pub guards: Vec<Guard>,
     /// The action's verify query with its labels filled in (none for a dry run).
     pub verify: Option<Verify>,
+    /// Whether the run is announced to the team ([`ActionSpec::announced`]; never a dry run).
+    pub announced: bool,
 }
 
 impl Resolved {
@@ -422,6 +431,7 @@ impl ActionSpec {
             confirm: if dry_argv.is_some() { Confirm::None } else { self.confirm },
             guards,
             verify,
+            announced: dry_argv.is_none() && self.announced(),
         })
     }
 }
@@ -491,6 +501,7 @@ mod display_tests {
             confirm: Confirm::YesNo,
             guards: Vec::new(),
             verify: None,
+            announced: true,
         };
         let lines = r.display_lines();
         assert_eq!(

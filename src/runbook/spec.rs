@@ -199,6 +199,9 @@ pub struct ActionSpec {
     pub guard_override: bool,
     /// How to tell afterwards whether it worked.
     pub verify: Option<super::guard::Verify>,
+    /// Whether a confirmed run is announced to the team through Alertmanager, as written
+    /// (`None`: see [`ActionSpec::announced`]).
+    pub announce: Option<bool>,
     /// Line of the action's `key` in the file.
     pub line: usize,
     /// Line of each field (`argv`, `url`, `env`, `allow.instance`, …) for diagnostics.
@@ -211,6 +214,13 @@ impl ActionSpec {
     pub fn set_var(&mut self, name: &str, value: &str) {
         self.vars.insert(name.to_owned(), value.to_owned());
         self.label = render_label(&self.label_template, &self.vars);
+    }
+
+    /// Whether its confirmed runs are announced through Alertmanager: as `announce` says, else
+    /// every action but a harmless look (`confirm = "none"` and not `dangerous`). Dry runs
+    /// never are.
+    pub fn announced(&self) -> bool {
+        self.announce.unwrap_or(self.dangerous || self.confirm != Confirm::None)
     }
 
     /// Line of a field for diagnostics, falling back to the action's own line.

@@ -59,6 +59,7 @@ struct RawAction {
     guard: Option<Spanned<super::conditions::RawGuards>>,
     guard_override: Option<Spanned<bool>>,
     verify: Option<Spanned<super::conditions::RawVerify>>,
+    announce: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -374,6 +375,7 @@ impl Validator<'_> {
             guards,
             guard_override,
             verify,
+            announce: raw.announce,
             line,
             lines,
         })

@@ -43,6 +43,10 @@ pub fn render(model: &Model, theme: &Theme, c: &Confirmation, area: Rect, buf: &
     ];
     lines.extend(guard_lines(c, theme));
     lines.extend(verify_line(c, theme));
+    if let Some(note) = &c.announce {
+        let role = if note.starts_with("not ") { Role::Warning } else { Role::Muted };
+        lines.push(Line::styled(format!("team    {}", sanitize::clean(note)), theme.style(role)));
+    }
     lines.push(Line::styled("will run exactly:", muted));
     // The prompt always shows; the command gets at most two thirds of what is left, the dry run the
     // rest (its newest lines): a long argv never pushes the question out of the dialog.

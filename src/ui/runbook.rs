@@ -111,9 +111,39 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
                 Span::styled(sanitize::clean_owned(&act.label), theme.style(Role::Text)),
                 Span::styled(note, muted),
             ]));
+            out.extend(team_lines(model, theme, a, act));
         }
         out.push(Line::raw(""));
         out.extend(super::markdown::lines(&rb.body, &rb.title, theme));
     }
     out
+}
+
+/// What other warrooms announced of `act` on this alert's target: "⚑ alice is running
+/// Terminate idle sessions on pg-main-1 from bastion-2 since 01:02:10", or how it ended.
+fn team_lines<'a>(
+    model: &Model,
+    theme: &Theme,
+    alert: &crate::alert::AlertView,
+    act: &crate::runbook::ActionSpec,
+) -> Vec<Line<'a>> {
+    let Some(team) = &model.pager.team else { return Vec::new() };
+    if team.others.is_empty() {
+        return Vec::new();
+    }
+    let target = match &act.target {
+        None => String::new(),
+        Some(_) => {
+            let labels = (*alert.labels).clone();
+            let ctx = crate::runbook::Context { labels, ..Default::default() };
+            act.resolve(&ctx).map(|r| r.target).unwrap_or_default()
+        }
+    };
+    team.of_action((&act.runbook, act.key, &target))
+        .map(|an| {
+            let role = if an.running(model.now) { Role::Warning } else { Role::Muted };
+            let text = sanitize::clean_owned(&an.line(model.utc_offset));
+            Line::styled(format!("     ⚑ {text}"), theme.style(role))
+        })
+        .collect()
 }

@@ -90,6 +90,7 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         }
     }
     let environment = model.env.name.clone();
+    let resolved_announced = resolved.announced;
     effects.push(Effect::PeekRun(Box::new(resolved.clone())));
     let guards = resolved.guards.is_empty().then(Vec::new);
     let c = Confirmation {
@@ -106,12 +107,23 @@ pub(super) fn runbook_key(model: &mut Model, key: char, at: Instant) -> Vec<Effe
         guards,
         confirming: false,
         read_at: None,
+        announce: announce_note(model, resolved_announced),
     };
     if c.reading {
         effects.push(super::guards::read(&c, false));
     }
     model.ui.overlay = Overlay::Confirm(Box::new(c));
     effects
+}
+
+/// What the confirm dialog says of an announced action's announcement: whether the team will
+/// hear of it (Alertmanager answered the latest read) or not.
+fn announce_note(model: &Model, announced: bool) -> Option<String> {
+    let team = model.pager.team.as_ref().filter(|_| announced)?;
+    Some(match &team.error {
+        None => "announced to the team through Alertmanager before it starts".into(),
+        Some(_) => "not announced: Alertmanager unreachable".into(),
+    })
 }
 
 /// Keys while the confirm dialog is open.
@@ -257,12 +269,18 @@ pub(super) fn run_event(model: &mut Model, ev: RunEvent) -> Vec<Effect> {
             let mut note = None;
             let mut effects = vec![Effect::Redraw];
             if let Some(run) = model.runs.get_mut(run_id) {
-                if !run.dry_run {
+                if let Outcome::Refused(refusal) = &outcome {
+                    // Refused at the gate (another host was first): it never ran.
+                    let reason = refusal.to_string();
+                    note = Some(format!("{} not run: {reason}", run.label));
+                    run.refused = Some(reason);
+                    run.verify = None;
+                } else if !run.dry_run {
                     let mark = if outcome.success() { "✓" } else { "✖" };
                     note = Some(format!("{mark} {}: {}", run.label, outcome.summary()));
                 }
                 // What never started had no effect to look for.
-                if matches!(outcome, Outcome::FailedToStart(_)) {
+                if matches!(outcome, Outcome::FailedToStart(_) | Outcome::Refused(_)) {
                     run.verify = None;
                 }
                 if let Some(w) = &run.verify {

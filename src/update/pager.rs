@@ -23,5 +23,8 @@ pub(super) fn message(model: &mut Model, msg: PagerMsg) -> Vec<Effect> {
             super::redraw_if(model.pager.silences_result(at, result))
         }
         PagerMsg::SilenceCreated { at, request, result } => created(model, at, *request, result),
+        PagerMsg::Team { at, result } => {
+            super::redraw_if(model.pager.team.as_mut().is_some_and(|t| t.result(at, result)))
+        }
     }
 }

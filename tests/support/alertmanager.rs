@@ -1,4 +1,4 @@
-//! A private single-node Alertmanager that notifies nobody.
+//! A private Alertmanager that notifies nobody: a single node, or a pair clustered on loopback.
 
 use std::path::Path;
 use std::process::Command;
@@ -33,7 +33,42 @@ impl Alertmanager {
     /// Starts Alertmanager and waits until `/-/ready` answers.
     pub fn start() -> Self {
         let binary = require_binary("prometheus-alertmanager", "prometheus-alertmanager");
-        start_with_retry("alertmanager", |port| attempt(&binary, port))
+        start_with_retry("alertmanager", |port| attempt(&binary, port, &[]))
+    }
+
+    /// Starts two Alertmanagers clustered with each other on loopback (cluster ports free a
+    /// moment ago, Alertmanager's default gossip interval of 200 ms, push-pull every second)
+    /// and waits until each lists both members. Silences made on one reach the other by gossip;
+    /// alerts stay where they were posted, as in any Alertmanager cluster.
+    pub fn pair() -> (Self, Self) {
+        let binary = require_binary("prometheus-alertmanager", "prometheus-alertmanager");
+        let (c1, c2) = (super::free_port(), super::free_port());
+        let cluster = |me: u16, peer: u16| {
+            vec![
+                format!("--cluster.listen-address=127.0.0.1:{me}"),
+                format!("--cluster.advertise-address=127.0.0.1:{me}"),
+                format!("--cluster.peer=127.0.0.1:{peer}"),
+                "--cluster.pushpull-interval=1s".to_string(),
+                "--cluster.settle-timeout=2s".to_string(),
+            ]
+        };
+        let first =
+            start_with_retry("alertmanager", |port| attempt(&binary, port, &cluster(c1, c2)));
+        let second =
+            start_with_retry("alertmanager", |port| attempt(&binary, port, &cluster(c2, c1)));
+        for am in [&first, &second] {
+            let joined = super::wait_for(READY_TIMEOUT, || am.cluster_peers() == 2);
+            assert!(joined, "the pair did not form a cluster: {}", am.tail_log(20));
+        }
+        (first, second)
+    }
+
+    /// How many members `/api/v2/status` says the cluster has (0 when it cannot say).
+    pub fn cluster_peers(&self) -> usize {
+        let url = format!("{}/api/v2/status", self.url());
+        let Ok(response) = http::get(&url) else { return 0 };
+        let status = response.json();
+        status["cluster"]["peers"].as_array().map_or(0, Vec::len)
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash; API v2 is under `/api/v2/`.
@@ -98,7 +133,8 @@ impl Alertmanager {
     }
 }
 
-fn attempt(binary: &Path, port: u16) -> Result<Alertmanager, StartFailure> {
+/// One start on web port `port`; `cluster` flags, or none for a single node.
+fn attempt(binary: &Path, port: u16, cluster: &[String]) -> Result<Alertmanager, StartFailure> {
     let dir = tempfile::Builder::new()
         .prefix("warroom-alertmanager-")
         .tempdir()
@@ -111,8 +147,12 @@ fn attempt(binary: &Path, port: u16) -> Result<Alertmanager, StartFailure> {
         .current_dir(dir.path())
         .arg(format!("--config.file={}", config.display()))
         .arg(format!("--storage.path={}", dir.path().join("data").display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--cluster.listen-address=");
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+    if cluster.is_empty() {
+        command.arg("--cluster.listen-address=");
+    } else {
+        command.args(cluster);
+    }
     let log = dir.path().join("alertmanager.log");
     let mut process = ServerProcess::spawn("alertmanager", command, &log);
     let ready = format!("http://127.0.0.1:{port}/-/ready");
