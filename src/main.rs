@@ -198,7 +198,8 @@ async fn timeline(config: &ConfigFile, since: std::time::Duration, format: Forma
             Ok(list) => {
                 let me = warroom::runbook::Identity::from_env(&config.config.environment.name);
                 let me = (me.user.as_str(), me.host.as_str());
-                entries.extend(warroom::cmd::timeline::from_team(&list, from, me));
+                let team = warroom::cmd::timeline::from_team(&list, from, me, &entries);
+                entries.extend(team);
                 entries.sort_by_key(|e| e.at);
             }
             Err(e) => warnings

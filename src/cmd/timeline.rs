@@ -160,15 +160,21 @@ fn from_audit(r: &AuditRecord) -> Entry {
 }
 
 /// Other hosts' announced actions, as read from Alertmanager: one entry as each started and
-/// one as each ended, marked with its host. `me` (user, host) is left out: its runs are in
-/// this state directory's audit log already.
+/// one as each ended, marked with its host. Left out are `me` (user, host), and every run the
+/// `local` entries (this state directory's audit log) already tell of: whoever runs
+/// `warroom timeline`, a run of this host is told once, with its guards and its verdict.
 pub fn from_team(
     announcements: &[crate::pager::Announcement],
     since: DateTime<Utc>,
     (user, host): (&str, &str),
+    local: &[Entry],
 ) -> Vec<Entry> {
+    let notes: Vec<&str> = local.iter().filter_map(|e| e.raw["announcement"].as_str()).collect();
+    let told_here = |a: &crate::pager::Announcement| {
+        (a.user == user && a.host == host) || notes.iter().any(|n| n.contains(a.run.as_str()))
+    };
     let mut out = Vec::new();
-    for a in announcements.iter().filter(|a| !(a.user == user && a.host == host)) {
+    for a in announcements.iter().filter(|a| !told_here(a)) {
         let raw = json!({
             "source": "alertmanager", "warroom_run": a.run, "runbook": a.runbook,
             "action_key": a.key, "action_label": a.label, "target": a.target,
@@ -277,7 +283,7 @@ mod tests {
         };
         let mine =
             crate::pager::Announcement { user: "bob".into(), host: "b1".into(), ..a.clone() };
-        let entries = from_team(&[a.clone(), mine], at(0), ("bob", "b1"));
+        let entries = from_team(&[a.clone(), mine], at(0), ("bob", "b1"), &[]);
         let what: Vec<&str> = entries.iter().map(|e| e.what.as_str()).collect();
         assert_eq!(
             what,
@@ -286,8 +292,13 @@ mod tests {
                 "[host bastion-2] action finished: [t] Terminate on pg-main-1: exit 0 in 3.2s",
             ]
         );
-        let later = from_team(&[a], at(11), ("bob", "b1"));
+        let later = from_team(std::slice::from_ref(&a), at(11), ("bob", "b1"), &[]);
         assert_eq!(later.len(), 1, "only what happened since: {later:?}");
+        // A run this state directory's audit log tells of is told once, whoever reads it.
+        let mut started = record(RecordKind::Started, false);
+        started.announcement = Some(format!("announced to 2/2 Alertmanagers as {}", a.run));
+        let local = [from_audit(&started)];
+        assert!(from_team(&[a], at(0), ("root", "elsewhere"), &local).is_empty());
     }
 
     #[test]
