@@ -249,7 +249,8 @@ async fn b_refuses_what_a_is_running_on_the_same_target_and_audits_it() {
     println!("B sees: {line}");
     // And B's timeline tells A's part, marked with A's host.
     let since = chrono::Utc::now() - chrono::Duration::minutes(5);
-    let entries = warroom::cmd::timeline::from_team(&team_b.known(), since, ("bob", "bastion-2"));
+    let entries =
+        warroom::cmd::timeline::from_team(&team_b.known(), since, ("bob", "bastion-2"), &[]);
     let what: Vec<&str> = entries.iter().map(|e| e.what.as_str()).collect();
     assert!(
         what.iter().any(|w| w.starts_with(
