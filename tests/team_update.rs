@@ -96,6 +96,16 @@ fn another_bastions_run_shows_in_the_runbook_pane_and_its_end_stays_a_while() {
     assert!(screen.contains(&line), "{screen}");
     assert!(!screen.contains("me is running"), "its own run is shown once, as its run:\n{screen}");
     assert!(!screen.contains("carol"), "another target is another action:\n{screen}");
+    // The alert's row says who is on it, and the charts mark when the run started.
+    let row = |screen: &str| {
+        let rows = screen.lines().map(|l| l.split("││").next().unwrap_or(l).to_owned());
+        rows.filter(|l| l.contains("DemoDbCpuHigh")).collect::<Vec<_>>().join("\n")
+    };
+    assert!(row(&screen).contains("⚑ alice DemoDbCpuHigh"), "{screen}");
+    let charts = |screen: &str| screen.lines().take(12).collect::<Vec<_>>().join("\n");
+    let mut unmarked = m.clone();
+    unmarked.pager.team = Some(TeamState { own_prefix: OWN.into(), ..Default::default() });
+    assert_ne!(charts(&screen), charts(&frame(&unmarked)), "a mark where alice's run started");
 
     let done = Finish { outcome: "exit 0".into(), took: Duration::from_millis(3200) };
     let ended = Announcement { finished: Some(done), ends: at(1, 2, 14), ..others };
@@ -103,6 +113,7 @@ fn another_bastions_run_shows_in_the_runbook_pane_and_its_end_stays_a_while() {
     let line =
         format!("⚑ alice ran Restart the database on {instance} from bastion-2: exit 0, 3 s");
     assert!(frame(&m).contains(&line), "{}", frame(&m));
+    assert!(!row(&frame(&m)).contains("⚑ alice"), "the row's tag goes when the run ends");
     // Ten minutes after its end it is gone.
     team(&mut m, at(1, 12, 15), Ok(vec![ended]));
     assert!(!frame(&m).contains("alice ran"), "{}", frame(&m));

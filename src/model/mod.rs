@@ -6,6 +6,7 @@ mod runs;
 mod shown;
 mod source;
 mod tabs;
+mod team;
 mod ui;
 
 use std::collections::{HashMap, VecDeque};

@@ -78,11 +78,8 @@ impl TeamState {
     }
 
     /// Other warrooms' announcements of `runbook`'s `key` on `target`, newest first.
-    pub fn of_action<'a>(
-        &'a self,
-        (runbook, key, target): (&'a str, char, &'a str),
-    ) -> impl Iterator<Item = &'a Announcement> + 'a {
-        self.others.iter().filter(move |a| a.same_action(runbook, key, target))
+    pub fn of_action(&self, (runbook, key, target): (&str, char, &str)) -> Vec<&Announcement> {
+        self.others.iter().filter(|a| a.same_action(runbook, key, target)).collect()
     }
 }
 

@@ -117,7 +117,11 @@ fn row_line<'a>(model: &Model, theme: &Theme, a: &AlertView, width: usize) -> Li
     } else {
         format!("{sym} {} {:<8} ", a.severity.label(), a.state.label())
     };
-    let tag = handled_tag(a);
+    // Someone on another bastion is running one of its runbook's actions on it right now.
+    let tag = match model.running_on(a) {
+        Some(an) => format!("{}⚑ {} ", handled_tag(a), sanitize::clean(&an.user)),
+        None => handled_tag(a).to_owned(),
+    };
     let tail = if narrow { format!(" {value:>6}") } else { format!(" {value:>7} {since}") };
     let room =
         width.saturating_sub(fixed.chars().count() + tag.chars().count() + tail.chars().count());

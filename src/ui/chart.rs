@@ -61,10 +61,13 @@ pub fn render(view: &PanelView, area: Rect, buf: &mut Buffer) {
     let plot = layout.plot;
     let mut canvas = Plot::new(plot.width, plot.height, [-range, 0.0], [lo, hi]);
     let marker = view.theme.style(Role::Marker).fg.unwrap_or(Color::Reset);
-    // A vertical mark where each runbook action started, so the effect can be read off the chart.
+    // A vertical mark where each runbook action started, this warroom's or another's (as
+    // announced), so the effect can be read off the chart.
     canvas.layer(marker);
     let starts = model.runs.list.iter().filter(|r| !r.dry_run && r.refused.is_none());
-    for x in starts.map(|r| r.started.timestamp_millis() as f64 / 1000.0 - end) {
+    let others = model.pager.team.iter().flat_map(|t| t.others.iter()).map(|an| an.since);
+    let times = starts.map(|r| r.started).chain(others);
+    for x in times.map(|t| t.timestamp_millis() as f64 / 1000.0 - end) {
         if (-range..=0.0).contains(&x) {
             vertical(&mut canvas, x, lo, hi);
         }

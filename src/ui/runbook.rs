@@ -127,19 +127,9 @@ fn team_lines<'a>(
     alert: &crate::alert::AlertView,
     act: &crate::runbook::ActionSpec,
 ) -> Vec<Line<'a>> {
-    let Some(team) = &model.pager.team else { return Vec::new() };
-    if team.others.is_empty() {
-        return Vec::new();
-    }
-    let target = match &act.target {
-        None => String::new(),
-        Some(_) => {
-            let labels = (*alert.labels).clone();
-            let ctx = crate::runbook::Context { labels, ..Default::default() };
-            act.resolve(&ctx).map(|r| r.target).unwrap_or_default()
-        }
-    };
-    team.of_action((&act.runbook, act.key, &target))
+    model
+        .announced(alert, act)
+        .into_iter()
         .map(|an| {
             let role = if an.running(model.now) { Role::Warning } else { Role::Muted };
             let text = sanitize::clean_owned(&an.line(model.utc_offset));
