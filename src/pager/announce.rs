@@ -114,8 +114,14 @@ impl Announcement {
     pub fn line(&self, offset: chrono::FixedOffset) -> String {
         match &self.finished {
             None => {
-                let since = self.since.with_timezone(&offset).format("%H:%M:%S");
-                format!("{} since {since}", self.summary())
+                // With its zone: the line also goes into refusals, and so into the audit log.
+                let local = self.since.with_timezone(&offset);
+                let zone = if offset.local_minus_utc() == 0 {
+                    "UTC".to_owned()
+                } else {
+                    local.format("%:z").to_string()
+                };
+                format!("{} since {} {zone}", self.summary(), local.format("%H:%M:%S"))
             }
             Some(f) => format!("{}, {}", self.summary(), took(f.took)),
         }
