@@ -225,46 +225,7 @@ impl Validator<'_> {
                 self.argv(l, "argv", argv.get_ref(), shell);
                 ActionKind::Argv { argv: argv.into_inner(), shell }
             }
-            (None, Some(http)) => {
-                let l = self.line(&http);
-                let http = http.into_inner();
-                let url_line = self.line(&http.url);
-                lines.insert("url".to_string(), url_line);
-                lines.insert("http".to_string(), l);
-                let method = http.method.to_ascii_uppercase();
-                if !METHODS.contains(&method.as_str()) {
-                    self.err(
-                        l,
-                        format!("unknown HTTP method {:?}", http.method),
-                        format!("use one of {}", METHODS.join(", ")),
-                    );
-                }
-                if let Some(s) = &raw.shell {
-                    self.err(
-                        self.line(s),
-                        "shell = true only applies to argv actions",
-                        "remove shell",
-                    );
-                }
-                let url = http.url.into_inner();
-                if !(url.starts_with("http://")
-                    || url.starts_with("https://")
-                    || url.starts_with("{{"))
-                {
-                    self.err(
-                        url_line,
-                        format!("url {url:?} is not an http:// or https:// URL"),
-                        "write a full URL, or start it with {{ source_url }}",
-                    );
-                }
-                let spec = HttpSpec { method, url, headers: http.headers, body: http.body };
-                for t in
-                    std::iter::once(&spec.url).chain(spec.headers.values()).chain(spec.body.iter())
-                {
-                    self.template(l, t);
-                }
-                ActionKind::Http(spec)
-            }
+            (None, Some(http)) => ActionKind::Http(self.http(http, raw.shell.as_ref(), &mut lines)),
             (Some(_), Some(_)) => {
                 self.err(
                     line,
@@ -379,6 +340,45 @@ impl Validator<'_> {
             line,
             lines,
         })
+    }
+
+    /// An `[actions.http]` table: a known method, an http(s) URL (or one from
+    /// `{{ source_url }}`), templates that close; `shell` must not be set beside it.
+    fn http(
+        &mut self,
+        http: Spanned<RawHttp>,
+        shell: Option<&Spanned<bool>>,
+        lines: &mut BTreeMap<String, usize>,
+    ) -> HttpSpec {
+        let l = self.line(&http);
+        let http = http.into_inner();
+        let url_line = self.line(&http.url);
+        lines.insert("url".to_string(), url_line);
+        lines.insert("http".to_string(), l);
+        let method = http.method.to_ascii_uppercase();
+        if !METHODS.contains(&method.as_str()) {
+            self.err(
+                l,
+                format!("unknown HTTP method {:?}", http.method),
+                format!("use one of {}", METHODS.join(", ")),
+            );
+        }
+        if let Some(s) = shell {
+            self.err(self.line(s), "shell = true only applies to argv actions", "remove shell");
+        }
+        let url = http.url.into_inner();
+        if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("{{")) {
+            self.err(
+                url_line,
+                format!("url {url:?} is not an http:// or https:// URL"),
+                "write a full URL, or start it with {{ source_url }}",
+            );
+        }
+        let spec = HttpSpec { method, url, headers: http.headers, body: http.body };
+        for t in std::iter::once(&spec.url).chain(spec.headers.values()).chain(spec.body.iter()) {
+            self.template(l, t);
+        }
+        spec
     }
 
     fn argv(&mut self, line: usize, field: &str, argv: &[String], shell: bool) {
