@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use crate::alert::Event;
-use crate::prom::poller::{PollResult, Window};
+use crate::model::Window;
+use crate::prom::poller::PollResult;
 use crate::runbook::{Order, RunEvent};
 
 /// The most of one paste that is read; the rest is dropped.

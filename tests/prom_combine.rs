@@ -22,7 +22,8 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use support::{http, Prometheus, PrometheusOpts, StaticExporter};
 use support::{VictoriaMetrics, VictoriaMetricsOpts};
 use warroom::config::SourceSpec;
-use warroom::prom::poller::{PollResult, Pollers, QuerySpec, Window};
+use warroom::model::Window;
+use warroom::prom::poller::{PollResult, Pollers, QuerySpec};
 use warroom::prom::{Client, PromError, QueryData};
 
 const METRICS: &str = "# TYPE warroom_c_gauge gauge\n\

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use fake::{Fake, Reply};
 use tokio::sync::{mpsc, watch, Semaphore};
 use warroom::config::SourceSpec;
-use warroom::prom::poller::{Pollers, QuerySpec, Window};
+use warroom::model::Window;
+use warroom::prom::poller::{Pollers, QuerySpec};
 use warroom::prom::{Client, PromError, QueryData};
 
 fn spec(url: &str) -> SourceSpec {

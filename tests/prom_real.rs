@@ -22,8 +22,9 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use support::{Prometheus, PrometheusOpts, StaticExporter, VictoriaMetrics, VictoriaMetricsOpts};
 use warroom::config::{Config, SourceSpec};
 use warroom::model::Model;
+use warroom::model::Window;
 use warroom::msg::Msg;
-use warroom::prom::poller::{FetchKind, Pollers, Window};
+use warroom::prom::poller::{FetchKind, Pollers};
 use warroom::prom::{Client, Labels, Point, PromError, QueryData};
 use warroom::update::update;
 

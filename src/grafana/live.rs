@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::vars::{substitute, Builtins, Place, Selection, Source, Variable};
 use super::Dashboard;
 use crate::config::PanelSpec;
-use crate::prom::plan::Window;
+use crate::model::Window;
 
 /// An imported dashboard and the model panels it made.
 #[derive(Debug, Clone)]

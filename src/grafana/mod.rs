@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{slug, ConfigFile, PanelKind, PanelSpec};
 use crate::diag::{line_of, Diagnostic};
-use crate::prom::plan::Window;
+use crate::model::Window;
 use crate::units::Unit;
 pub use lines::KeyLines;
 use model::DashboardJson;

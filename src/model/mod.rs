@@ -8,6 +8,7 @@ mod source;
 mod tabs;
 mod team;
 mod ui;
+mod window;
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -22,10 +23,11 @@ pub use tabs::Tab;
 pub use ui::{
     Confirmation, Find, Focus, Overlay, Pane, QueryOwner, Ui, VarPicker, Why, ACK_EXPIRIES,
 };
+pub use window::Window;
 
 use crate::alert::{Acks, AlertBook, AlertList, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};
-use crate::prom::poller::{QuerySpec, Window};
+use crate::prom::poller::QuerySpec;
 use crate::runbook::Runbook;
 
 /// One panel: its spec and the query it shows.

@@ -14,8 +14,9 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::client::{Client, Fetched};
-pub use super::plan::{plan, FetchKind, Held, Plan, Window};
+pub use super::plan::{plan, FetchKind, Held, Plan};
 use super::types::PromError;
+use crate::model::Window;
 
 /// What one poller fetches.
 #[derive(Debug, Clone, PartialEq)]

@@ -137,7 +137,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             if RANGES[next] == cur {
                 return Vec::new();
             }
-            return set_window(model, |w| crate::prom::poller::Window {
+            return set_window(model, |w| crate::model::Window {
                 range: Duration::from_secs(RANGES[next]),
                 ..w
             });
@@ -149,7 +149,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             if new == off {
                 return notice(model, "already live: the charts end now");
             }
-            return set_window(model, |w| crate::prom::poller::Window { offset: new, ..w });
+            return set_window(model, |w| crate::model::Window { offset: new, ..w });
         }
         Action::Acknowledge => return alerts::open_ack(model),
         Action::NextPane => {
@@ -165,10 +165,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             if model.window.offset.is_zero() {
                 return notice(model, "already live: the charts end now");
             }
-            return set_window(model, |w| crate::prom::poller::Window {
-                offset: Duration::ZERO,
-                ..w
-            });
+            return set_window(model, |w| crate::model::Window { offset: Duration::ZERO, ..w });
         }
         Action::ShowQuery => return super::why::show_query(model),
         Action::Repaint => return vec![Effect::Repaint],

@@ -163,7 +163,7 @@ fn resize(model: &mut Model, width: u16, height: u16) -> Vec<Effect> {
     let mut effects = vec![Effect::Redraw];
     let max_points = chart_points(width, model.ui.columns());
     let old = model.window;
-    let new = crate::prom::poller::Window { max_points, ..old };
+    let new = crate::model::Window { max_points, ..old };
     let step_changed = model.queries.iter().any(|q| old.step(q.interval) != new.step(q.interval));
     model.window.max_points = max_points;
     if step_changed {
@@ -181,7 +181,7 @@ pub fn chart_points(width: u16, columns: usize) -> u32 {
 
 pub(crate) fn set_window(
     model: &mut Model,
-    change: impl FnOnce(crate::prom::poller::Window) -> crate::prom::poller::Window,
+    change: impl FnOnce(crate::model::Window) -> crate::model::Window,
 ) -> Vec<Effect> {
     let mut w = change(model.window);
     w.generation = model.window.generation + 1;
