@@ -5,8 +5,24 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::poller::QuerySpec;
 use crate::model::Window;
+
+/// What one poller fetches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuerySpec {
+    /// Index of the query in the model's query table.
+    pub id: usize,
+    /// Index of the source.
+    pub source: usize,
+    pub expr: String,
+    /// Range query (history for charts) or instant query (latest values only).
+    pub range: bool,
+    pub interval: Duration,
+    /// After the first full window, fetch only new steps (off: re-fetch the whole window).
+    pub incremental: bool,
+    /// May be asked together with the source's other instant queries of the same interval.
+    pub combine: bool,
+}
 
 /// How a result relates to what the model already holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,26 +14,9 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::client::{Client, Fetched};
-pub use super::plan::{plan, FetchKind, Held, Plan};
+pub use super::plan::{plan, FetchKind, Held, Plan, QuerySpec};
 use super::types::PromError;
 use crate::model::Window;
-
-/// What one poller fetches.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuerySpec {
-    /// Index of the query in the model's query table.
-    pub id: usize,
-    /// Index of the source.
-    pub source: usize,
-    pub expr: String,
-    /// Range query (history for charts) or instant query (latest values only).
-    pub range: bool,
-    pub interval: Duration,
-    /// After the first full window, fetch only new steps (off: re-fetch the whole window).
-    pub incremental: bool,
-    /// May be asked together with the source's other instant queries of the same interval.
-    pub combine: bool,
-}
 
 /// One poll's outcome, as sent to the update loop.
 #[derive(Debug, Clone)]
