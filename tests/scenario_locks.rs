@@ -205,7 +205,11 @@ fn peak_hour_lock_pile_up_found_and_cleared_with_a_guarded_verified_action() {
     eprintln!("--- the causes on screen ---\n{causes}");
     // A panel with a value never says it has no data (a fresh Prometheus has no point yet at
     // a chart's step boundaries, while its live twin has the value).
-    let lying = causes.lines().find(|l| l.contains("Lock waits") && l.contains("no data"));
+    // The panel's own top border: from its title to the border's corner.
+    let lying = causes.lines().find(|l| {
+        let border = l.split("Lock waits").nth(1).and_then(|r| r.split(['┐', '┓']).next());
+        border.is_some_and(|b| b.contains("no data"))
+    });
     assert!(lying.is_none(), "the lock-wait panel shows a value and says `no data`:\n{causes}");
     let prometheus = lab.var("WARROOM_LAB_PROMETHEUS_URL").to_owned();
     for q in ["up", "sum(pg_lock_chains_blocked_sessions)", "min(pg_up)"] {
