@@ -19,13 +19,13 @@ mod support;
 mod tmux;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use support::lab::{path_str, Lab};
+use support::lab::{path_str, Lab, Load};
 use tmux::screen::{row_state, select_alert};
 use tmux::{Start, Tmux};
 
@@ -43,23 +43,6 @@ const CHECKOUT_SQL: &str =
 /// The expensive statement the report runs again and again.
 const REPORT_SQL: &str =
     "SELECT count(*) FROM pgbench_accounts a CROSS JOIN generate_series(1, 3) AS g WHERE a.abalance >= 0;";
-
-/// The batch job, pgbench and the report; killed when dropped.
-#[derive(Default)]
-struct Load {
-    children: Vec<Child>,
-    stdins: Vec<ChildStdin>,
-}
-
-impl Drop for Load {
-    fn drop(&mut self) {
-        self.stdins.clear();
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 impl Load {
     /// The batch job: locks the accounts pgbench's clients update and keeps running a
@@ -143,40 +126,16 @@ fn peak_hour_lock_pile_up_found_and_cleared_with_a_guarded_verified_action() {
     let started = Instant::now();
     let root = tempfile::Builder::new().prefix("warroom-locks-").tempdir().expect("temp dir");
     let lab = Lab::up(root.path());
-    let config = PathBuf::from(lab.var("WARROOM_CONFIG"));
     let state_home = root.path().join("state");
     let warroom = env!("CARGO_BIN_EXE_warroom");
 
     // The lab's config, its guards and verify queries included, passes the live check.
-    let check = Command::new(warroom)
-        .args(["check", "--config", path_str(&config)])
-        .env("XDG_STATE_HOME", &state_home)
-        .output()
-        .expect("run warroom check");
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
-    assert!(check.status.success(), "warroom check on the lab's config:\n{printed}");
+    lab.check(&state_home);
 
     let init = lab.tool("pgbench").args(["-i", "-q"]).output().expect("run pgbench -i");
     assert!(init.status.success(), "pgbench -i: {}", String::from_utf8_lossy(&init.stderr));
 
-    let path = format!(
-        "{}:{}",
-        lab.pg_bin().display(),
-        std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
-    );
-    let mut env = vec![
-        ("XDG_STATE_HOME".to_owned(), path_str(&state_home).to_owned()),
-        ("WARROOM_CONFIG".to_owned(), path_str(&config).to_owned()),
-        ("PATH".to_owned(), path),
-        ("USER".to_owned(), "oncall".to_owned()),
-    ];
-    for name in ["PGUSER", "PGDATABASE"] {
-        env.push((name.to_owned(), lab.var(name).to_owned()));
-    }
+    let env = lab.warroom_env(&state_home);
     let term = Tmux::start(
         "locks",
         Start { width: 200, height: 60, env, argv: vec![warroom.to_owned()], ..Start::default() },
@@ -273,18 +232,7 @@ fn peak_hour_lock_pile_up_found_and_cleared_with_a_guarded_verified_action() {
     assert_eq!(verified["verification"]["effective"], true, "{verified}");
 
     // The whole story in the timeline, in order.
-    let mut timeline = String::new();
-    let told = support::wait_for(Duration::from_secs(10), || {
-        let out = Command::new(warroom)
-            .args(["timeline", "--since", "1h", "--format", "markdown", "--config"])
-            .arg(&config)
-            .env("XDG_STATE_HOME", &state_home)
-            .output()
-            .expect("run warroom timeline");
-        timeline = String::from_utf8_lossy(&out.stdout).into_owned();
-        out.status.success() && timeline.contains(&format!("{RULE} RESOLVED"))
-    });
-    assert!(told, "the timeline never showed {RULE} RESOLVED:\n{timeline}");
+    let timeline = lab.timeline_with(&state_home, &format!("{RULE} RESOLVED"));
     let at = |needle: &str, from: usize| {
         from + timeline[from..].find(needle).unwrap_or_else(|| {
             panic!("no {needle:?} after byte {from} of the timeline:\n{timeline}")

@@ -21,14 +21,14 @@ mod support;
 mod tmux;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use support::http;
-use support::lab::{path_str, Lab};
+use support::lab::{Lab, Load};
 use tmux::screen::{row_state, rows_of, select_alert};
 use tmux::{Start, Tmux};
 
@@ -41,24 +41,6 @@ const IDLE_SESSIONS: usize = 30;
 const PGBENCH_CLIENTS: &str = "20";
 /// What the idle sessions call themselves in `pg_stat_activity`.
 const IDLE_APP: &str = "checkout-worker";
-
-/// The overload: pgbench and the sessions left idle in transaction. Killed when dropped.
-#[derive(Default)]
-struct Load {
-    children: Vec<Child>,
-    /// Kept open so each psql waits for more input with its transaction open.
-    stdins: Vec<ChildStdin>,
-}
-
-impl Drop for Load {
-    fn drop(&mut self) {
-        self.stdins.clear();
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 impl Load {
     fn pgbench(&mut self, lab: &Lab, log: &Path) {
@@ -120,7 +102,6 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     let started = Instant::now();
     let root = tempfile::Builder::new().prefix("warroom-scenario-").tempdir().expect("temp dir");
     let lab = Lab::up(root.path());
-    let config = PathBuf::from(lab.var("WARROOM_CONFIG"));
     let prometheus = lab.var("WARROOM_LAB_PROMETHEUS_URL").to_owned();
     let alertmanager = lab.var("WARROOM_LAB_ALERTMANAGER_URL").to_owned();
     let state_home = root.path().join("state");
@@ -128,37 +109,14 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
 
     // The generated config is valid and its queries are accepted by the lab's Prometheus.
     let warroom = env!("CARGO_BIN_EXE_warroom");
-    let check = Command::new(warroom)
-        .args(["check", "--config", path_str(&config)])
-        .env("XDG_STATE_HOME", &state_home)
-        .output()
-        .expect("run warroom check");
-    assert!(
-        check.status.success(),
-        "warroom check on the lab's config:\n{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    lab.check(&state_home);
 
     lab.psql("SELECT 1");
     let init = lab.tool("pgbench").args(["-i", "-q"]).output().expect("run pgbench -i");
     assert!(init.status.success(), "pgbench -i: {}", String::from_utf8_lossy(&init.stderr));
 
     // warroom on the lab, with the psql of the lab's server first on PATH for the runbooks.
-    let path = format!(
-        "{}:{}",
-        lab.pg_bin().display(),
-        std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
-    );
-    let mut env = vec![
-        ("XDG_STATE_HOME".to_owned(), path_str(&state_home).to_owned()),
-        ("WARROOM_CONFIG".to_owned(), path_str(&config).to_owned()),
-        ("PATH".to_owned(), path),
-        ("USER".to_owned(), "oncall".to_owned()),
-    ];
-    for name in ["PGUSER", "PGDATABASE"] {
-        env.push((name.to_owned(), lab.var(name).to_owned()));
-    }
+    let env = lab.warroom_env(&state_home);
     let mut load = Load::default();
     let term = Tmux::start(
         "scenario",
@@ -311,18 +269,7 @@ fn peak_hour_idle_in_transaction_alert_one_key_recovery() {
     assert_eq!(verified["verification"]["effective"], true, "{verified}");
 
     // The whole story in the timeline, in order.
-    let mut timeline = String::new();
-    let told = support::wait_for(Duration::from_secs(10), || {
-        let out = Command::new(warroom)
-            .args(["timeline", "--since", "1h", "--format", "markdown", "--config"])
-            .arg(&config)
-            .env("XDG_STATE_HOME", &state_home)
-            .output()
-            .expect("run warroom timeline");
-        timeline = String::from_utf8_lossy(&out.stdout).into_owned();
-        out.status.success() && timeline.contains(&format!("{RULE} RESOLVED"))
-    });
-    assert!(told, "the timeline never showed {RULE} RESOLVED:\n{timeline}");
+    let timeline = lab.timeline_with(&state_home, &format!("{RULE} RESOLVED"));
     let position = |needle: &str| {
         timeline
             .find(needle)

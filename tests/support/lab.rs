@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, Command};
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -96,6 +96,60 @@ impl Lab {
         self.psql(&sql).parse().expect("a count")
     }
 
+    /// Runs `warroom check` (live) on the lab's generated config; fails the test on any problem.
+    pub fn check(&self, state_home: &Path) {
+        let check = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(["check", "--config", self.var("WARROOM_CONFIG")])
+            .env("XDG_STATE_HOME", state_home)
+            .output()
+            .expect("run warroom check");
+        assert!(
+            check.status.success(),
+            "warroom check on the lab's config:\n{}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+
+    /// The environment warroom runs with on the lab, in tmux: its config and state, the psql
+    /// of the lab's server first on PATH for the runbooks, the lab's PGUSER and PGDATABASE,
+    /// and `USER=oncall`.
+    pub fn warroom_env(&self, state_home: &Path) -> Vec<(String, String)> {
+        let path = format!(
+            "{}:{}",
+            self.pg_bin().display(),
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
+        );
+        let mut env = vec![
+            ("XDG_STATE_HOME".to_owned(), path_str(state_home).to_owned()),
+            ("WARROOM_CONFIG".to_owned(), self.var("WARROOM_CONFIG").to_owned()),
+            ("PATH".to_owned(), path),
+            ("USER".to_owned(), "oncall".to_owned()),
+        ];
+        for name in ["PGUSER", "PGDATABASE"] {
+            env.push((name.to_owned(), self.var(name).to_owned()));
+        }
+        env
+    }
+
+    /// `warroom timeline --since 1h` (Markdown) on the lab's config, once it holds `needle`;
+    /// fails the test when it never does within 10 s.
+    pub fn timeline_with(&self, state_home: &Path, needle: &str) -> String {
+        let mut timeline = String::new();
+        let told = super::wait_for(std::time::Duration::from_secs(10), || {
+            let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+                .args(["timeline", "--since", "1h", "--format", "markdown", "--config"])
+                .arg(self.var("WARROOM_CONFIG"))
+                .env("XDG_STATE_HOME", state_home)
+                .output()
+                .expect("run warroom timeline");
+            timeline = String::from_utf8_lossy(&out.stdout).into_owned();
+            out.status.success() && timeline.contains(needle)
+        });
+        assert!(told, "the timeline never showed {needle}:\n{timeline}");
+        timeline
+    }
+
     pub fn tail_logs(&self) {
         for name in ["postgres", "prometheus", "postgres_exporter", "alertmanager"] {
             let log = self.dir.join("logs").join(format!("{name}.log"));
@@ -147,4 +201,23 @@ fn parse_exports(text: &str) -> BTreeMap<String, String> {
 /// A temporary path as the `&str` commands take.
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")
+}
+
+/// The load a scenario puts on the lab (pgbench, psql sessions): killed and reaped when dropped,
+/// passed or failed. Each scenario adds the methods that start its own.
+#[derive(Default)]
+pub struct Load {
+    pub children: Vec<Child>,
+    /// Kept open so each psql waits for more input, its transaction open.
+    pub stdins: Vec<ChildStdin>,
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.stdins.clear();
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
