@@ -18,8 +18,9 @@ use crate::config::ConfigFile;
 use crate::model::Model;
 use crate::model::Window;
 use crate::msg::{Effect, Msg};
-use crate::prom::poller::{Pollers, QuerySpec};
+use crate::prom::poller::Pollers;
 use crate::prom::Client;
+use crate::prom::QuerySpec;
 use crate::runbook::{BaseEnv, Identity, Launcher, RunEvent, RunHandle, Runbook, Submitted};
 use crate::term::{self, HangupWatch, Input};
 use crate::theme::Theme;
@@ -130,7 +131,10 @@ impl App {
         );
         let (run_tx, mut run_rx) = mpsc::unbounded_channel();
         let mut io = EffectRunner::open(&self.state_dir, window_tx, &self.launcher, run_tx);
-        let mut pager = crate::pager::PagerTasks::start(&self.pager, tx.clone());
+        let mut pager = crate::pager::PagerTasks::start(
+            &self.pager,
+            crate::poll::Outbox::new(tx.clone(), Msg::Pager),
+        );
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
         let mut sigint = signal(SignalKind::interrupt())?;

@@ -22,6 +22,7 @@ pub mod model;
 pub mod msg;
 pub mod pager;
 pub mod peak;
+pub mod poll;
 pub mod prom;
 pub mod promql;
 pub mod rejoin;

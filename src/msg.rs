@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use crate::alert::Event;
 use crate::model::Window;
-use crate::prom::poller::PollResult;
+use crate::prom::PollResult;
 use crate::runbook::{Order, RunEvent};
 
 /// The most of one paste that is read; the rest is dropped.

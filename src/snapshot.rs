@@ -6,7 +6,8 @@ use ratatui::Terminal;
 
 use crate::app::App;
 use crate::msg::Msg;
-use crate::prom::poller::{plan, PollResult};
+use crate::prom::plan::plan;
+use crate::prom::{fetch_capped, PollResult};
 use crate::update::update;
 
 /// Fetches everything once and returns the rendered frame; `Err` when no source answered.
@@ -18,24 +19,11 @@ pub async fn snapshot(mut app: App, width: u16, height: u16) -> anyhow::Result<S
     let specs = app.model.query_specs();
     let window = app.model.window;
     let fetches = specs.into_iter().map(|q| {
-        let client = app.clients[q.source].clone();
+        let (client, cap) = (&app.clients[q.source], &app.caps[q.source]);
         async move {
             let p = plan(&q, &window, None, now);
-            let outcome = if q.range {
-                client.query_range(&q.expr, p.start, p.end, p.step).await
-            } else {
-                client.query(&q.expr, None).await
-            };
-            PollResult {
-                query: q.id,
-                generation: window.generation,
-                kind: p.kind,
-                at: now,
-                start: p.start,
-                end: p.end,
-                step: p.step,
-                outcome,
-            }
+            let outcome = fetch_capped(cap, client, &q.expr, q.range.then_some(&p)).await;
+            PollResult::of(q.id, window.generation, &p, outcome)
         }
     });
     let (results, pager) =

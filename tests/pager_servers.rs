@@ -101,7 +101,7 @@ fn prometheus_alerts_and_alertmanager_silences_agree_with_warroom() {
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         let (tx, mut rx) = mpsc::channel(64);
-        let _tasks = PagerTasks::start(&setup, tx);
+        let _tasks = PagerTasks::start(&setup, warroom::poll::Outbox::new(tx, Msg::Pager));
 
         // 1. Prometheus's firing alert is listed, marked as Prometheus's, cleaned.
         let firing = |m: &Model| {

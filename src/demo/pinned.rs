@@ -11,7 +11,8 @@ use crate::model::Model;
 use crate::msg::Msg;
 use crate::pager::PagerMsg;
 use crate::prom::client::Fetched;
-use crate::prom::poller::{plan, Held, Plan, PollResult};
+use crate::prom::plan::{plan, Held, Plan};
+use crate::prom::PollResult;
 use crate::prom::{Labels, Point, QueryData, QueryResponse, Sample, Series};
 use crate::update::update;
 
@@ -53,16 +54,7 @@ pub fn demo_model(seconds: u32, width: u16, height: u16) -> Model {
                 rtt: Duration::from_millis(4),
                 bytes: 0,
             };
-            let result = PollResult {
-                query: q.id,
-                generation: model.window.generation,
-                kind: p.kind,
-                at: tick,
-                start: p.start,
-                end: p.end,
-                step: p.step,
-                outcome: Ok(fetched),
-            };
+            let result = PollResult::of(q.id, model.window.generation, &p, Ok(fetched));
             update(&mut model, Msg::Poll(Box::new(result)));
         }
     }

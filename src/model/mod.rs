@@ -27,7 +27,7 @@ pub use window::Window;
 
 use crate::alert::{Acks, AlertBook, AlertList, AlertView, Event};
 use crate::config::{Config, EnvKind, PanelSpec};
-use crate::prom::poller::QuerySpec;
+use crate::prom::QuerySpec;
 use crate::runbook::Runbook;
 
 /// One panel: its spec and the query it shows.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::prom::poller::{FetchKind, PollResult};
+use crate::prom::{FetchKind, PollResult};
 use crate::prom::{Labels, Point, QueryData};
 
 /// One series of a query, points in time order.

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::announce::Announcement;
@@ -13,8 +12,7 @@ use super::api;
 use super::team::Team;
 use super::types::{PromAlert, Silence, SilenceRequest};
 use crate::config::Config;
-use crate::msg::Msg;
-use crate::prom::poller::backoff;
+use crate::poll::{backoff, next_slot, Outbox};
 use crate::prom::{Client, ClientError, PromError};
 
 /// A pager result, as sent to the update loop.
@@ -70,25 +68,25 @@ impl PagerSetup {
     }
 }
 
-/// Running pager tasks; aborted when dropped.
-pub struct PagerTasks {
+/// Running pager tasks, whose results reach the loop as its message `M`; aborted when dropped.
+pub struct PagerTasks<M> {
     tasks: Vec<JoinHandle<()>>,
     alertmanager: Option<Client>,
-    tx: mpsc::Sender<Msg>,
+    out: Outbox<PagerMsg, M>,
 }
 
-impl PagerTasks {
-    /// Starts the pollers.
-    pub fn start(setup: &PagerSetup, tx: mpsc::Sender<Msg>) -> Self {
+impl<M: Send + 'static> PagerTasks<M> {
+    /// Starts the pollers; results go to `out`.
+    pub fn start(setup: &PagerSetup, out: Outbox<PagerMsg, M>) -> Self {
         let interval = setup.interval.max(Duration::from_millis(500));
         let mut tasks: Vec<JoinHandle<()>> = setup
             .prom
             .iter()
             .map(|(source, client)| {
-                let (source, client, tx) = (*source, client.clone(), tx.clone());
+                let (source, client, out) = (*source, client.clone(), out.clone());
                 let back = client.clone();
                 tokio::spawn(async move {
-                    poll(interval, Some(back), tx, move || {
+                    poll(interval, Some(back), out, move || {
                         let client = client.clone();
                         async move {
                             let result = api::prom_alerts(&client).await;
@@ -100,9 +98,9 @@ impl PagerTasks {
             })
             .collect();
         if let Some(am) = &setup.alertmanager {
-            let (am, tx) = (am.clone(), tx.clone());
+            let (am, out) = (am.clone(), out.clone());
             tasks.push(tokio::spawn(async move {
-                poll(interval, None, tx, move || {
+                poll(interval, None, out, move || {
                     let am = am.clone();
                     async move {
                         let result = api::silences(&am).await;
@@ -113,22 +111,22 @@ impl PagerTasks {
             }));
         }
         if let Some(team) = &setup.team {
-            let (team, tx) = (team.clone(), tx.clone());
+            let (team, out) = (team.clone(), out.clone());
             tasks.push(tokio::spawn(async move {
-                poll(interval, None, tx, move || {
+                poll(interval, None, out, move || {
                     let team = team.clone();
                     async move { PagerMsg::Team { at: Utc::now(), result: team.read().await } }
                 })
                 .await
             }));
         }
-        PagerTasks { tasks, alertmanager: setup.alertmanager.clone(), tx }
+        PagerTasks { tasks, alertmanager: setup.alertmanager.clone(), out }
     }
 
     /// Creates a silence in the background; the outcome comes back as [`PagerMsg::SilenceCreated`].
     pub fn create_silence(&mut self, request: SilenceRequest) {
         self.tasks.retain(|t| !t.is_finished());
-        let (am, tx) = (self.alertmanager.clone(), self.tx.clone());
+        let (am, out) = (self.alertmanager.clone(), self.out.clone());
         self.tasks.push(tokio::spawn(async move {
             let msg = match am {
                 Some(am) => create_silence(&am, request).await,
@@ -138,10 +136,12 @@ impl PagerTasks {
                     result: Err(PromError::Network("no [alertmanager] configured".into())),
                 },
             };
-            let _ = tx.send(Msg::Pager(msg)).await;
+            let _ = out.send(msg).await;
         }));
     }
+}
 
+impl<M> PagerTasks<M> {
     /// Aborts every task.
     pub fn stop(&mut self) {
         for t in self.tasks.drain(..) {
@@ -150,7 +150,7 @@ impl PagerTasks {
     }
 }
 
-impl Drop for PagerTasks {
+impl<M> Drop for PagerTasks<M> {
     fn drop(&mut self) {
         self.stop();
     }
@@ -188,8 +188,12 @@ pub async fn create_silence(am: &Client, request: SilenceRequest) -> PagerMsg {
 /// off after failures, until the receiver is gone. While backing off it asks again at once when
 /// `source` (the client the query pollers share) has answered since the failure: the alert
 /// list stops saying it is blind as soon as the panels have data again.
-async fn poll<F, Fut>(interval: Duration, source: Option<Client>, tx: mpsc::Sender<Msg>, fetch: F)
-where
+async fn poll<M, F, Fut>(
+    interval: Duration,
+    source: Option<Client>,
+    out: Outbox<PagerMsg, M>,
+    fetch: F,
+) where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = PagerMsg>,
 {
@@ -206,7 +210,7 @@ where
         let delay = match error {
             None => {
                 failures = 0;
-                crate::prom::poller::next_slot(interval)
+                next_slot(interval)
             }
             Some(e) => {
                 failures = failures.saturating_add(1);
@@ -216,7 +220,7 @@ where
             }
         };
         let backing_off = error.is_some();
-        if tx.send(Msg::Pager(msg)).await.is_err() {
+        if !out.send(msg).await {
             return;
         }
         match (&source, backing_off) {
@@ -246,6 +250,8 @@ mod tests {
     use std::sync::Arc;
     use std::time::Instant;
 
+    use tokio::sync::mpsc;
+
     use super::*;
     use crate::config::SourceSpec;
 
@@ -269,7 +275,7 @@ mod tests {
         let task = tokio::spawn(poll(
             Duration::from_secs(10),
             Some(client.clone()),
-            tx,
+            Outbox::new(tx, |m| m),
             failing(calls.clone()),
         ));
         rx.recv().await.expect("first attempt");
@@ -287,8 +293,12 @@ mod tests {
         let client = Client::new(&SourceSpec::new("prom", "http://127.0.0.1:1")).expect("client");
         let calls = Arc::new(AtomicUsize::new(0));
         let (tx, mut rx) = mpsc::channel(16);
-        let task =
-            tokio::spawn(poll(Duration::from_secs(10), Some(client.clone()), tx, failing(calls)));
+        let task = tokio::spawn(poll(
+            Duration::from_secs(10),
+            Some(client.clone()),
+            Outbox::new(tx, |m| m),
+            failing(calls),
+        ));
         rx.recv().await.expect("first attempt");
         client.contact().record(false);
         let again = tokio::time::timeout(Duration::from_millis(800), rx.recv()).await;

@@ -12,9 +12,12 @@ use tokio::task::JoinHandle;
 
 use super::batch::{self, Cause, Round};
 use super::client::{Client, Fetched};
-use super::poller::{backoff, deadline, log_failure, next_slot, plan, spawn_one, PollResult};
-use super::poller::{QuerySpec, Shared};
+use super::plan::{plan, QuerySpec};
+use super::result::PollResult;
+use super::shared::Shared;
+use super::single::{log_failure, spawn_one};
 use super::types::PromError;
+use crate::poll::{backoff, deadline, next_slot};
 
 /// Pollers started for members that left; stopped when the combined poller is.
 #[derive(Default)]

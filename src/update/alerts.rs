@@ -6,7 +6,7 @@ use super::record::record;
 use crate::alert::{AlertState, Observation};
 use crate::model::{Model, Overlay, ACK_EXPIRIES};
 use crate::msg::Effect;
-use crate::prom::poller::{FetchKind, PollResult};
+use crate::prom::{FetchKind, PollResult};
 
 /// Feeds a poll result to every rule that evaluates its query. Rules evaluate live instant
 /// queries only (a rule naming a chart evaluates the chart's live twin), so what the charts

@@ -18,7 +18,7 @@ pub use actions::{action_for_key, CONFIRM_GUARD};
 
 use crate::model::Model;
 use crate::msg::{Effect, Msg};
-use crate::prom::poller::{FetchKind, PollResult};
+use crate::prom::{FetchKind, PollResult};
 
 /// Time ranges `+`/`-` step through.
 pub const RANGES: &[u64] = &[300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600];
