@@ -2,18 +2,12 @@
 
 mod ack;
 mod alerts;
-mod axis;
-mod bars;
-mod braille;
-mod chart;
 mod confirm;
 mod find;
 mod footer;
-mod grid;
 mod header;
 mod help;
 mod history;
-mod legend;
 mod markdown;
 mod output;
 mod overlay;
@@ -21,9 +15,6 @@ mod pane;
 mod panel;
 mod query;
 mod runbook;
-mod scale;
-mod stat;
-mod table;
 pub mod tabs;
 mod text;
 pub mod variables;

@@ -1,18 +1,30 @@
-//! A panel's frame (title, data status, error line) and the grid of panels.
+//! Panels: a panel's frame (title, data status, error line), the grid of panels, and the
+//! widgets that draw inside a frame (chart, stat and gauge, table, bars) from a [`PanelView`],
+//! with the axes, scales, braille canvas and legends they share.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Widget};
 
-use super::grid::{self, Page};
-use super::{bars, chart, stat, table, text};
-use crate::config::{PanelKind, PanelSpec};
-use crate::model::{DataStatus, Focus, Model, Panel, PanelData, QueryState};
-use crate::prom::Labels;
+mod axis;
+mod bars;
+mod braille;
+mod chart;
+mod grid;
+mod legend;
+mod scale;
+mod stat;
+mod table;
+mod view;
+
+use grid::Page;
+pub use view::PanelView;
+
+use super::text;
+use crate::config::PanelKind;
+use crate::model::{DataStatus, Focus, Model, Panel, QueryState};
 use crate::sanitize;
-use crate::template;
 use crate::theme::{Role, Theme};
 
 /// Lays the visible panels out in a grid, a page of them at a time: the page holding the
@@ -131,68 +143,6 @@ fn render_one(
         PanelKind::Gauge => stat::render_gauge(&view, inner, buf),
         PanelKind::Table => table::render_table(&view, inner, buf),
         PanelKind::Bars => bars::render_bars(&view, inner, buf),
-    }
-}
-
-/// What a panel widget draws from.
-pub struct PanelView<'a> {
-    pub model: &'a Model,
-    pub theme: &'a Theme,
-    pub spec: &'a PanelSpec,
-    /// The series to draw (with the live twin's newest samples) and the queries behind them.
-    pub data: PanelData<'a>,
-    /// Data is not current: draw it muted.
-    pub stale: bool,
-    /// Zoomed: steps back from the newest point of the inspection cursor.
-    pub cursor: Option<usize>,
-}
-
-impl PanelView<'_> {
-    /// The legend of a series with these labels: the panel's template, else the labels. Every
-    /// legend stands beside a value that says its unit, so the template's trailing repeat of
-    /// the unit is left out (`commits/s` → `commits`, see [`Unit::without_repeat`]); a
-    /// template that is only the unit gives the title.
-    ///
-    /// [`Unit::without_repeat`]: crate::units::Unit::without_repeat
-    pub fn legend(&self, labels: &Labels) -> String {
-        let raw = match self.spec.legend.as_deref().map(|t| self.spec.unit.without_repeat(t)) {
-            Some("") => self.spec.title.clone(),
-            Some(t) => template::render_lenient(t, template::label_lookup(labels)),
-            None if labels.is_empty() => self.spec.title.clone(),
-            None => labels
-                .iter()
-                .filter(|(k, _)| k.as_str() != "__name__")
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(","),
-        };
-        sanitize::clean_owned(&raw)
-    }
-
-    /// Colour of a value against the panel's thresholds.
-    pub fn value_style(&self, v: f64) -> Style {
-        // NaN is no value at all; ±Inf is a value (a ratio over zero) and meets thresholds.
-        let role = if v.is_nan() {
-            Role::NoData
-        } else if self.spec.critical.is_some_and(|c| v >= c) {
-            Role::Critical
-        } else if self.spec.warning.is_some_and(|w| v >= w) {
-            Role::Warning
-        } else if self.spec.warning.is_some() || self.spec.critical.is_some() {
-            Role::Ok
-        } else {
-            Role::Text
-        };
-        self.dim(self.theme.style(role))
-    }
-
-    /// Mutes a style when the data is stale.
-    pub fn dim(&self, style: Style) -> Style {
-        if self.stale {
-            self.theme.style(Role::Stale)
-        } else {
-            style
-        }
     }
 }
 

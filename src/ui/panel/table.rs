@@ -14,10 +14,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::panel::PanelView;
-use super::text;
+use super::view::PanelView;
 use crate::model::{DataStatus, Shown};
 use crate::theme::Role;
+use crate::ui::text::{self, bar};
 
 /// Series sorted by value, largest first; NaN last.
 fn sorted<'v, 'a>(view: &'v PanelView<'a>) -> Vec<&'v Shown<'a>> {
@@ -106,7 +106,7 @@ pub fn render_table(view: &PanelView, area: Rect, buf: &mut Buffer) {
                 ),
             ];
             for (c, &w) in view.spec.columns.iter().zip(&at.columns) {
-                let title = super::width::truncate(&clean(&c.title), w).into_owned();
+                let title = crate::ui::width::truncate(&clean(&c.title), w).into_owned();
                 spans.push(Span::styled(format!(" {title:>w$}"), header_style));
             }
             Line::from(spans).render(row, buf);
@@ -172,7 +172,7 @@ fn clean(s: &str) -> String {
 }
 
 fn text_width(s: &str) -> usize {
-    super::width::width(s)
+    crate::ui::width::width(s)
 }
 
 /// What the name column holds: the labels the legend template names, else the series' label
@@ -210,29 +210,9 @@ fn placeholders(template: &str) -> Vec<String> {
         .collect()
 }
 
-/// A horizontal bar `fill` (0–1) of `width` cells, in eighths.
-pub fn bar(fill: f64, width: usize) -> String {
-    const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
-    let eighths = (fill.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
-    let mut s = "█".repeat(eighths / 8);
-    if eighths / 8 < width {
-        s.push_str(EIGHTHS[eighths % 8]);
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bars_in_eighths() {
-        assert_eq!(bar(0.0, 4), "");
-        assert_eq!(bar(1.0, 4), "████");
-        assert_eq!(bar(0.5, 4), "██");
-        assert_eq!(bar(0.53, 4), "██▏");
-        assert_eq!(bar(f64::NAN, 4), "");
-    }
 
     #[test]
     fn narrow_tables_drop_the_bar_then_columns_from_the_right() {

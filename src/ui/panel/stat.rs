@@ -9,11 +9,11 @@ use ratatui::widgets::{Sparkline, Widget};
 use unicode_width::UnicodeWidthStr;
 
 use super::axis;
-use super::panel::PanelView;
 use super::scale;
-use super::table::bar;
-use super::text;
+use super::view::PanelView;
 use crate::theme::Role;
+use crate::ui::text;
+use crate::ui::text::bar;
 
 /// The value of the first series, big, then a sparkline of its history; more series list below
 /// it when there is room.

@@ -5,7 +5,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use super::text;
+use crate::ui::text;
 
 /// One series in the legend.
 pub struct Entry {

@@ -22,11 +22,11 @@ use unicode_width::UnicodeWidthStr;
 use super::axis::{self, Scale};
 use super::braille::Plot;
 use super::legend::{self, Entry};
-use super::panel::PanelView;
-use super::text;
+use super::view::PanelView;
 use crate::model::Shown;
 use crate::prom::Point;
 use crate::theme::{Role, Theme};
+use crate::ui::text;
 
 /// Fewest plot rows worth giving up a row for the legend.
 const LEGEND_MIN_PLOT: u16 = 3;

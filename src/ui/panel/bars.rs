@@ -19,10 +19,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::axis;
-use super::panel::PanelView;
-use super::text;
+use super::view::PanelView;
 use crate::model::Shown;
 use crate::theme::Role;
+use crate::ui::text;
 
 /// Glyphs telling segments apart when the theme has no colours (`NO_COLOR`, mono).
 const PATTERNS: [&str; 4] = ["█", "▓", "▒", "░"];
