@@ -203,46 +203,11 @@ impl Validator<'_> {
     fn action(&mut self, runbook: &str, raw: RawAction) -> Option<ActionSpec> {
         let line = self.line(&raw.key);
         let mut lines = BTreeMap::new();
-        let mut chars = raw.key.get_ref().chars();
-        let key = match (chars.next(), chars.next()) {
-            (Some(c), None) if !c.is_control() && !c.is_whitespace() => c,
-            _ => {
-                self.err(
-                    line,
-                    format!("key {:?} must be exactly one character", raw.key.get_ref()),
-                    "use one letter or digit, e.g. key = \"t\"",
-                );
-                return None;
-            }
-        };
+        let key = self.key(&raw.key, line)?;
         let before = self.diags.len();
         let shell = raw.shell.as_ref().is_some_and(|s| *s.get_ref());
         let (confirm, peak_confirm) = self.confirmation(&raw, line);
-        let kind = match (raw.argv, raw.http) {
-            (Some(argv), None) => {
-                lines.insert("argv".to_string(), self.line(&argv));
-                let l = self.line(&argv);
-                self.argv(l, "argv", argv.get_ref(), shell);
-                ActionKind::Argv { argv: argv.into_inner(), shell }
-            }
-            (None, Some(http)) => ActionKind::Http(self.http(http, raw.shell.as_ref(), &mut lines)),
-            (Some(_), Some(_)) => {
-                self.err(
-                    line,
-                    "the action has both argv and [actions.http]",
-                    "keep one: a program to run or a request to send",
-                );
-                return None;
-            }
-            (None, None) => {
-                self.err(
-                    line,
-                    "the action has neither argv nor [actions.http]",
-                    "add argv = [\"program\", \"arg\"] or an [actions.http] table",
-                );
-                return None;
-            }
-        };
+        let kind = self.kind(raw.argv, raw.http, raw.shell.as_ref(), line, &mut lines)?;
         let dry_run = raw.dry_run.map(|d| {
             let l = self.line(&d);
             lines.insert("dry_run".to_string(), l);
@@ -260,51 +225,9 @@ impl Validator<'_> {
             self.template(l, t.get_ref());
             t.into_inner()
         });
-        let mut env = BTreeMap::new();
-        for (name, value) in raw.env {
-            let l = self.line(&value);
-            lines.insert(format!("env.{name}"), l);
-            if !is_identifier(&name) || name.starts_with("WARROOM_") {
-                self.err(
-                    l,
-                    format!("environment variable name {name:?} is not allowed"),
-                    "use letters, digits and _ (not starting with a digit or WARROOM_)",
-                );
-            }
-            self.template(l, value.get_ref());
-            env.insert(name, value.into_inner());
-        }
-        let mut allow = BTreeMap::new();
-        for (label, pattern) in raw.allow {
-            let l = self.line(&pattern);
-            lines.insert(format!("allow.{label}"), l);
-            match AllowPattern::new(pattern.get_ref()) {
-                Ok(p) => {
-                    allow.insert(label, p);
-                }
-                Err(e) => self.err(
-                    l,
-                    format!(
-                        "allow pattern for label {label:?} is not a valid regex: {}",
-                        first_line(&e.to_string())
-                    ),
-                    "fix the regular expression (Rust regex syntax; it must match the whole value)",
-                ),
-            }
-        }
-        let mut vars = BTreeMap::new();
-        for (name, value) in raw.vars {
-            let l = self.line(&value);
-            lines.insert(format!("vars.{name}"), l);
-            if CONTEXT_VARS.contains(&name.as_str()) || name == "labels" || !is_identifier(&name) {
-                self.err(
-                    l,
-                    format!("vars.{name} is reserved or not a plain name"),
-                    format!("pick another name; reserved: labels, {}", CONTEXT_VARS.join(", ")),
-                );
-            }
-            vars.insert(name, value.into_inner());
-        }
+        let env = self.env(raw.env, &mut lines);
+        let allow = self.allow(raw.allow, &mut lines);
+        let vars = self.vars(raw.vars, &mut lines);
         let guards = self.guards(raw.guard, &vars, &mut lines);
         let guard_override = raw.guard_override.is_some_and(|o| {
             if *o.get_ref() && guards.is_empty() {
@@ -340,6 +263,131 @@ impl Validator<'_> {
             line,
             lines,
         })
+    }
+
+    /// An action's `key`: exactly one printable character.
+    fn key(&mut self, key: &Spanned<String>, line: usize) -> Option<char> {
+        let mut chars = key.get_ref().chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() && !c.is_whitespace() => Some(c),
+            _ => {
+                self.err(
+                    line,
+                    format!("key {:?} must be exactly one character", key.get_ref()),
+                    "use one letter or digit, e.g. key = \"t\"",
+                );
+                None
+            }
+        }
+    }
+
+    /// What an action does: a program (`argv`) or a request (`[actions.http]`), exactly one.
+    fn kind(
+        &mut self,
+        argv: Option<Spanned<Vec<String>>>,
+        http: Option<Spanned<RawHttp>>,
+        shell_raw: Option<&Spanned<bool>>,
+        line: usize,
+        lines: &mut BTreeMap<String, usize>,
+    ) -> Option<ActionKind> {
+        let shell = shell_raw.is_some_and(|s| *s.get_ref());
+        Some(match (argv, http) {
+            (Some(argv), None) => {
+                lines.insert("argv".to_string(), self.line(&argv));
+                let l = self.line(&argv);
+                self.argv(l, "argv", argv.get_ref(), shell);
+                ActionKind::Argv { argv: argv.into_inner(), shell }
+            }
+            (None, Some(http)) => ActionKind::Http(self.http(http, shell_raw, lines)),
+            (Some(_), Some(_)) => {
+                self.err(
+                    line,
+                    "the action has both argv and [actions.http]",
+                    "keep one: a program to run or a request to send",
+                );
+                return None;
+            }
+            (None, None) => {
+                self.err(
+                    line,
+                    "the action has neither argv nor [actions.http]",
+                    "add argv = [\"program\", \"arg\"] or an [actions.http] table",
+                );
+                return None;
+            }
+        })
+    }
+
+    /// An action's `[actions.env]`: allowed names, each value a valid template.
+    fn env(
+        &mut self,
+        raw: BTreeMap<String, Spanned<String>>,
+        lines: &mut BTreeMap<String, usize>,
+    ) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        for (name, value) in raw {
+            let l = self.line(&value);
+            lines.insert(format!("env.{name}"), l);
+            if !is_identifier(&name) || name.starts_with("WARROOM_") {
+                self.err(
+                    l,
+                    format!("environment variable name {name:?} is not allowed"),
+                    "use letters, digits and _ (not starting with a digit or WARROOM_)",
+                );
+            }
+            self.template(l, value.get_ref());
+            env.insert(name, value.into_inner());
+        }
+        env
+    }
+
+    /// An action's `[actions.allow]`: one whole-value regex per label.
+    fn allow(
+        &mut self,
+        raw: BTreeMap<String, Spanned<String>>,
+        lines: &mut BTreeMap<String, usize>,
+    ) -> BTreeMap<String, AllowPattern> {
+        let mut allow = BTreeMap::new();
+        for (label, pattern) in raw {
+            let l = self.line(&pattern);
+            lines.insert(format!("allow.{label}"), l);
+            match AllowPattern::new(pattern.get_ref()) {
+                Ok(p) => {
+                    allow.insert(label, p);
+                }
+                Err(e) => self.err(
+                    l,
+                    format!(
+                        "allow pattern for label {label:?} is not a valid regex: {}",
+                        first_line(&e.to_string())
+                    ),
+                    "fix the regular expression (Rust regex syntax; it must match the whole value)",
+                ),
+            }
+        }
+        allow
+    }
+
+    /// An action's `[actions.vars]`: plain names that no context variable uses.
+    fn vars(
+        &mut self,
+        raw: BTreeMap<String, Spanned<String>>,
+        lines: &mut BTreeMap<String, usize>,
+    ) -> BTreeMap<String, String> {
+        let mut vars = BTreeMap::new();
+        for (name, value) in raw {
+            let l = self.line(&value);
+            lines.insert(format!("vars.{name}"), l);
+            if CONTEXT_VARS.contains(&name.as_str()) || name == "labels" || !is_identifier(&name) {
+                self.err(
+                    l,
+                    format!("vars.{name} is reserved or not a plain name"),
+                    format!("pick another name; reserved: labels, {}", CONTEXT_VARS.join(", ")),
+                );
+            }
+            vars.insert(name, value.into_inner());
+        }
+        vars
     }
 
     /// An `[actions.http]` table: a known method, an http(s) URL (or one from
