@@ -48,6 +48,25 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
             problem(key_line, msg, &fix);
         }
     }
+    panel_problems(config, file, text, &names, &mut out);
+    validate_alerts(config, file, text, &names, &mut out);
+    if let Some(am) = &config.alertmanager {
+        alertmanager_problems(am, file, text, &mut out);
+    }
+    out
+}
+
+/// The panels' problems: unknown sources, empty queries, ids used twice, ranges, columns.
+fn panel_problems(
+    config: &Config,
+    file: &Path,
+    text: &str,
+    names: &HashSet<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut problem = |line: Option<usize>, msg: String, fix: &str| {
+        out.push(Diagnostic::new(file, line, msg).with_fix(fix));
+    };
     let mut ids = HashSet::new();
     for (i, p) in config.panels.iter().enumerate() {
         let line = diag::table_line(text, "panels", i);
@@ -88,32 +107,37 @@ pub fn validate(config: &Config, file: &Path, text: &str) -> Vec<Diagnostic> {
             problem(column_line, msg, &fix);
         }
     }
-    validate_alerts(config, file, text, &names, &mut out);
-    if let Some(am) = &config.alertmanager {
-        let line = text.lines().position(|l| l.trim() == "[alertmanager]").map(|i| i + 1);
-        for (key_line, msg, fix) in client_problems(&am.as_source(), "alertmanager", text, line) {
-            out.push(Diagnostic::new(file, key_line, msg).with_fix(fix));
-        }
-        let at = |key: &str| diag::key_line(text, line, key);
-        for peer in am.members().iter().skip(1) {
-            let shown = crate::secret::redact_url(&peer.url);
-            let parsed = reqwest::Url::parse(&peer.url).ok();
-            if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https")) {
-                let msg = format!("alertmanager: peer {shown:?} is not an http(s) URL");
-                let fix = "write each peer's full base URL, e.g. \"http://alertmanager-2:9093\"";
-                out.push(Diagnostic::new(file, at("peers"), msg).with_fix(fix));
-            }
-        }
-        if am.announce_settle > super::model::MAX_ANNOUNCE_SETTLE {
-            let shown = crate::duration::format(am.announce_settle);
-            let msg = format!(
-                "alertmanager: announce_settle {shown:?} holds every action back that long"
-            );
-            let fix = "use a few times the cluster's gossip delay, e.g. \"1s\" (the default); at most 30s";
-            out.push(Diagnostic::new(file, at("announce_settle"), msg).with_fix(fix));
+}
+
+/// The `[alertmanager]` table's problems: its client settings, its peers, the settle time.
+fn alertmanager_problems(
+    am: &super::model::AlertmanagerSpec,
+    file: &Path,
+    text: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let line = text.lines().position(|l| l.trim() == "[alertmanager]").map(|i| i + 1);
+    for (key_line, msg, fix) in client_problems(&am.as_source(), "alertmanager", text, line) {
+        out.push(Diagnostic::new(file, key_line, msg).with_fix(fix));
+    }
+    let at = |key: &str| diag::key_line(text, line, key);
+    for peer in am.members().iter().skip(1) {
+        let shown = crate::secret::redact_url(&peer.url);
+        let parsed = reqwest::Url::parse(&peer.url).ok();
+        if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https")) {
+            let msg = format!("alertmanager: peer {shown:?} is not an http(s) URL");
+            let fix = "write each peer's full base URL, e.g. \"http://alertmanager-2:9093\"";
+            out.push(Diagnostic::new(file, at("peers"), msg).with_fix(fix));
         }
     }
-    out
+    if am.announce_settle > super::model::MAX_ANNOUNCE_SETTLE {
+        let shown = crate::duration::format(am.announce_settle);
+        let msg =
+            format!("alertmanager: announce_settle {shown:?} holds every action back that long");
+        let fix =
+            "use a few times the cluster's gossip delay, e.g. \"1s\" (the default); at most 30s";
+        out.push(Diagnostic::new(file, at("announce_settle"), msg).with_fix(fix));
+    }
 }
 
 /// What cannot work in the settings of one HTTP client (a source, or Alertmanager through
